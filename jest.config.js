@@ -1,0 +1,11 @@
+// Transpile-only (swc): type-checking is `tsc --noEmit`, run separately by `npm test`.
+const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022", transform: { useDefineForClassFields: false } } }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": swc },
+  testMatch: ["<rootDir>/tests/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/"],
+  moduleFileExtensions: ["ts", "js", "json"],
+};

@@ -1,0 +1,75 @@
+// Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program:
+// project defaults first, stack values over them, objects and lists as JSON, secrets flagged.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../components/config";
+
+export interface StackConfigInput {
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** Secret keys the stack file does not hold, filled with placeholders for an offline run. */
+  placeholders: string[];
+}
+
+const qualify = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
+
+const isSecure = (v: unknown): v is { secure: string } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+/** Secure values cannot be decrypted offline: they become placeholders, and their key is marked secret. */
+function replaceSecure(value: unknown, key: string, found: { secret: boolean }): unknown {
+  if (isSecure(value)) {
+    found.secret = true;
+    return `[secret:${key}]`;
+  }
+  if (Array.isArray(value)) return value.map((v) => replaceSecure(v, key, found));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, key, found)]));
+  }
+  return value;
+}
+
+const asConfigString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+export function listStacks(root: string): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+export function readStackConfig(root: string, stack: string): StackConfigInput {
+  const stackFile = join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(stackFile)) {
+    throw new Error(`no stack file ${stackFile} (stacks here: ${listStacks(root).join(", ") || "none"})`);
+  }
+  const project = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const stackDoc = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+
+  const config: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, declaration] of Object.entries(project.config ?? {})) {
+    if (typeof declaration === "object" && declaration !== null && "default" in declaration) {
+      config[qualify(key)] = asConfigString((declaration as { default: unknown }).default);
+    }
+  }
+  for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
+    const found = { secret: false };
+    const plain = replaceSecure(value, qualify(key), found);
+    config[qualify(key)] = asConfigString(plain);
+    if (found.secret) secretKeys.add(qualify(key));
+    else secretKeys.delete(qualify(key));
+  }
+  // Secrets are set per machine with `pulumi config set --secret`, so a checkout usually lacks them:
+  // an offline run stands in placeholders and says so.
+  const placeholders: string[] = [];
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, ConfigKeySpec][]) {
+    if (!spec.secret || qualify(key) in config) continue;
+    config[qualify(key)] = `[secret:${qualify(key)}]`;
+    secretKeys.add(qualify(key));
+    placeholders.push(key);
+  }
+  return { stack, config, secretKeys: [...secretKeys].sort(), placeholders };
+}
