@@ -60,6 +60,7 @@ export const CONFIG_KEYS = {
   imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
 
   fluxInstall: { type: "boolean", default: false, description: "Install Flux's controllers (flux2 Helm chart) before the Flux objects." },
+  fluxChartVersion: { type: "string", default: "2.16.2", description: "Version of the flux2 Helm chart installed with fluxInstall." },
   fluxNamespace: { type: "string", default: "flux-system", description: "Namespace of Flux and of its GitRepository/Kustomizations." },
   fluxGitUrl: { type: "string", description: "Platform Git repository: ssh://git@host/org/repo.git or https://..." },
   fluxGitBranch: { type: "string", default: "main", description: "Branch Flux follows (set explicitly: Flux defaults to master)." },
@@ -256,6 +257,7 @@ const scalarSchema = z.object({
   imagePush: bool,
   imageRegistryUsername: z.string(),
   fluxInstall: bool,
+  fluxChartVersion: matching(/^[0-9]+\.[0-9]+\.[0-9]+$/, "a chart version like 2.16.2"),
   fluxNamespace: dnsLabel,
   fluxGitUrl: gitUrl,
   fluxGitBranch: matching(/^[A-Za-z0-9._/-]+$/, "a branch name"),
@@ -300,6 +302,7 @@ export interface PlatformConfig {
   };
   flux: {
     install: boolean;
+    chartVersion: string;
     namespace: string;
     gitUrl: string;
     branch: string;
@@ -388,26 +391,38 @@ function duplicates<T>(items: readonly T[], keyOf: (item: T) => string): Map<str
 /** Cross-key rules zod cannot see one key at a time. */
 function crossChecks(
   c: Partial<ScalarConfig>,
-  buckets: BucketConfig[],
-  credentials: CredentialConfig[],
-  kustomizations: KustomizationConfig[],
+  bucketEntries: (BucketConfig | undefined)[],
+  credentialEntries: (CredentialConfig | undefined)[],
+  kustomizationEntries: (KustomizationConfig | undefined)[],
   secrets: SecretKeyState,
   failed: ReadonlySet<string>,
 ): string[] {
+  // Entries keep their config index; invalid ones (already reported) are skipped.
+  const indexed = <T>(items: (T | undefined)[]) => items.flatMap((item, index) => (item === undefined ? [] : [{ item, index }]));
+  const buckets = indexed(bucketEntries);
+  const credentials = indexed(credentialEntries);
+  const kustomizations = indexed(kustomizationEntries);
   const errors: string[] = [];
   // A reference is only judged when the list it points into parsed completely (no false "unknown" errors).
   const judge = (key: string) => !failed.has(key);
   const at = (path: PropertyKey[], message: string) => errors.push(`${formatPath(path)}: ${message}`);
   const appList = c.s3Apps ?? [];
   const apps = new Set(appList);
-  const bucketKeys = new Set(buckets.map((b) => b.key));
+  const bucketKeys = new Set(buckets.map(({ item }) => item.key));
 
   for (const [name, indexes] of duplicates(appList, (a) => a)) at(["s3Apps", indexes[1]], `duplicate app ${show(name)}`);
   if (judge("s3Apps")) for (const app of Object.keys(c.s3KeyRotation ?? {})) if (!apps.has(app)) at(["s3KeyRotation", app], `unknown app ${show(app)} (not in s3Apps)`);
 
-  for (const [name, indexes] of duplicates(buckets, (b) => b.name)) at(["buckets", indexes[1], "name"], `duplicate bucket name ${show(name)} (also buckets[${indexes[0]}])`);
-  for (const [key, indexes] of duplicates(buckets, (b) => b.key)) at(["buckets", indexes[1], "key"], `duplicate bucket key ${show(key)} (also buckets[${indexes[0]}])`);
-  buckets.forEach((bucket, i) => {
+  const original = (list: { index: number }[], at: number[]) => at.map((i) => list[i].index);
+  for (const [name, positions] of duplicates(buckets, ({ item }) => item.name)) {
+    const [first, second] = original(buckets, positions);
+    at(["buckets", second, "name"], `duplicate bucket name ${show(name)} (also buckets[${first}])`);
+  }
+  for (const [key, positions] of duplicates(buckets, ({ item }) => item.key)) {
+    const [first, second] = original(buckets, positions);
+    at(["buckets", second, "key"], `duplicate bucket key ${show(key)} (also buckets[${first}])`);
+  }
+  buckets.forEach(({ item: bucket, index: i }) => {
     for (const field of ["readWrite", "read"] as const) {
       bucket[field].forEach((app, j) => {
         if (judge("s3Apps") && !apps.has(app)) at(["buckets", i, field, j], `unknown app ${show(app)} (s3Apps is ${show(appList)})`);
@@ -416,8 +431,11 @@ function crossChecks(
     for (const app of bucket.read) if (bucket.readWrite.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
   });
 
-  for (const [title, indexes] of duplicates(credentials, (k) => k.title)) at(["credentials", indexes[1], "title"], `duplicate item title ${show(title)} (also credentials[${indexes[0]}])`);
-  credentials.forEach((cred, i) => {
+  for (const [title, positions] of duplicates(credentials, ({ item }) => item.title)) {
+    const [first, second] = original(credentials, positions);
+    at(["credentials", second, "title"], `duplicate item title ${show(title)} (also credentials[${first}])`);
+  }
+  credentials.forEach(({ item: cred, index: i }) => {
     if (cred.kind === "s3") {
       if (cred.app === undefined) at(["credentials", i, "app"], "is required for kind s3 (the app whose RGW keys fill the item)");
       else if (judge("s3Apps") && !apps.has(cred.app)) at(["credentials", i, "app"], `unknown app ${show(cred.app)} (not in s3Apps)`);
@@ -432,16 +450,18 @@ function crossChecks(
     }
   });
 
-  const names = new Set(kustomizations.map((k) => k.name));
-  for (const [name, indexes] of duplicates(kustomizations, (k) => k.name)) at(["fluxKustomizations", indexes[1], "name"], `duplicate Kustomization ${show(name)}`);
-  kustomizations.forEach((k, i) =>
+  const names = new Set(kustomizations.map(({ item }) => item.name));
+  for (const [name, positions] of duplicates(kustomizations, ({ item }) => item.name)) {
+    at(["fluxKustomizations", original(kustomizations, positions)[1], "name"], `duplicate Kustomization ${show(name)}`);
+  }
+  kustomizations.forEach(({ item: k, index: i }) =>
     k.dependsOn.forEach((dep, j) => {
       if (!names.has(dep)) {
         if (judge("fluxKustomizations")) at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${[...names].join(", ")})`);
       } else if (dep === k.name) at(["fluxKustomizations", i, "dependsOn", j], "a Kustomization cannot depend on itself");
     }),
   );
-  const cycle = findCycle(kustomizations.map((k) => ({ ...k, dependsOn: k.dependsOn.filter((d) => d !== k.name) })));
+  const cycle = findCycle(kustomizations.map(({ item: k }) => ({ ...k, dependsOn: k.dependsOn.filter((d) => d !== k.name) })));
   if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
 
   if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "" && judge("onepasswordConnectUrl")) at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
@@ -480,12 +500,14 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   const c = values as ScalarConfig;
   const environment = failed.has("environment") ? "env" : c.environment;
   const namespace = failed.has("dataPlatformNamespace") ? "data-platform" : c.dataPlatformNamespace;
-  const entries = <S extends z.ZodType>(key: string, schema: S, given: unknown[] | undefined, fallback: unknown[]): z.output<S>[] => {
-    const parsed: z.output<S>[] = [];
+  // Entries stay at their index (undefined where invalid) so later messages name the right one.
+  const entries = <S extends z.ZodType>(key: string, schema: S, given: unknown[] | undefined, fallback: unknown[]): (z.output<S> | undefined)[] => {
+    const parsed: (z.output<S> | undefined)[] = [];
     (given ?? fallback).forEach((item, index) => {
       const result = schema.safeParse(item);
       if (result.success) parsed.push(result.data);
       else {
+        parsed.push(undefined);
         failed.add(key);
         const origin = given === undefined ? " (from the default)" : "";
         for (const issue of result.error.issues) errors.push(`${formatPath([key, index, ...issue.path])}: ${issue.message}${origin}`);
@@ -500,6 +522,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
 
   errors.push(...crossChecks(c, buckets, credentials, fluxKustomizations, secrets, failed));
   if (errors.length > 0) return { ok: false, errors: unique(errors) };
+  const defined = <T>(items: (T | undefined)[]): T[] => items.filter((item): item is T => item !== undefined);
 
   const orUndefined = (s: string) => (s === "" ? undefined : s);
   return {
@@ -523,8 +546,8 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
         purgeUserDataOnDelete: c.rgwPurgeUserDataOnDelete,
       },
       apps: c.s3Apps.map((name) => ({ name, keyRotation: c.s3KeyRotation[name] ?? "1" })),
-      buckets,
-      credentials,
+      buckets: defined(buckets),
+      credentials: defined(credentials),
       image: {
         registry: c.imageRegistry,
         repository: c.imageRepository,
@@ -537,6 +560,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
       },
       flux: {
         install: c.fluxInstall,
+        chartVersion: c.fluxChartVersion,
         namespace: c.fluxNamespace,
         gitUrl: c.fluxGitUrl,
         branch: c.fluxGitBranch,
@@ -545,7 +569,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
         knownHosts: orUndefined(c.fluxKnownHosts.trim()),
         deployKeyRotation: c.fluxDeployKeyRotation,
         gitUsername: c.fluxGitUsername,
-        kustomizations: fluxKustomizations,
+        kustomizations: defined(fluxKustomizations),
       },
     },
   };

@@ -1,0 +1,228 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, parsePlatformConfig } from "../../components/config";
+import { TABLE_BEGIN, TABLE_END, configReferenceTable, projectConfigBlock } from "../../scripts/lib/configDocs";
+
+const root = join(__dirname, "..", "..");
+
+/** The smallest valid stack: every required key, all secrets present. */
+const minimal: Record<string, string> = {
+  environment: "dev",
+  onepasswordConnectUrl: "https://op-connect.example.com",
+  rgwEndpoint: "http://rgw.example.com:7480",
+  imageRegistry: "registry.example.com",
+  fluxGitUrl: "ssh://git@github.com/example/platform.git",
+  fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+};
+const allSecrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
+
+function run(overrides: Record<string, unknown> = {}, secrets: ReadonlySet<string> = allSecrets, plaintext?: ReadonlySet<string>): ConfigResult {
+  const raw: Record<string, string | undefined> = { ...minimal };
+  for (const [key, value] of Object.entries(overrides)) {
+    raw[key] = value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return parsePlatformConfig(raw as RawConfig, { present: secrets, plaintext });
+}
+
+function ok(overrides: Record<string, unknown> = {}): PlatformConfig {
+  const result = run(overrides);
+  if (!result.ok) throw new Error(`expected valid config, got:\n${result.errors.join("\n")}`);
+  return result.config;
+}
+
+function errors(overrides: Record<string, unknown>, secrets?: ReadonlySet<string>, plaintext?: ReadonlySet<string>): string[] {
+  const result = run(overrides, secrets, plaintext);
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.errors;
+}
+
+describe("valid config", () => {
+  it("fills the platform's defaults", () => {
+    const config = ok();
+    expect(config.rgw.region).toBe("us-east-1");
+    expect(config.apps.map((a) => a.name)).toEqual(["nessie", "spark", "trino"]);
+    expect(config.buckets.map((b) => [b.key, b.name, b.versioning, b.noncurrentVersionDays])).toEqual([
+      ["warehouse", "iceberg-warehouse-dev", true, 30],
+      ["nessie-backup", "nessie-backup-dev", true, 30],
+    ]);
+    expect(config.credentials.map((c) => [c.title, c.kind])).toEqual([
+      ["nessie-postgres", "database"],
+      ["nessie-s3-credentials", "s3"],
+    ]);
+    expect(config.credentials[0].password).toEqual({ length: 32, special: false, upper: true, lower: true, numeric: true });
+    expect(config.flux.kustomizations.map((k) => k.name)).toEqual(["data-platform", "spark-operator", "nessie", "nessie-backup", "spark-iceberg-client"]);
+    expect(config.flux.kustomizations.every((k) => k.prune)).toBe(true);
+    expect(config.flux.branch).toBe("main");
+    expect(config.onepassword.clusterConnectUrl).toBe("https://op-connect.example.com");
+    expect(config.rgw.inClusterEndpoint).toBe("http://rgw.example.com:7480");
+  });
+
+  it("reads lists, numbers and booleans as Pulumi passes them (JSON strings)", () => {
+    const config = ok({
+      imagePush: "false",
+      s3Apps: ["nessie", "spark"],
+      s3KeyRotation: { spark: "2026-11" },
+      buckets: [{ key: "warehouse", name: "wh.prod-1", noncurrentVersionDays: 90, readWrite: ["spark"], read: ["nessie"] }],
+      credentials: [{ title: "trino-password", kind: "password", rotation: "2" }],
+    });
+    expect(config.image.push).toBe(false);
+    expect(config.apps).toEqual([
+      { name: "nessie", keyRotation: "1" },
+      { name: "spark", keyRotation: "2026-11" },
+    ]);
+    expect(config.buckets[0]).toMatchObject({ name: "wh.prod-1", noncurrentVersionDays: 90, abortIncompleteMultipartDays: 7 });
+    expect(config.credentials[0]).toMatchObject({ title: "trino-password", rotation: "2" });
+  });
+
+  it("accepts https Git auth with a token", () => {
+    const result = run({ fluxGitUrl: "https://github.com/example/platform.git", fluxGitAuth: "https", fluxKnownHosts: "" }, new Set([...allSecrets, "fluxGitToken"]));
+    expect(result.ok).toBe(true);
+  });
+
+  it("accepts the service-account mode without a Connect URL", () => {
+    expect(run({ onepasswordMode: "serviceAccount", onepasswordConnectUrl: "" }).ok).toBe(true);
+  });
+});
+
+describe("invalid config: each problem names its key", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["missing required key", { environment: undefined }, "data-platform:environment: is required"],
+    ["bad environment name", { environment: "Dev_1" }, 'data-platform:environment: "Dev_1" is not a valid environment name'],
+    ["wrong type for a boolean", { imagePush: "yes" }, 'data-platform:imagePush: must be true or false, got "yes"'],
+    ["wrong type for a list", { s3Apps: "nessie" }, 'data-platform:s3Apps: must be a list, got "nessie"'],
+    [
+      "bad bucket name",
+      { buckets: [{ key: "warehouse", name: "iceberg-dev" }, { key: "data", name: "Iceberg_Data" }] },
+      'data-platform:buckets[1].name: "Iceberg_Data" is not a valid S3 bucket name',
+    ],
+    ["bucket name too short", { buckets: [{ key: "warehouse", name: "ab" }] }, 'data-platform:buckets[0].name: "ab" is not a valid S3 bucket name'],
+    ["bucket name like an IP address", { buckets: [{ key: "warehouse", name: "192.168.1.1" }] }, "data-platform:buckets[0].name:"],
+    [
+      "duplicate bucket names",
+      { buckets: [{ key: "warehouse", name: "same-name" }, { key: "other", name: "same-name" }] },
+      'data-platform:buckets[1].name: duplicate bucket name "same-name"',
+    ],
+    ["duplicate bucket keys", { buckets: [{ key: "warehouse", name: "a-bucket" }, { key: "warehouse", name: "b-bucket" }] }, "data-platform:buckets[1].key: duplicate bucket key"],
+    ["negative days", { buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: -1 }] }, "data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days, got -1"],
+    ["fractional days", { buckets: [{ key: "warehouse", name: "wh-dev", abortIncompleteMultipartDays: 1.5 }] }, "data-platform:buckets[0].abortIncompleteMultipartDays:"],
+    [
+      "unknown app referenced by a bucket",
+      { buckets: [{ key: "warehouse", name: "wh-dev", readWrite: ["nessie", "flink"] }] },
+      'data-platform:buckets[0].readWrite[1]: unknown app "flink"',
+    ],
+    ["unknown bucket field", { buckets: [{ key: "warehouse", name: "wh-dev", versoning: true }] }, "data-platform:buckets[0]: unknown field(s) versoning"],
+    ["bad S3 endpoint URL", { rgwEndpoint: "rgw.example.com" }, 'data-platform:rgwEndpoint: "rgw.example.com" is not an http(s) URL'],
+    ["bad Connect URL", { onepasswordConnectUrl: "ftp://op" }, "data-platform:onepasswordConnectUrl:"],
+    ["Connect mode without a URL", { onepasswordConnectUrl: "" }, "data-platform:onepasswordConnectUrl: is required when onepasswordMode is connect"],
+    ["unknown 1Password mode", { onepasswordMode: "cli" }, 'data-platform:onepasswordMode: must be connect or serviceAccount, got "cli"'],
+    [
+      "SSH git URL in scp form",
+      { fluxGitUrl: "git@github.com:example/platform.git" },
+      'data-platform:fluxGitUrl: "git@github.com:example/platform.git" is an scp-style SSH address, which Flux does not accept: write it as ssh://git@github.com/example/platform.git',
+    ],
+    ["git URL with another scheme", { fluxGitUrl: "ftp://example.com/repo.git" }, "data-platform:fluxGitUrl: \"ftp://example.com/repo.git\" is not an ssh:// or https:// Git URL"],
+    ["auth mode that does not match the URL", { fluxGitAuth: "https" }, "data-platform:fluxGitAuth: is https but fluxGitUrl is an ssh URL"],
+    ["ssh auth without known_hosts", { fluxKnownHosts: "" }, "data-platform:fluxKnownHosts: is required with ssh auth"],
+    ["bad Flux interval", { fluxGitInterval: "5 minutes" }, 'data-platform:fluxGitInterval: "5 minutes" is not a Go duration'],
+    [
+      "unknown kustomization in dependsOn",
+      { fluxKustomizations: [{ name: "a", path: "./a", dependsOn: ["b"] }] },
+      'data-platform:fluxKustomizations[0].dependsOn[0]: unknown Kustomization "b"',
+    ],
+    [
+      "dependsOn cycle",
+      {
+        fluxKustomizations: [
+          { name: "a", path: "./a", dependsOn: ["c"] },
+          { name: "b", path: "./b", dependsOn: ["a"] },
+          { name: "c", path: "./c", dependsOn: ["b"] },
+        ],
+      },
+      "data-platform:fluxKustomizations: dependsOn cycle a -> c -> b -> a",
+    ],
+    ["kustomization depending on itself", { fluxKustomizations: [{ name: "a", path: "./a", dependsOn: ["a"] }] }, "data-platform:fluxKustomizations[0].dependsOn[0]: a Kustomization cannot depend on itself"],
+    ["kustomization path not starting with ./", { fluxKustomizations: [{ name: "a", path: "apps/a" }] }, 'data-platform:fluxKustomizations[0].path: "apps/a" is not a repository path starting with ./'],
+    ["duplicate kustomization", { fluxKustomizations: [{ name: "a", path: "./a" }, { name: "a", path: "./b" }] }, 'data-platform:fluxKustomizations[1].name: duplicate Kustomization "a"'],
+    ["bad image registry", { imageRegistry: "https://registry.example.com" }, "data-platform:imageRegistry:"],
+    ["bad platform", { imagePlatform: "windows/amd64" }, 'data-platform:imagePlatform: must be linux/amd64 or linux/arm64, got "windows/amd64"'],
+    ["registry user without password", { imageRegistryUsername: "ci" }, "data-platform:imageRegistryPassword: is required when imageRegistryUsername is set"],
+    ["unknown key", { rgwEndpiont: "http://x" }, "data-platform:rgwEndpiont: unknown key"],
+    ["duplicate credential titles", { credentials: [{ title: "a", kind: "password" }, { title: "a", kind: "password" }] }, 'data-platform:credentials[1].title: duplicate item title "a"'],
+    ["s3 credential with an unknown app", { credentials: [{ title: "x", kind: "s3", app: "flink", bucket: "warehouse" }] }, 'data-platform:credentials[0].app: unknown app "flink"'],
+    ["s3 credential with an unknown bucket", { credentials: [{ title: "x", kind: "s3", app: "spark", bucket: "lake" }] }, 'data-platform:credentials[0].bucket: unknown bucket key "lake"'],
+    ["database credential without a username", { credentials: [{ title: "db", kind: "database", hostname: "h", database: "d" }] }, "data-platform:credentials[0].username: is required for kind database"],
+    ["password shorter than 16", { credentials: [{ title: "p", kind: "password", password: { length: 8 } }] }, "data-platform:credentials[0].password.length: must be between 16 and 128"],
+    ["key rotation for an unknown app", { s3KeyRotation: { flink: "2" } }, 'data-platform:s3KeyRotation.flink: unknown app "flink"'],
+    ["invalid JSON for an object key", { buckets: "[{not json" }, 'data-platform:buckets: must be a list, got "[{not json"'],
+  ];
+
+  it.each(cases)("%s", (_name, overrides, expected) => {
+    const found = errors(overrides);
+    expect(found.some((e) => e.startsWith(expected))).toBe(true);
+    if (!found.some((e) => e.startsWith(expected))) throw new Error(found.join("\n"));
+  });
+
+  it("covers at least 20 bad inputs", () => expect(cases.length).toBeGreaterThanOrEqual(20));
+
+  it("requires every secret, and only as a secret", () => {
+    expect(errors({}, new Set())).toEqual([
+      "data-platform:onepasswordToken: is required: pulumi config set --secret onepasswordToken ...",
+      "data-platform:rgwAdminAccessKey: is required: pulumi config set --secret rgwAdminAccessKey ...",
+      "data-platform:rgwAdminSecretKey: is required: pulumi config set --secret rgwAdminSecretKey ...",
+    ]);
+    expect(errors({}, allSecrets, new Set(["onepasswordToken"]))).toEqual([
+      "data-platform:onepasswordToken: must be set as a secret: pulumi config set --secret onepasswordToken ...",
+    ]);
+  });
+
+  it("lists every problem at once, not just the first", () => {
+    const found = errors({
+      environment: "PROD",
+      rgwEndpoint: "nope",
+      buckets: [{ key: "warehouse", name: "Bad_Name", readWrite: ["flink"] }, { key: "b", name: "ok-bucket", readWrite: ["hive"] }],
+      fluxGitUrl: "git@github.com:x/y.git",
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^data-platform:environment:/),
+        expect.stringMatching(/^data-platform:rgwEndpoint:/),
+        expect.stringMatching(/^data-platform:buckets\[0\]\.name:/),
+        expect.stringMatching(/^data-platform:buckets\[1\]\.readWrite\[0\]: unknown app "hive"/),
+        expect.stringMatching(/^data-platform:fluxGitUrl:/),
+      ]),
+    );
+  });
+});
+
+describe("config is documented where users look", () => {
+  it("Pulumi.yaml declares exactly the keys CONFIG_KEYS can declare", () => {
+    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string; config: unknown };
+    expect(project.name).toBe("data-platform");
+    expect(project.config).toEqual(projectConfigBlock());
+  });
+
+  it("Pulumi.yaml only uses types Pulumi's project schema allows", () => {
+    for (const declaration of Object.values(projectConfigBlock())) {
+      expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
+      if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
+    }
+  });
+
+  it("README's config reference is generated from CONFIG_KEYS (npm run docs:config)", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf(TABLE_BEGIN) + TABLE_BEGIN.length, readme.indexOf(TABLE_END)).trim();
+    expect(table).toBe(configReferenceTable());
+    for (const key of Object.keys(CONFIG_KEYS)) expect(table).toContain(`data-platform:${key}`);
+  });
+
+  it("stack files hold no plaintext secret", () => {
+    for (const stack of ["dev", "prod"]) {
+      const doc = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+      for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+        const value = doc.config[`data-platform:${key}`];
+        if ("secret" in spec && spec.secret && value !== undefined) expect(value).toEqual({ secure: expect.any(String) });
+      }
+    }
+  });
+});
