@@ -1,0 +1,211 @@
+import type { BucketLifecycleConfiguration } from "@aws-sdk/client-s3";
+import type * as aws from "@pulumi/aws";
+import {
+  INCOMPLETE_MULTIPART_RULE_ID,
+  NONCURRENT_VERSIONS_RULE_ID,
+  bucketLifecycleRules,
+  bucketPolicyDocument,
+  rgwUserArn,
+  toPulumiLifecycleRules,
+  toS3LifecycleConfiguration,
+  validateBucketName,
+} from "../../components/objectStoragePolicies";
+
+describe("rgwUserArn", () => {
+  it("uses RGW's account-less user ARN", () => {
+    expect(rgwUserArn("spark")).toBe("arn:aws:iam:::user/spark");
+  });
+
+  it("puts the tenant of a tenanted uid into the account field", () => {
+    expect(rgwUserArn("analytics$spark")).toBe("arn:aws:iam::analytics:user/spark");
+  });
+});
+
+describe("bucketPolicyDocument", () => {
+  it("grants read and read/write with bucket and object statements", () => {
+    expect(
+      bucketPolicyDocument("lake", [
+        { uid: "trino", access: "read" },
+        { uid: "spark", access: "readWrite" },
+      ]),
+    ).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReadBucket",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam:::user/trino"] },
+          Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+          Resource: ["arn:aws:s3:::lake"],
+        },
+        {
+          Sid: "ReadObjects",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam:::user/trino"] },
+          Action: ["s3:GetObject"],
+          Resource: ["arn:aws:s3:::lake/*"],
+        },
+        {
+          Sid: "ReadWriteBucket",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam:::user/spark"] },
+          Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+          Resource: ["arn:aws:s3:::lake"],
+        },
+        {
+          Sid: "ReadWriteObjects",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam:::user/spark"] },
+          Action: [
+            "s3:AbortMultipartUpload",
+            "s3:DeleteObject",
+            "s3:GetObject",
+            "s3:ListMultipartUploadParts",
+            "s3:PutObject",
+          ],
+          Resource: ["arn:aws:s3:::lake/*"],
+        },
+      ],
+    });
+  });
+
+  it("never grants version-level actions", () => {
+    const policy = bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }]);
+    const actions = policy?.Statement.flatMap((statement) => statement.Action) ?? [];
+    expect(actions.filter((action) => /Version/.test(action))).toEqual([]);
+  });
+
+  it("is deterministic whatever the grant order", () => {
+    const grants = [
+      { uid: "b", access: "read" as const },
+      { uid: "a", access: "readWrite" as const },
+      { uid: "c", access: "read" as const },
+      { uid: "d", access: "readWrite" as const },
+    ];
+    const forward = bucketPolicyDocument("lake", grants);
+    const backward = bucketPolicyDocument("lake", [...grants].reverse());
+    expect(JSON.stringify(backward)).toBe(JSON.stringify(forward));
+    expect(forward?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/b", "arn:aws:iam:::user/c"]);
+  });
+
+  it("gives a uid granted twice the wider access, once", () => {
+    const policy = bucketPolicyDocument("lake", [
+      { uid: "spark", access: "read" },
+      { uid: "spark", access: "readWrite" },
+      { uid: "spark", access: "read" },
+    ]);
+    expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects"]);
+    expect(policy?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/spark"]);
+  });
+
+  it("returns undefined for no grants (owner-only bucket, no policy)", () => {
+    expect(bucketPolicyDocument("lake", [])).toBeUndefined();
+  });
+
+  it("rejects an empty uid", () => {
+    expect(() => bucketPolicyDocument("lake", [{ uid: " ", access: "read" }])).toThrow(/empty uid/);
+  });
+});
+
+describe("bucketLifecycleRules", () => {
+  it("builds one whole-bucket rule per setting", () => {
+    expect(bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 })).toEqual([
+      {
+        id: NONCURRENT_VERSIONS_RULE_ID,
+        status: "Enabled",
+        filter: { prefix: "" },
+        noncurrentVersionExpiration: { noncurrentDays: 30 },
+      },
+      {
+        id: INCOMPLETE_MULTIPART_RULE_ID,
+        status: "Enabled",
+        filter: { prefix: "" },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+  });
+
+  it("omits rules for unset settings", () => {
+    expect(bucketLifecycleRules({ abortIncompleteMultipartDays: 3 }).map((rule) => rule.id)).toEqual([
+      INCOMPLETE_MULTIPART_RULE_ID,
+    ]);
+    expect(bucketLifecycleRules({})).toEqual([]);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])("rejects %p days", (days) => {
+    expect(() => bucketLifecycleRules({ noncurrentVersionDays: days })).toThrow(/noncurrentVersionDays/);
+    expect(() => bucketLifecycleRules({ abortIncompleteMultipartDays: days })).toThrow(/abortIncompleteMultipartDays/);
+  });
+});
+
+describe("lifecycle mappers", () => {
+  const rules = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
+
+  it("maps to @pulumi/aws BucketLifecycleConfiguration rules", () => {
+    const pulumiRules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = toPulumiLifecycleRules(rules);
+    expect(pulumiRules).toEqual([
+      {
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: { prefix: "" },
+        noncurrentVersionExpiration: { noncurrentDays: 30 },
+      },
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: { prefix: "" },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      },
+    ]);
+  });
+
+  it("maps to the AWS SDK's PutBucketLifecycleConfiguration shape", () => {
+    // The annotation checks at compile time that the structural type fits the SDK's.
+    const configuration: BucketLifecycleConfiguration = toS3LifecycleConfiguration(rules);
+    expect(configuration).toEqual({
+      Rules: [
+        {
+          ID: "expire-noncurrent-versions",
+          Status: "Enabled",
+          Filter: { Prefix: "" },
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        },
+        {
+          ID: "abort-incomplete-multipart-uploads",
+          Status: "Enabled",
+          Filter: { Prefix: "" },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ],
+    });
+  });
+
+  it("maps no rules to no rules", () => {
+    expect(toPulumiLifecycleRules([])).toEqual([]);
+    expect(toS3LifecycleConfiguration([])).toEqual({ Rules: [] });
+  });
+});
+
+describe("validateBucketName", () => {
+  it.each(["abc", "lake-warehouse", "my.bucket.01", "a".repeat(63), "1bucket9"])("accepts %p", (name) => {
+    expect(validateBucketName(name)).toBeUndefined();
+  });
+
+  it.each([
+    ["ab", /3-63 characters/],
+    ["a".repeat(64), /3-63 characters/],
+    ["Lake", /lowercase/],
+    ["lake_warehouse", /lowercase letters, digits, dots and hyphens/],
+    ["-lake", /start and end/],
+    ["lake-", /start and end/],
+    ["lake.", /start and end/],
+    ["la..ke", /adjacent dots/],
+    ["192.168.1.10", /IP address/],
+    ["xn--lake", /xn--/],
+    ["lake-s3alias", /-s3alias/],
+    ["lake--ol-s3", /--ol-s3/],
+    ["sthree-lake", /sthree-/],
+  ])("rejects %p", (name, reason) => {
+    expect(validateBucketName(name)).toMatch(reason);
+  });
+});
