@@ -126,16 +126,14 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     }
     case "onepassword:index/item:Item":
       return { uuid: `mock-item-${digest.slice(0, 26)}` };
-    case "pulumi-nodejs:dynamic:Resource":
-      if (typeof plain.uid === "string") {
-        // An RGW user: keys change when the rotation trigger does.
-        const keySeed = `${plain.uid}:${String(plain.keyRotation ?? "")}`;
-        return {
-          accessKey: `MOCK${sha256(`ak:${keySeed}`).slice(0, 16).toUpperCase()}`,
-          secretKey: `mock-secret-${sha256(`sk:${keySeed}`).slice(0, 32)}`,
-        };
-      }
-      return {};
+    case "pulumi-nodejs:dynamic/rgw:RgwUser": {
+      // Keys change when the rotation trigger does, like the real provider's update.
+      const keySeed = `${String(plain.uid)}:${String(plain.keyRotation ?? "")}`;
+      return {
+        accessKey: `MOCK${sha256(`ak:${keySeed}`).slice(0, 16).toUpperCase()}`,
+        secretKey: `mock-secret-${sha256(`sk:${keySeed}`).slice(0, 32)}`,
+      };
+    }
     default:
       return {};
   }

@@ -1,0 +1,96 @@
+// Pure builders for the Flux handoff: the GitRepository, the Kustomizations and the variables they
+// substitute from the prerequisites ConfigMap (so no endpoint, bucket or digest is hardcoded in Git).
+// Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
+import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
+import type { IGitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository";
+import type { KustomizationConfig, PlatformConfig } from "./config";
+
+/** The ConfigMap every Kustomization substitutes `${VARIABLE}`s from. */
+export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
+
+/** Name of the Secret holding the Git credentials (SSH deploy key or HTTPS token). */
+export const GIT_AUTH_SECRET = "data-platform-git-auth";
+
+/** Name of the GitRepository all Kustomizations read. */
+export const GIT_REPOSITORY_NAME = "data-platform";
+
+/** `S3_BUCKET_<KEY>`: bucket keys are lowercase with hyphens; variables are upper snake case. */
+export const variableSuffix = (key: string): string => key.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+
+export interface PrerequisiteValues {
+  environment: string;
+  imageRef: string;
+  s3Endpoint: string;
+  s3Region: string;
+  /** Bucket key to name. */
+  buckets: Record<string, string>;
+  /** Credential titles (1Password items and the Kubernetes Secrets their ExternalSecrets create). */
+  itemTitles: string[];
+  clusterSecretStore: string;
+  dataPlatformNamespace: string;
+}
+
+/** What each substitution variable means, for README and for the GitOps repository's authors. */
+export const SUBSTITUTION_VARIABLES: Record<string, string> = {
+  PLATFORM_ENVIRONMENT: "Environment name (dev, prod).",
+  DATA_PLATFORM_NAMESPACE: "Namespace of the platform workloads.",
+  SPARK_ICEBERG_IMAGE: "The spark-iceberg image by digest (registry/repository@sha256:...).",
+  S3_ENDPOINT: "Ceph RGW S3 endpoint as the workloads reach it.",
+  S3_REGION: "S3 region for SigV4.",
+  "S3_BUCKET_<KEY>": "Name of each bucket, by its config key (S3_BUCKET_WAREHOUSE, S3_BUCKET_NESSIE_BACKUP).",
+  "OP_ITEM_<TITLE>": "Title of each 1Password item, which is also its Secret's name (OP_ITEM_NESSIE_POSTGRES).",
+  CLUSTER_SECRET_STORE: "Name of the ClusterSecretStore the ExternalSecrets use.",
+};
+
+export function prerequisitesData(values: PrerequisiteValues): Record<string, string> {
+  const data: Record<string, string> = {
+    PLATFORM_ENVIRONMENT: values.environment,
+    DATA_PLATFORM_NAMESPACE: values.dataPlatformNamespace,
+    SPARK_ICEBERG_IMAGE: values.imageRef,
+    S3_ENDPOINT: values.s3Endpoint,
+    S3_REGION: values.s3Region,
+    CLUSTER_SECRET_STORE: values.clusterSecretStore,
+  };
+  for (const [key, name] of Object.entries(values.buckets)) data[`S3_BUCKET_${variableSuffix(key)}`] = name;
+  for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title.toLowerCase();
+  return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function gitRepositoryManifest(flux: PlatformConfig["flux"]): IGitRepository {
+  return {
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "GitRepository",
+    metadata: { name: GIT_REPOSITORY_NAME, namespace: flux.namespace },
+    spec: {
+      url: flux.gitUrl,
+      // Without an explicit ref Flux follows `master`.
+      ref: { branch: flux.branch },
+      interval: flux.interval,
+      secretRef: { name: GIT_AUTH_SECRET },
+    },
+  };
+}
+
+export function kustomizationManifest(kustomization: KustomizationConfig, namespace: string): IKustomization {
+  return {
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    metadata: { name: kustomization.name, namespace },
+    spec: {
+      interval: kustomization.interval,
+      path: kustomization.path,
+      prune: kustomization.prune,
+      wait: kustomization.wait,
+      timeout: kustomization.timeout,
+      sourceRef: { kind: "GitRepository", name: GIT_REPOSITORY_NAME },
+      ...(kustomization.targetNamespace ? { targetNamespace: kustomization.targetNamespace } : {}),
+      ...(kustomization.dependsOn.length > 0 ? { dependsOn: kustomization.dependsOn.map((name) => ({ name })) } : {}),
+      postBuild: { substituteFrom: [{ kind: "ConfigMap", name: PREREQUISITES_CONFIGMAP }] },
+    },
+  };
+}
+
+/** Keys of the Git auth Secret source-controller reads. */
+export function gitAuthSecretKeys(auth: "ssh" | "https"): string[] {
+  return auth === "ssh" ? ["identity", "identity.pub", "known_hosts"] : ["username", "password"];
+}

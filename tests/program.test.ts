@@ -1,0 +1,317 @@
+// The whole program under Pulumi's mock engine, for every stack file: the resource graph, secrets,
+// protection, dependencies, and every Kubernetes object against its published schema.
+import { mkdtempSync, readFileSync, copyFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { PlatformConfig, parsePlatformConfig } from "../components/config";
+import { clusterManifestsRevealed, gitopsManifests } from "../scripts/lib/inventory";
+import { MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
+import { renderStack } from "../scripts/lib/render";
+import { listStacks, readStackConfig } from "../scripts/lib/stackFiles";
+import { schemaProblems } from "./lib/kubernetesSchemas";
+
+const root = join(__dirname, "..");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadProgram = () => require("../index");
+const stacks = listStacks(root);
+
+const evaluate = (stack: string, edit?: (config: Record<string, string>) => void): Promise<MockRun> => {
+  const input = readStackConfig(root, stack);
+  edit?.(input.config);
+  return evaluateProgram({ ...input, loadProgram });
+};
+
+/** The stack file's config as the program parses it. */
+function platformConfig(stack: string): PlatformConfig {
+  const { config, secretKeys } = readStackConfig(root, stack);
+  const raw = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace("data-platform:", ""), v]));
+  const result = parsePlatformConfig(raw, { present: new Set(secretKeys.map((k) => k.replace("data-platform:", ""))) });
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}
+
+const ofType = (run: MockRun, type: string) => run.resources.filter((r) => r.type === type);
+const one = (run: MockRun, type: string, name: string): RecordedResource => {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have: ${run.resources.map((r) => `${r.type}::${r.name}`).join(", ")}`);
+  return found;
+};
+/** Mock values the engine would hold as secrets: none may be visible outside a secret wrapper. */
+const MOCK_SECRET_PATTERN = /mock-password-|mock-secret-|MOCK[0-9A-F]{16}|OPENSSH PRIVATE KEY|\[secret:data-platform:/;
+
+const runs = new Map<string, MockRun>();
+beforeAll(async () => {
+  for (const stack of stacks) runs.set(stack, await evaluate(stack));
+});
+
+it("has a dev and a prod stack", () => expect(stacks).toEqual(expect.arrayContaining(["dev", "prod"])));
+
+describe.each(stacks)("stack %s", (stack) => {
+  const run = () => runs.get(stack) as MockRun;
+
+  it("registers every capability as a component with its children under it", () => {
+    const components = run().resources.filter((r) => !r.custom);
+    expect(components.map((c) => c.type).sort()).toEqual([
+      "dataplatform:credentials:Credentials",
+      "dataplatform:flux:FluxHandoff",
+      "dataplatform:image:SparkIcebergImage",
+      "dataplatform:storage:ObjectStorage",
+    ]);
+    for (const r of run().resources.filter((r) => r.custom && r.name !== "kubernetes")) {
+      const parent = components.find((c) => c.urn === r.parent);
+      if (!parent) throw new Error(`${r.type} ${r.name} has no component parent`);
+      expect(r.name.startsWith(`${parent.name}-`)).toBe(true);
+    }
+  });
+
+  it("points the AWS provider at RGW with the settings S3-compatible stores need", () => {
+    const provider = one(run(), "pulumi:providers:aws", "storage-rgw").inputs;
+    expect(reveal(provider)).toMatchObject({
+      region: "us-east-1",
+      s3UsePathStyle: "true",
+      skipCredentialsValidation: "true",
+      skipRequestingAccountId: "true",
+      skipMetadataApiCheck: "true",
+      skipRegionValidation: "true",
+    });
+    expect(isSecretValue(provider.accessKey)).toBe(true);
+    expect(isSecretValue(provider.secretKey)).toBe(true);
+  });
+
+  it("creates protected, versioned buckets with lifecycle and a policy on that provider", () => {
+    const buckets = ofType(run(), "aws:s3/bucket:Bucket");
+    expect(buckets.length).toBeGreaterThanOrEqual(2);
+    const provider = one(run(), "pulumi:providers:aws", "storage-rgw");
+    for (const bucket of buckets) {
+      expect(bucket.protect).toBe(true);
+      expect(bucket.retainOnDelete).toBe(true);
+      expect(bucket.inputs.forceDestroy).toBe(false);
+      expect(bucket.provider?.startsWith(provider.urn)).toBe(true);
+      const versioning = one(run(), "aws:s3/bucketVersioning:BucketVersioning", `${bucket.name}-versioning`);
+      expect(versioning.inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+      const lifecycle = one(run(), "pulumi-nodejs:dynamic/s3:BucketLifecycle", `${bucket.name}-lifecycle`);
+      const rules = lifecycle.inputs.rules as { id: string }[];
+      expect(rules.map((r) => r.id)).toEqual(["expire-noncurrent-versions", "abort-incomplete-multipart-uploads"]);
+      expect(isSecretValue(lifecycle.inputs.secretKey)).toBe(true);
+      one(run(), "aws:s3/bucketPolicy:BucketPolicy", `${bucket.name}-policy`);
+    }
+    expect(ofType(run(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).toEqual([]);
+    expect(ofType(run(), "aws:s3/bucketOwnershipControls:BucketOwnershipControls")).toEqual([]);
+  });
+
+  it("grants exactly what the stack file says, per app user", () => {
+    const config = platformConfig(stack);
+    for (const bucket of config.buckets) {
+      const policy = one(run(), "aws:s3/bucketPolicy:BucketPolicy", `storage-${bucket.key}-policy`);
+      const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };
+      const apps = (write: boolean) =>
+        new Set(doc.Statement.filter((s) => s.Action.includes("s3:PutObject") === write).flatMap((s) => s.Principal.AWS.map((a) => a.replace(`arn:aws:iam:::user/data-platform-${stack}-`, ""))));
+      const writers = apps(true);
+      expect(writers).toEqual(new Set(bucket.readWrite));
+      expect(new Set([...apps(false)].filter((app) => !writers.has(app)))).toEqual(new Set(bucket.read));
+      for (const statement of doc.Statement) expect(statement.Resource.every((r) => r.startsWith(`arn:aws:s3:::${bucket.name}`))).toBe(true);
+    }
+  });
+
+  it("gives each app its own RGW user whose keys are secret outputs", () => {
+    const users = ofType(run(), "pulumi-nodejs:dynamic/rgw:RgwUser");
+    expect(users.map((u) => u.inputs.uid).sort()).toEqual([`data-platform-${stack}-nessie`, `data-platform-${stack}-spark`, `data-platform-${stack}-trino`]);
+    for (const user of users) {
+      expect(user.additionalSecretOutputs).toEqual(expect.arrayContaining(["accessKey", "secretKey"]));
+      expect(isSecretValue(user.inputs.adminSecretKey)).toBe(true);
+    }
+  });
+
+  it("writes each credential to 1Password by vault UUID, passwords from random resources, all secret", () => {
+    const vaultLookup = run().invokes.find((i) => i.token === "onepassword:index/getVault:getVault");
+    expect(vaultLookup?.args).toEqual({ name: `data-platform-${stack}` });
+    const items = ofType(run(), "onepassword:index/item:Item");
+    expect(items.map((i) => i.inputs.title).sort()).toEqual(["flux-deploy-key", "nessie-postgres", "nessie-s3-credentials"]);
+    for (const item of items) {
+      expect(String(item.inputs.vault)).toMatch(/^mockvault[0-9a-f]{17}$/);
+      expect(item.protect && item.retainOnDelete).toBe(true);
+    }
+    const db = one(run(), "onepassword:index/item:Item", "credentials-nessie-postgres");
+    expect(reveal(db.inputs)).toMatchObject({ category: "database", username: "nessie", port: "5432", database: "nessie" });
+    expect(isSecretValue(db.inputs.password)).toBe(true);
+    const password = one(run(), "random:index/randomPassword:RandomPassword", "credentials-nessie-postgres-password");
+    expect(password.inputs).toMatchObject({ length: 32, special: false, keepers: { rotation: "1" } });
+    expect(password.additionalSecretOutputs).toContain("result");
+    expect(db.dependencies).toContain(password.urn);
+
+    const s3 = one(run(), "onepassword:index/item:Item", "credentials-nessie-s3-credentials");
+    expect(isSecretValue(s3.inputs.username) && isSecretValue(s3.inputs.password)).toBe(true);
+    const nessieUser = one(run(), "pulumi-nodejs:dynamic/rgw:RgwUser", "storage-user-nessie");
+    expect(s3.dependencies).toContain(nessieUser.urn);
+    const fields = (reveal(s3.inputs.sections) as { fields: { label: string; value: string }[] }[])[0].fields;
+    expect(Object.fromEntries(fields.map((f) => [f.label, f.value]))).toEqual({
+      endpoint: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
+      region: "us-east-1",
+      bucket: `iceberg-warehouse-${stack}`,
+    });
+  });
+
+  it("configures the 1Password provider from secret config", () => {
+    const provider = one(run(), "pulumi:providers:onepassword", "credentials-onepassword");
+    expect(isSecretValue(provider.inputs.token)).toBe(true);
+    expect(provider.inputs.url).toBe(`https://op-connect.${stack}.example.com`);
+  });
+
+  it("puts the 1Password token in the bootstrap Secret External Secrets expects", () => {
+    const secret = one(run(), "kubernetes:core/v1:Secret", "credentials-onepassword-token");
+    expect(secret.inputs.metadata).toEqual({
+      name: "onepassword-token",
+      namespace: "external-secrets",
+      labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" },
+    });
+    // The whole stringData is a secret (the Kubernetes SDK marks it so), the token with it.
+    expect(secretPaths(secret.inputs)).toEqual(["stringData"]);
+    expect(Object.keys(reveal(secret.inputs.stringData) as object)).toEqual(["token"]);
+    const store = gitopsManifests(run()).find((m) => m.kind === "ClusterSecretStore") as unknown as {
+      spec: { provider: { onepassword: { auth: { secretRef: { connectTokenSecretRef: { name: string; namespace: string; key: string } } } } } };
+    };
+    expect(store.spec.provider.onepassword.auth.secretRef.connectTokenSecretRef).toEqual({ name: "onepassword-token", namespace: "external-secrets", key: "token" });
+  });
+
+  it("renders ExternalSecrets whose every remoteRef is an item title and field label the stack writes", () => {
+    const items = ofType(run(), "onepassword:index/item:Item").map((i) => reveal(i.inputs) as Record<string, unknown>);
+    const labelsOf = (item: Record<string, unknown>) => [
+      ...["username", "password", "hostname", "port", "database"].filter((f) => item[f] !== undefined),
+      ...((item.sections as { fields: { label: string }[] }[] | undefined) ?? []).flatMap((s) => s.fields.map((f) => f.label)),
+    ];
+    const externalSecrets = gitopsManifests(run()).filter((m) => m.kind === "ExternalSecret") as unknown as {
+      spec: { data: { secretKey: string; remoteRef: { key: string; property: string } }[] };
+    }[];
+    expect(externalSecrets).toHaveLength(2);
+    for (const es of externalSecrets) {
+      for (const { remoteRef } of es.spec.data) {
+        const item = items.find((i) => i.title === remoteRef.key);
+        expect(item).toBeDefined();
+        expect(labelsOf(item as Record<string, unknown>)).toContain(remoteRef.property);
+      }
+    }
+  });
+
+  it("builds the image from the fixed context and exports it by digest", () => {
+    const image = ofType(run(), "docker:index/image:Image")[0];
+    expect((image.inputs.build as { context: string }).context).toBe("docker/spark-iceberg");
+    const outputs = run().outputs as { sparkIcebergImage: string };
+    expect(outputs.sparkIcebergImage).toMatch(new RegExp(`^registry\\.${stack}\\.example\\.com/data-platform/spark-iceberg@sha256:[0-9a-f]{64}$`));
+  });
+
+  it("hands off to Flux only after every prerequisite exists", () => {
+    const prerequisites = run().resources.filter((r) =>
+      [
+        "aws:s3/bucket:Bucket",
+        "pulumi-nodejs:dynamic/rgw:RgwUser",
+        "onepassword:index/item:Item",
+        "docker:index/image:Image",
+      ].includes(r.type) || r.name === "credentials-onepassword-token",
+    ).filter((r) => !r.name.startsWith("flux-"));
+    expect(prerequisites.length).toBeGreaterThanOrEqual(8);
+    const fluxObjects = run().resources.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("flux-"));
+    expect(fluxObjects.map((r) => r.type).sort()).toEqual(
+      expect.arrayContaining(["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"]),
+    );
+    for (const object of fluxObjects) {
+      for (const prerequisite of prerequisites) {
+        if (!object.dependencies.includes(prerequisite.urn)) throw new Error(`${object.name} does not depend on ${prerequisite.name}`);
+      }
+    }
+  });
+
+  it("hands Flux the image by digest and the storage and secret names through a ConfigMap", () => {
+    const configMap = one(run(), "kubernetes:core/v1:ConfigMap", "flux-prerequisites");
+    const data = configMap.inputs.data as Record<string, string>;
+    expect(data.SPARK_ICEBERG_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(data).toMatchObject({
+      S3_ENDPOINT: "http://rook-ceph-rgw-ceph-objectstore.rook-ceph.svc:80",
+      S3_REGION: "us-east-1",
+      S3_BUCKET_WAREHOUSE: `iceberg-warehouse-${stack}`,
+      S3_BUCKET_NESSIE_BACKUP: `nessie-backup-${stack}`,
+      OP_ITEM_NESSIE_POSTGRES: "nessie-postgres",
+      CLUSTER_SECRET_STORE: "onepassword",
+    });
+    for (const k of ofType(run(), "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")) {
+      expect((k.inputs.spec as { postBuild: unknown }).postBuild).toEqual({ substituteFrom: [{ kind: "ConfigMap", name: "platform-prerequisites" }] });
+    }
+  });
+
+  it("keeps the Git deploy key secret and exports only its public half", () => {
+    const key = one(run(), "tls:index/privateKey:PrivateKey", "flux-deploy-key");
+    expect(key.additionalSecretOutputs).toContain("privateKeyOpenssh");
+    const auth = one(run(), "kubernetes:core/v1:Secret", "flux-git-auth");
+    const stringData = auth.inputs.stringData;
+    expect(isSecretValue(stringData)).toBe(true);
+    expect(Object.keys(reveal(stringData) as object).sort()).toEqual(["identity", "identity.pub", "known_hosts"]);
+    expect((run().outputs as { fluxDeployKeyPublic: string }).fluxDeployKeyPublic).toMatch(/^ssh-ed25519 /);
+  });
+
+  it("never shows a secret value in stack outputs or rendered files", () => {
+    expect(secretPaths(run().outputs)).toEqual([]);
+    expect(JSON.stringify(run().outputs)).not.toMatch(MOCK_SECRET_PATTERN);
+    expect(JSON.stringify(redact(run().resources.map((r) => r.inputs)))).not.toMatch(MOCK_SECRET_PATTERN);
+  });
+
+  it("emits only Kubernetes objects that validate against the published schemas", () => {
+    const objects = [...clusterManifestsRevealed(run()), ...gitopsManifests(run())];
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      expect.arrayContaining(["ClusterSecretStore", "ConfigMap", "ExternalSecret", "GitRepository", "Kustomization", "Namespace", "Secret"]),
+    );
+    for (const object of objects) {
+      const problems = schemaProblems(object);
+      if (problems.length > 0) throw new Error(`${object.kind} ${object.metadata.name}:\n${problems.join("\n")}`);
+    }
+  });
+});
+
+describe("repeatability", () => {
+  const inputsByName = (run: MockRun) => Object.fromEntries(run.resources.map((r) => [`${r.type}::${r.name}`, r.inputs]));
+
+  it("gives identical inputs when evaluated twice (no perpetual diff)", async () => {
+    const again = await evaluate("dev");
+    expect(inputsByName(again)).toEqual(inputsByName(runs.get("dev") as MockRun));
+  });
+
+  it("rotates one credential and nothing else", async () => {
+    const rotated = await evaluate("dev", (config) => {
+      config["data-platform:credentials"] = JSON.stringify([
+        { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie", rotation: "2" },
+        { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
+      ]);
+    });
+    const before = inputsByName(runs.get("dev") as MockRun);
+    const after = inputsByName(rotated);
+    const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+    expect(changed.sort()).toEqual(["onepassword:index/item:Item::credentials-nessie-postgres", "random:index/randomPassword:RandomPassword::credentials-nessie-postgres-password"]);
+  });
+});
+
+describe("render", () => {
+  it("writes the inventory and manifests for a stack", async () => {
+    const outDir = mkdtempSync(join(tmpdir(), "render-"));
+    const result = await renderStack({ root, stack: "dev", outDir, loadProgram });
+    const inventory = JSON.parse(readFileSync(join(outDir, "dev", "inventory.json"), "utf8")) as { counts: { resources: number } };
+    expect(inventory.counts.resources).toBe(result.run.resources.length);
+    const files = [...readdirSync(join(outDir, "dev", "manifests", "cluster")), ...readdirSync(join(outDir, "dev", "manifests", "gitops"))];
+    expect(files).toEqual(expect.arrayContaining(["gitrepository-flux-system-data-platform.yaml", "clustersecretstore-onepassword.yaml", "externalsecret-data-platform-nessie-postgres.yaml"]));
+    const written = readFileSync(join(outDir, "dev", "inventory.json"), "utf8") + files.map((f) => readFileSync(join(outDir, "dev", "manifests", existsSync(join(outDir, "dev", "manifests", "cluster", f)) ? "cluster" : "gitops", f), "utf8")).join("\n");
+    expect(written).not.toMatch(MOCK_SECRET_PATTERN);
+    expect(written).toContain("[secret");
+    expect(result.summary).toContain("stack dev");
+  });
+
+  it("fails a broken stack file with a message naming each bad key", async () => {
+    const broken = mkdtempSync(join(tmpdir(), "broken-"));
+    copyFileSync(join(root, "Pulumi.yaml"), join(broken, "Pulumi.yaml"));
+    const doc = parse(readFileSync(join(root, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    doc.config["data-platform:rgwEndpoint"] = "not a url";
+    doc.config["data-platform:buckets"] = [{ key: "warehouse", name: "Iceberg_Data" }];
+    doc.config["data-platform:fluxGitUrl"] = "git@github.com:example/gitops.git";
+    writeFileSync(join(broken, "Pulumi.broken.yaml"), stringify(doc));
+    await expect(renderStack({ root: broken, stack: "broken", outDir: join(broken, "out"), loadProgram })).rejects.toThrow(
+      /invalid configuration for stack broken \(3 problems\):\n {2}- data-platform:rgwEndpoint: "not a url" is not an http\(s\) URL\n {2}- data-platform:fluxGitUrl: .*scp-style.*\n {2}- data-platform:buckets\[0\]\.name: "Iceberg_Data" is not a valid S3 bucket name/,
+    );
+  });
+});
