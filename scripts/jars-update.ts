@@ -105,8 +105,7 @@ function main(): void {
   const keepBase = !options.target.spark && !options.target.iceberg && current !== undefined;
   const target: LockTarget = { spark, iceberg, nessie, baseImage: options.target.baseImage ?? (keepBase ? current.baseImage : undefined) };
 
-  const seedLock = { jars: SEED_JARS.map((jar) => ({ ...jar, version: "0", sha256: "", sizeBytes: 0 })) } as unknown as JarLock;
-  const jars = retargetJars(current ?? seedLock, target);
+  const jars = retargetJars(current?.jars ?? SEED_JARS, target);
   const lock = assembleLock(LOCK_COMMENT, target, jars, (jar) => resolveJar(jar, options.localRepo));
 
   const dockerfilePath = join(contextDir, "Dockerfile");
