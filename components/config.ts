@@ -55,6 +55,7 @@ export const CONFIG_KEYS = {
   imagePlatform: { type: "string", default: "linux/amd64", description: "Build platform (linux/amd64 or linux/arm64)." },
   imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
   imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
+  imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
   imagePush: { type: "boolean", default: true, description: "Push the image (the digest reference needs a push)." },
   imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
   imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
@@ -254,6 +255,7 @@ const scalarSchema = z.object({
   imagePlatform: z.enum(["linux/amd64", "linux/arm64"], { error: (issue) => `must be linux/amd64 or linux/arm64, got ${show(issue.input)}` }),
   imageBaseImage: z.string(),
   imageMavenRepository: z.union([z.literal(""), httpUrl]),
+  imageSourceUrl: z.union([z.literal(""), httpUrl]),
   imagePush: bool,
   imageRegistryUsername: z.string(),
   fluxInstall: bool,
@@ -297,6 +299,7 @@ export interface PlatformConfig {
     platform: "linux/amd64" | "linux/arm64";
     baseImage?: string;
     mavenRepository?: string;
+    sourceUrl?: string;
     push: boolean;
     registryUsername?: string;
   };
@@ -555,6 +558,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
         platform: c.imagePlatform,
         baseImage: orUndefined(c.imageBaseImage),
         mavenRepository: orUndefined(c.imageMavenRepository),
+        sourceUrl: orUndefined(c.imageSourceUrl),
         push: c.imagePush,
         registryUsername: orUndefined(c.imageRegistryUsername),
       },

@@ -288,6 +288,51 @@ describe("repeatability", () => {
   });
 });
 
+describe("variants of the dev stack", () => {
+  it("service-account mode: provider token and an SDK ClusterSecretStore", async () => {
+    const run = await evaluate("dev", (config) => {
+      config["data-platform:onepasswordMode"] = "serviceAccount";
+    });
+    const provider = one(run, "pulumi:providers:onepassword", "credentials-onepassword");
+    expect(isSecretValue(provider.inputs.serviceAccountToken)).toBe(true);
+    expect(provider.inputs.token).toBeUndefined();
+    const store = gitopsManifests(run).find((m) => m.kind === "ClusterSecretStore") as unknown as { spec: { provider: Record<string, unknown> } };
+    expect(Object.keys(store.spec.provider)).toEqual(["onepasswordSDK"]);
+    for (const manifest of gitopsManifests(run)) expect(schemaProblems(manifest)).toEqual([]);
+  });
+
+  it("https Git auth: token Secret, no deploy key", async () => {
+    const run = await evaluate("dev", (config) => {
+      config["data-platform:fluxGitUrl"] = "https://github.com/example/data-platform-gitops.git";
+      config["data-platform:fluxGitAuth"] = "https";
+    });
+    expect(ofType(run, "tls:index/privateKey:PrivateKey")).toEqual([]);
+    const auth = one(run, "kubernetes:core/v1:Secret", "flux-git-auth");
+    expect(reveal(auth.inputs.stringData)).toEqual({ username: "git", password: "[secret:data-platform:fluxGitToken]" });
+    expect(isSecretValue(auth.inputs.stringData)).toBe(true);
+  });
+
+  it("fluxInstall: the flux2 chart is installed first and every Flux object waits for it", async () => {
+    const run = await evaluate("dev", (config) => {
+      config["data-platform:fluxInstall"] = "true";
+    });
+    const release = one(run, "kubernetes:helm.sh/v3:Release", "flux-install");
+    expect(release.inputs).toMatchObject({ chart: "flux2", version: "2.16.2", namespace: "flux-system", createNamespace: true });
+    const fluxObjects = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("flux-") && r !== release);
+    expect(fluxObjects.length).toBeGreaterThan(5);
+    for (const object of fluxObjects) expect(object.dependencies).toContain(release.urn);
+  });
+
+  it("rotating an app's S3 key changes that user and the items holding its key, nothing else", async () => {
+    const run = await evaluate("dev", (config) => {
+      config["data-platform:s3KeyRotation"] = JSON.stringify({ nessie: "2" });
+    });
+    const before = Object.fromEntries((runs.get("dev") as MockRun).resources.map((r) => [`${r.type}::${r.name}`, JSON.stringify(r.inputs)]));
+    const changed = run.resources.filter((r) => JSON.stringify(r.inputs) !== before[`${r.type}::${r.name}`]).map((r) => r.name);
+    expect(changed).toEqual(["storage-user-nessie", "credentials-nessie-s3-credentials"]);
+  });
+});
+
 describe("render", () => {
   it("writes the inventory and manifests for a stack", async () => {
     const outDir = mkdtempSync(join(tmpdir(), "render-"));

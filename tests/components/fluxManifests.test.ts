@@ -1,0 +1,64 @@
+import { KustomizationConfig, PlatformConfig } from "../../components/config";
+import { SUBSTITUTION_VARIABLES, gitAuthSecretKeys, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../components/fluxManifests";
+import { schemaProblems } from "../lib/kubernetesSchemas";
+
+const flux: PlatformConfig["flux"] = {
+  install: false,
+  chartVersion: "2.16.2",
+  namespace: "flux-system",
+  gitUrl: "ssh://git@github.com/example/gitops.git",
+  branch: "main",
+  auth: "ssh",
+  interval: "1m",
+  knownHosts: "github.com ssh-ed25519 AAAA",
+  deployKeyRotation: "1",
+  gitUsername: "git",
+  kustomizations: [],
+};
+const kustomization: KustomizationConfig = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", timeout: "5m", wait: true, prune: true };
+
+it("always sets the branch (Flux follows master otherwise) and validates", () => {
+  const repo = gitRepositoryManifest(flux);
+  expect(repo.spec?.ref).toEqual({ branch: "main" });
+  expect(repo.spec?.secretRef).toEqual({ name: "data-platform-git-auth" });
+  expect(schemaProblems(repo)).toEqual([]);
+});
+
+it("renders Kustomizations with prune, dependsOn and substitution, schema-valid", () => {
+  const manifest = kustomizationManifest(kustomization, "flux-system");
+  expect(manifest.spec).toMatchObject({ prune: true, wait: true, dependsOn: [{ name: "data-platform" }], targetNamespace: "data-platform" });
+  expect(schemaProblems(manifest)).toEqual([]);
+  const root = kustomizationManifest({ ...kustomization, dependsOn: [], targetNamespace: undefined }, "flux-system");
+  expect(root.spec).not.toHaveProperty("dependsOn");
+  expect(root.spec).not.toHaveProperty("targetNamespace");
+});
+
+it("the schema check is not vacuous: a Kustomization without prune is rejected", () => {
+  const manifest = kustomizationManifest(kustomization, "flux-system") as unknown as { spec: Record<string, unknown> };
+  delete manifest.spec.prune;
+  expect(schemaProblems(manifest as never).join("\n")).toContain("prune");
+});
+
+it("names substitution variables in upper snake case, all documented", () => {
+  expect(variableSuffix("nessie-backup")).toBe("NESSIE_BACKUP");
+  const data = prerequisitesData({
+    environment: "dev",
+    imageRef: "r/x@sha256:00",
+    s3Endpoint: "http://rgw",
+    s3Region: "us-east-1",
+    buckets: { warehouse: "w", "nessie-backup": "b" },
+    itemTitles: ["nessie-postgres"],
+    clusterSecretStore: "onepassword",
+    dataPlatformNamespace: "data-platform",
+  });
+  expect(data).toMatchObject({ S3_BUCKET_WAREHOUSE: "w", S3_BUCKET_NESSIE_BACKUP: "b", OP_ITEM_NESSIE_POSTGRES: "nessie-postgres", SPARK_ICEBERG_IMAGE: "r/x@sha256:00" });
+  const documented = Object.keys(SUBSTITUTION_VARIABLES).map((name) => new RegExp(`^${name.replace(/<[A-Z]+>/, "[A-Z0-9_]+")}$`));
+  for (const name of Object.keys(data)) expect(documented.some((re) => re.test(name))).toBe(true);
+  // Flux substitutes only ${VAR} names of this shape.
+  for (const name of Object.keys(data)) expect(name).toMatch(/^[A-Z_][A-Z0-9_]*$/);
+});
+
+it("keys the Git auth Secret as source-controller reads it", () => {
+  expect(gitAuthSecretKeys("ssh")).toEqual(["identity", "identity.pub", "known_hosts"]);
+  expect(gitAuthSecretKeys("https")).toEqual(["username", "password"]);
+});
