@@ -1,0 +1,248 @@
+/** The pure parts of the BucketLifecycle dynamic provider (the S3 calls are tested against a real RGW). */
+import { S3ServiceException, type LifecycleRule } from "@aws-sdk/client-s3";
+import {
+  diffLifecycle,
+  fromS3LifecycleRules,
+  inStateOrder,
+  lifecycleErrorMessage,
+  s3Failure,
+  sameRules,
+  type BucketLifecycleInputs,
+} from "../../components/bucketLifecycle";
+import {
+  bucketLifecycleRules,
+  toS3LifecycleConfiguration,
+  type BucketLifecycleRule,
+} from "../../components/objectStoragePolicies";
+
+const NONCURRENT_ID = "expire-noncurrent-versions";
+const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
+const INPUTS: BucketLifecycleInputs = {
+  endpoint: "http://127.0.0.1:7480",
+  region: "us-east-1",
+  accessKey: "AK",
+  secretKey: "SK",
+  bucket: "lake",
+  rules: RULES,
+};
+
+/** What @aws-sdk/client-s3 throws for an S3 error answer (RGW sends no Message: the SDK says "UnknownError"). */
+function s3Error(name: string, status: number, message = "UnknownError"): S3ServiceException {
+  return new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status }, message });
+}
+
+/** What Node's http stack throws when nothing listens. */
+function networkError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe("fromS3LifecycleRules", () => {
+  it("reads RGW's answer (legacy top-level Prefix, sorted by ID) back into the declared rules", () => {
+    // Verbatim shape of RGW 16's GetBucketLifecycleConfiguration answer, as parsed by the SDK.
+    const rgw: LifecycleRule[] = [
+      { Status: "Enabled", ID: "abort-incomplete-multipart-uploads", Prefix: "", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+      { Status: "Enabled", ID: "expire-noncurrent-versions", Prefix: "", NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
+    ];
+    const read = fromS3LifecycleRules(rgw);
+    expect(read).toEqual([RULES[1], RULES[0]]);
+    expect(sameRules(read, RULES)).toBe(true);
+  });
+
+  it("reads AWS's Filter.Prefix, and prefers it to a legacy Prefix", () => {
+    expect(fromS3LifecycleRules(toS3LifecycleConfiguration(RULES).Rules)).toEqual(RULES);
+    expect(fromS3LifecycleRules([{ ID: "r", Status: "Enabled", Filter: { Prefix: "logs/" }, Prefix: "old/" }])[0].filter).toEqual({
+      prefix: "logs/",
+    });
+    expect(fromS3LifecycleRules([{ ID: "r", Status: "Enabled", Prefix: "tmp/" }])[0].filter).toEqual({ prefix: "tmp/" });
+  });
+
+  it("defaults a missing ID and prefix to empty strings and leaves absent actions out", () => {
+    expect(fromS3LifecycleRules([{ Status: "Enabled" }])).toEqual([{ id: "", status: "Enabled", filter: { prefix: "" } }]);
+  });
+
+  it("keeps a rule disabled by hand as Disabled, so that it shows as drift", () => {
+    const [rule] = fromS3LifecycleRules([{ ID: NONCURRENT_ID, Status: "Disabled", Prefix: "", NoncurrentVersionExpiration: { NoncurrentDays: 30 } }]);
+    expect(rule.status).toBe("Disabled");
+    expect(sameRules([rule], [RULES[0]])).toBe(false);
+  });
+
+  it("returns [] for no rules", () => {
+    expect(fromS3LifecycleRules([])).toEqual([]);
+  });
+});
+
+
+describe("sameRules", () => {
+  it("ignores the order of rules", () => {
+    expect(sameRules(RULES, [...RULES].reverse())).toBe(true);
+  });
+
+  it("ignores the order of keys (rules that went through Pulumi's state have sorted keys)", () => {
+    const sortedKeys = JSON.parse(JSON.stringify(RULES, (_key, value: unknown) => sortKeys(value))) as BucketLifecycleRule[];
+    expect(Object.keys(sortedKeys[0])).toEqual(["filter", "id", "noncurrentVersionExpiration", "status"]);
+    expect(sameRules(sortedKeys, RULES)).toBe(true);
+  });
+
+  it("sees changed days, prefix, status, IDs and added or removed rules", () => {
+    const changedDays = bucketLifecycleRules({ noncurrentVersionDays: 31, abortIncompleteMultipartDays: 7 });
+    expect(sameRules(RULES, changedDays)).toBe(false);
+    expect(sameRules(RULES, [{ ...RULES[0], filter: { prefix: "x/" } }, RULES[1]])).toBe(false);
+    expect(sameRules(RULES, [{ ...RULES[0], id: "other" }, RULES[1]])).toBe(false);
+    expect(sameRules(RULES, [RULES[0]])).toBe(false);
+    expect(sameRules([RULES[0]], RULES)).toBe(false);
+    expect(sameRules(RULES, [])).toBe(false);
+    expect(sameRules([], [])).toBe(true);
+  });
+
+  it("does not treat duplicates as a different rule set of the same length", () => {
+    expect(sameRules([RULES[0], RULES[0]], RULES)).toBe(false);
+  });
+
+  it("sees an action moved from one rule to another", () => {
+    const [expire, abort] = RULES;
+    const swapped: BucketLifecycleRule[] = [
+      { ...expire, noncurrentVersionExpiration: undefined, abortIncompleteMultipartUpload: abort.abortIncompleteMultipartUpload },
+      { ...abort, abortIncompleteMultipartUpload: undefined, noncurrentVersionExpiration: expire.noncurrentVersionExpiration },
+    ];
+    expect(sameRules(RULES, swapped)).toBe(false);
+  });
+});
+
+function sortKeys(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+describe("inStateOrder", () => {
+  it("puts rules read back in the order the state has them", () => {
+    expect(inStateOrder([RULES[1], RULES[0]], RULES)).toEqual(RULES);
+  });
+
+  it("puts rules unknown to the state last, by ID", () => {
+    const extra = (id: string): BucketLifecycleRule => ({ id, status: "Enabled", filter: { prefix: "" } });
+    expect(inStateOrder([extra("z"), RULES[1], extra("a"), RULES[0]], RULES).map((rule) => rule.id)).toEqual([
+      RULES[0].id,
+      RULES[1].id,
+      "a",
+      "z",
+    ]);
+    expect(inStateOrder([extra("b"), extra("a")], [])).toEqual([extra("a"), extra("b")]);
+  });
+});
+
+describe("diffLifecycle", () => {
+  it("sees no change for the same rules in another order", () => {
+    expect(diffLifecycle(INPUTS, { ...INPUTS, rules: [...RULES].reverse() })).toEqual({ changes: false, replaces: [] });
+  });
+
+  it("updates in place when the days change", () => {
+    const news = { ...INPUTS, rules: bucketLifecycleRules({ noncurrentVersionDays: 60, abortIncompleteMultipartDays: 7 }) };
+    expect(diffLifecycle(INPUTS, news)).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("updates in place when a rule is turned off or all rules are removed", () => {
+    expect(diffLifecycle(INPUTS, { ...INPUTS, rules: bucketLifecycleRules({ noncurrentVersionDays: 30 }) })).toEqual({
+      changes: true,
+      replaces: [],
+    });
+    expect(diffLifecycle(INPUTS, { ...INPUTS, rules: [] })).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("sees drift: rules read back as [] after being removed outside Pulumi", () => {
+    expect(diffLifecycle({ ...INPUTS, rules: [] }, INPUTS)).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("replaces when the bucket changes", () => {
+    expect(diffLifecycle(INPUTS, { ...INPUTS, bucket: "other" })).toEqual({ changes: true, replaces: ["bucket"] });
+  });
+
+  it("updates in place (re-puts the rules) when the endpoint, region or keys change", () => {
+    for (const change of [{ endpoint: "https://rgw.example.org" }, { region: "eu-west-1" }, { accessKey: "AK2" }, { secretKey: "SK2" }]) {
+      expect(diffLifecycle(INPUTS, { ...INPUTS, ...change })).toEqual({ changes: true, replaces: [] });
+    }
+  });
+});
+
+describe("s3Failure", () => {
+  it("reads the S3 error code and HTTP status, and drops the SDK's UnknownError placeholder", () => {
+    expect(s3Failure(s3Error("SignatureDoesNotMatch", 403))).toEqual({ code: "SignatureDoesNotMatch", status: 403 });
+    expect(s3Failure(s3Error("NoSuchBucket", 404, "The specified bucket does not exist"))).toEqual({
+      code: "NoSuchBucket",
+      status: 404,
+      detail: "The specified bucket does not exist",
+    });
+  });
+
+  it("reads Node's network error code", () => {
+    expect(s3Failure(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"))).toEqual({
+      code: "ECONNREFUSED",
+      detail: "connect ECONNREFUSED 127.0.0.1:1",
+    });
+  });
+
+  it("finds the network code in the message when the SDK rewrapped a cross-realm error", () => {
+    expect(s3Failure(new Error("AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1"))).toMatchObject({ code: "ECONNREFUSED" });
+    expect(s3Failure(new Error("getaddrinfo ENOTFOUND rgw.invalid"))).toMatchObject({ code: "ENOTFOUND" });
+    // An HTTP answer is never taken for a network error, whatever its message says.
+    expect(s3Failure(s3Error("InvalidArgument", 400, "ETAG mismatch"))).toMatchObject({ code: "InvalidArgument" });
+  });
+
+  it("copes with things that are not errors", () => {
+    expect(s3Failure("boom")).toEqual({ code: "", detail: "boom" });
+    expect(s3Failure(undefined)).toEqual({ code: "", detail: "undefined" });
+    expect(s3Failure(new Error("plain"))).toEqual({ code: "Error", detail: "plain" });
+  });
+});
+
+describe("lifecycleErrorMessage", () => {
+  const message = (error: unknown, action = "set the lifecycle of") => lifecycleErrorMessage(action, "lake", "http://127.0.0.1:7480/", error);
+
+  it("says the credentials were rejected, naming the bucket, the endpoint and the config keys", () => {
+    expect(message(s3Error("SignatureDoesNotMatch", 403))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: credentials rejected (403 SignatureDoesNotMatch)' +
+        " — check rgwAdminAccessKey/rgwAdminSecretKey",
+    );
+    expect(message(s3Error("InvalidAccessKeyId", 403), "read the lifecycle of")).toMatch(
+      /^cannot read the lifecycle of bucket "lake" at http:\/\/127\.0\.0\.1:7480: credentials rejected \(403 InvalidAccessKeyId\)/,
+    );
+  });
+
+  it("says access was denied and whose key is needed", () => {
+    expect(message(s3Error("AccessDenied", 403))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: access denied (403 AccessDenied)' +
+        " — the key must belong to the bucket's owner (the stack's RGW admin user)",
+    );
+  });
+
+  it("says the bucket does not exist", () => {
+    expect(message(s3Error("NoSuchBucket", 404))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: the bucket does not exist (404 NoSuchBucket)',
+    );
+  });
+
+  it("says the endpoint cannot be reached", () => {
+    expect(message(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:7480"))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: cannot reach the endpoint (ECONNREFUSED)' +
+        " — check rgw.endpoint (config rgwEndpoint)",
+    );
+  });
+
+  it("passes other answers on with their status, code and message", () => {
+    expect(message(s3Error("MalformedXML", 400, "bad rules"))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: 400 MalformedXML: bad rules',
+    );
+    expect(message("weird")).toBe('cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: failed: weird');
+  });
+
+  it("never shows a userinfo part of the endpoint, and keeps an unparsable endpoint as given", () => {
+    expect(lifecycleErrorMessage("set the lifecycle of", "lake", "http://user:pw@rgw:7480", s3Error("AccessDenied", 403))).toContain(
+      "at http://rgw:7480:",
+    );
+    expect(lifecycleErrorMessage("set the lifecycle of", "lake", "not a url", "x")).toContain("at not a url:");
+  });
+
+  it("has no stack trace in it", () => {
+    const error = s3Error("SignatureDoesNotMatch", 403);
+    expect(message(error)).not.toMatch(/\n|\bat .*\(.*:\d+:\d+\)/);
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * The BucketLifecycle dynamic provider against a real Ceph RGW: create/read/diff/update/delete,
+ * drift (rules or bucket removed behind Pulumi's back), clear errors, and the provider as Pulumi
+ * runs it (serialized, evaluated in a fresh node process).
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteBucketLifecycleCommand,
+  GetBucketLifecycleConfigurationCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type LifecycleRule,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import * as pulumi from "@pulumi/pulumi";
+import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs } from "../../../components/bucketLifecycle";
+import {
+  bucketLifecycleRules,
+  toS3LifecycleConfiguration,
+  type BucketLifecycleRule,
+} from "../../../components/objectStoragePolicies";
+import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+
+const REPO_ROOT = join(__dirname, "..", "..", "..");
+const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
+
+let cluster: RgwCluster | undefined;
+let adminS3: S3Client;
+
+beforeAll(async () => {
+  cluster = await startRgwCluster();
+  console.log(`Ceph RGW started in ${cluster.startSeconds.toFixed(1)} s at ${cluster.endpoint}`);
+  adminS3 = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
+});
+
+afterAll(async () => {
+  adminS3?.destroy();
+  await stopRgwCluster(cluster);
+});
+
+function requireCluster(): RgwCluster {
+  if (!cluster) throw new Error("the Ceph RGW cluster did not start");
+  return cluster;
+}
+
+function inputsFor(bucket: string, overrides: Partial<BucketLifecycleInputs> = {}): BucketLifecycleInputs {
+  const { endpoint, adminAccessKey, adminSecretKey } = requireCluster();
+  return { endpoint, region: "us-east-1", accessKey: adminAccessKey, secretKey: adminSecretKey, bucket, rules: RULES, ...overrides };
+}
+
+/** A fresh bucket owned by the admin user (the owner the stack's lifecycle resources use). */
+async function createBucket(bucket: string): Promise<void> {
+  await adminS3.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** The rules as RGW has them, straight from the SDK; undefined when the bucket has no lifecycle. */
+async function rulesOnRgw(bucket: string): Promise<LifecycleRule[] | undefined> {
+  try {
+    return (await adminS3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchLifecycleConfiguration") return undefined;
+    throw error;
+  }
+}
+
+// The optional methods exist on this provider; these wrappers keep the tests free of `?.` noise.
+async function read(id: string, state: BucketLifecycleInputs) {
+  if (!bucketLifecycleProvider.read) throw new Error("provider has no read");
+  return bucketLifecycleProvider.read(id, state);
+}
+async function diff(id: string, olds: BucketLifecycleInputs, news: BucketLifecycleInputs) {
+  if (!bucketLifecycleProvider.diff) throw new Error("provider has no diff");
+  return bucketLifecycleProvider.diff(id, olds, news);
+}
+async function update(id: string, olds: BucketLifecycleInputs, news: BucketLifecycleInputs) {
+  if (!bucketLifecycleProvider.update) throw new Error("provider has no update");
+  return bucketLifecycleProvider.update(id, olds, news);
+}
+async function remove(id: string, state: BucketLifecycleInputs): Promise<void> {
+  if (!bucketLifecycleProvider.delete) throw new Error("provider has no delete");
+  await bucketLifecycleProvider.delete(id, state);
+}
+
+/** Creates through the provider; returns the outputs (the state Pulumi would keep). */
+async function create(inputs: BucketLifecycleInputs): Promise<BucketLifecycleInputs> {
+  const result = await bucketLifecycleProvider.create(inputs);
+  expect(result).toEqual({ id: inputs.bucket, outs: inputs });
+  return result.outs as BucketLifecycleInputs;
+}
+
+async function readProps(id: string, state: BucketLifecycleInputs): Promise<BucketLifecycleInputs> {
+  const result = await read(id, state);
+  expect(result.id).toBe(id);
+  return result.props as BucketLifecycleInputs;
+}
+
+describe("BucketLifecycle provider against Ceph RGW", () => {
+  it("creates the rules, reads them back unchanged (RGW's legacy Prefix) and diffs as no change", async () => {
+    await createBucket("lc-create");
+    const inputs = inputsFor("lc-create");
+    const created = await create(inputs);
+
+    // RGW's own answer: sorted by ID, the prefix as a legacy top-level Prefix, no Filter.
+    const raw = await rulesOnRgw("lc-create");
+    expect(raw?.map((rule) => rule.ID)).toEqual(["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"]);
+    expect(raw?.every((rule) => rule.Prefix === "" && rule.Filter === undefined)).toBe(true);
+
+    const props = await readProps("lc-create", created);
+    expect(sameRules(props.rules, RULES)).toBe(true);
+    // Returned in the state's order, so a refresh shows no reordering diff.
+    expect(props).toEqual(inputs);
+    await expect(diff("lc-create", props, inputs)).resolves.toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("diffs changed days as an in-place change and a changed bucket as a replacement", async () => {
+    await createBucket("lc-diff");
+    const inputs = inputsFor("lc-diff");
+    const props = await readProps("lc-diff", await create(inputs));
+    const moreDays = { ...inputs, rules: bucketLifecycleRules({ noncurrentVersionDays: 90, abortIncompleteMultipartDays: 7 }) };
+    await expect(diff("lc-diff", props, moreDays)).resolves.toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    await expect(diff("lc-diff", props, { ...inputs, bucket: "lc-other" })).resolves.toEqual({
+      changes: true,
+      replaces: ["bucket"],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("updates the days in place and reads the new days back", async () => {
+    await createBucket("lc-update");
+    const inputs = inputsFor("lc-update");
+    const created = await create(inputs);
+    const news = { ...inputs, rules: bucketLifecycleRules({ noncurrentVersionDays: 14, abortIncompleteMultipartDays: 2 }) };
+    await expect(update("lc-update", created, news)).resolves.toEqual({ outs: news });
+
+    const props = await readProps("lc-update", news);
+    expect(props.rules).toEqual(news.rules);
+    expect(sameRules(props.rules, RULES)).toBe(false);
+    await expect(diff("lc-update", props, news)).resolves.toMatchObject({ changes: false });
+    const raw = await rulesOnRgw("lc-update");
+    expect(raw?.find((rule) => rule.NoncurrentVersionExpiration)?.NoncurrentVersionExpiration?.NoncurrentDays).toBe(14);
+    expect(raw?.find((rule) => rule.AbortIncompleteMultipartUpload)?.AbortIncompleteMultipartUpload?.DaysAfterInitiation).toBe(2);
+  });
+
+  it("reads rules removed behind its back as [] (drift), and the next update puts them back", async () => {
+    await createBucket("lc-drift");
+    const inputs = inputsFor("lc-drift");
+    const created = await create(inputs);
+    await adminS3.send(new DeleteBucketLifecycleCommand({ Bucket: "lc-drift" }));
+
+    const props = await readProps("lc-drift", created);
+    expect(props).toEqual({ ...inputs, rules: [] });
+    await expect(diff("lc-drift", props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
+    await update("lc-drift", props, inputs);
+    expect(await rulesOnRgw("lc-drift")).toHaveLength(2);
+  });
+
+  it("reads a rule changed behind its back as drift", async () => {
+    await createBucket("lc-changed");
+    const inputs = inputsFor("lc-changed");
+    const created = await create(inputs);
+    const byHand: BucketLifecycleRule[] = [{ ...RULES[0], noncurrentVersionExpiration: { noncurrentDays: 1 } }, RULES[1]];
+    await adminS3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-changed", LifecycleConfiguration: toS3LifecycleConfiguration(byHand) }),
+    );
+    const props = await readProps("lc-changed", created);
+    expect(props.rules).toEqual(byHand);
+    await expect(diff("lc-changed", props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("reads a deleted bucket as gone", async () => {
+    await createBucket("lc-bucket-gone");
+    const created = await create(inputsFor("lc-bucket-gone"));
+    await adminS3.send(new DeleteBucketCommand({ Bucket: "lc-bucket-gone" }));
+    await expect(read("lc-bucket-gone", created)).resolves.toEqual({});
+  });
+
+  it("deletes the rules; deleting again, or on a missing bucket, succeeds", async () => {
+    await createBucket("lc-delete");
+    const created = await create(inputsFor("lc-delete"));
+    await remove("lc-delete", created);
+    expect(await rulesOnRgw("lc-delete")).toBeUndefined();
+    await expect(remove("lc-delete", created)).resolves.toBeUndefined();
+
+    await adminS3.send(new DeleteBucketCommand({ Bucket: "lc-delete" }));
+    await expect(remove("lc-delete", created)).resolves.toBeUndefined();
+    await expect(remove("lc-never-existed", inputsFor("lc-never-existed"))).resolves.toBeUndefined();
+  });
+
+  it("turns empty rules into DeleteBucketLifecycle, on create and on update", async () => {
+    await createBucket("lc-empty");
+    const inputs = inputsFor("lc-empty");
+    const created = await create(inputs);
+    const empty = { ...inputs, rules: [] };
+    await expect(update("lc-empty", created, empty)).resolves.toEqual({ outs: empty });
+    expect(await rulesOnRgw("lc-empty")).toBeUndefined();
+    await expect(readProps("lc-empty", empty)).resolves.toEqual(empty);
+    await expect(diff("lc-empty", empty, empty)).resolves.toMatchObject({ changes: false });
+
+    // A lifecycle set by hand is removed by a create that declares no rules.
+    await adminS3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-empty", LifecycleConfiguration: toS3LifecycleConfiguration(RULES) }),
+    );
+    await create(empty);
+    expect(await rulesOnRgw("lc-empty")).toBeUndefined();
+  });
+});
+
+describe("clear errors", () => {
+  beforeAll(async () => {
+    await createBucket("lc-errors");
+  });
+
+  /** The message, checked to be one line without a stack trace. */
+  async function failure(action: Promise<unknown>): Promise<{ name: string; message: string }> {
+    try {
+      await action;
+    } catch (error) {
+      const { name, message, stack } = error as Error;
+      expect(message).not.toMatch(/\n|\s+at\s.*:\d+:\d+/);
+      expect(stack).toBe(`BucketLifecycleError: ${message}`);
+      return { name, message };
+    }
+    throw new Error("expected the call to fail");
+  }
+
+  it("says the secret key is rejected, naming the bucket, the endpoint and the config keys", async () => {
+    const { endpoint } = requireCluster();
+    const bad = inputsFor("lc-errors", { secretKey: "wrong" });
+    await expect(failure(bucketLifecycleProvider.create(bad))).resolves.toEqual({
+      name: "BucketLifecycleError",
+      message:
+        `cannot set the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch)` +
+        " — check rgwAdminAccessKey/rgwAdminSecretKey",
+    });
+    await expect(failure(read("lc-errors", bad))).resolves.toMatchObject({
+      message: `cannot read the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
+    });
+    await expect(failure(remove("lc-errors", bad))).resolves.toMatchObject({
+      message: expect.stringMatching(/^cannot remove the lifecycle of bucket "lc-errors" at .*: credentials rejected \(403 SignatureDoesNotMatch\)/),
+    });
+  });
+
+  it("says the access key is unknown", async () => {
+    await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { accessKey: "NOSUCHKEY0000000000X" })))).resolves.toMatchObject({
+      message: expect.stringMatching(/^cannot set the lifecycle of bucket "lc-errors" at http:\/\/127\.0\.0\.1:\d+: credentials rejected \(403 InvalidAccessKeyId\)/),
+    });
+  });
+
+  it("says access is denied to a user that does not own the bucket", async () => {
+    const stranger = JSON.parse(
+      await radosgwAdmin(requireCluster(), ["user", "create", "--uid=lc-stranger", "--display-name=stranger"]),
+    ) as { keys: { access_key: string; secret_key: string }[] };
+    const inputs = inputsFor("lc-errors", { accessKey: stranger.keys[0].access_key, secretKey: stranger.keys[0].secret_key });
+    await expect(failure(bucketLifecycleProvider.create(inputs))).resolves.toMatchObject({
+      message: expect.stringMatching(/: access denied \(403 AccessDenied\) — the key must belong to the bucket's owner/),
+    });
+  });
+
+  it("says the bucket does not exist", async () => {
+    const { endpoint } = requireCluster();
+    await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-no-such-bucket")))).resolves.toMatchObject({
+      message: `cannot set the lifecycle of bucket "lc-no-such-bucket" at ${endpoint}: the bucket does not exist (404 NoSuchBucket)`,
+    });
+  });
+
+  it("says the endpoint refuses connections", async () => {
+    const port = await closedPort();
+    await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { endpoint: `http://127.0.0.1:${port}` })))).resolves.toEqual({
+      name: "BucketLifecycleError",
+      message: `cannot set the lifecycle of bucket "lc-errors" at http://127.0.0.1:${port}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
+    });
+  });
+});
+
+describe("the provider as Pulumi runs it", () => {
+  it("serializes, and the serialized text works against RGW in a fresh node process", async () => {
+    await createBucket("lc-serialized");
+    // What pulumi.dynamic.Resource does: serializeFunction(() => provider, { allowSecrets: true }).
+    const serialized = await pulumi.runtime.serializeFunction(() => bucketLifecycleProvider, { allowSecrets: true });
+    const workDir = mkdtempSync(join(tmpdir(), "lifecycle-provider-"));
+    const providerFile = join(workDir, "provider.js");
+    writeFileSync(providerFile, serialized.text);
+    // Loaded like Pulumi's dynamic-provider host: require-from-string(text).handler().
+    const driver = `
+      const provider = require("require-from-string")(require("fs").readFileSync(process.env.PROVIDER_FILE, "utf8")).handler();
+      const inputs = JSON.parse(process.env.INPUTS);
+      (async () => {
+        const created = await provider.create(inputs);
+        const read = await provider.read(created.id, created.outs);
+        const diff = await provider.diff(created.id, read.props, inputs);
+        let badCredentials;
+        try { await provider.create({ ...inputs, secretKey: "wrong" }); }
+        catch (error) { badCredentials = { name: error.name, message: error.message, isError: error instanceof Error }; }
+        let refused;
+        try { await provider.create({ ...inputs, endpoint: process.env.REFUSED_ENDPOINT }); }
+        catch (error) { refused = error.message; }
+        await provider.delete(created.id, created.outs);
+        const afterDelete = await provider.read(created.id, created.outs);
+        const missingBucket = await provider.read("lc-no-such-bucket", { ...inputs, bucket: "lc-no-such-bucket" });
+        process.stdout.write(JSON.stringify({ created, read, diff, badCredentials, refused, afterDelete, missingBucket }));
+      })().catch((error) => { console.error(String(error && error.stack || error)); process.exit(1); });
+    `;
+    const inputs = inputsFor("lc-serialized");
+    const refusedEndpoint = `http://127.0.0.1:${await closedPort()}`;
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", driver], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PROVIDER_FILE: providerFile, INPUTS: JSON.stringify(inputs), REFUSED_ENDPOINT: refusedEndpoint },
+        timeout: 60_000,
+      });
+      const result = JSON.parse(stdout) as {
+        created: { id: string; outs: BucketLifecycleInputs };
+        read: { id: string; props: BucketLifecycleInputs };
+        diff: { changes: boolean; replaces: string[] };
+        badCredentials: { name: string; message: string; isError: boolean };
+        refused: string;
+        afterDelete: { props: BucketLifecycleInputs };
+        missingBucket: object;
+      };
+      expect(result.created).toEqual({ id: "lc-serialized", outs: inputs });
+      expect(result.read).toEqual({ id: "lc-serialized", props: inputs });
+      expect(result.diff).toMatchObject({ changes: false, replaces: [] });
+      expect(result.badCredentials).toEqual({
+        name: "BucketLifecycleError",
+        isError: true,
+        message: `cannot set the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
+      });
+      // Outside jest the network error keeps its `code` field; the message is the same.
+      expect(result.refused).toBe(
+        `cannot set the lifecycle of bucket "lc-serialized" at ${refusedEndpoint}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
+      );
+      expect(result.afterDelete.props.rules).toEqual([]);
+      expect(result.missingBucket).toEqual({});
+      expect(await rulesOnRgw("lc-serialized")).toBeUndefined();
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
