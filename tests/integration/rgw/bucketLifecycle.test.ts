@@ -3,11 +3,6 @@
  * drift (rules or bucket removed behind Pulumi's back), clear errors, and the provider as Pulumi
  * runs it (serialized, evaluated in a fresh node process).
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -17,7 +12,6 @@ import {
   type LifecycleRule,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import * as pulumi from "@pulumi/pulumi";
 import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs } from "../../../components/bucketLifecycle";
 import {
   bucketLifecycleRules,
@@ -25,8 +19,8 @@ import {
   type BucketLifecycleRule,
 } from "../../../components/objectStoragePolicies";
 import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { runSerializedProvider } from "./serializedProvider";
 
-const REPO_ROOT = join(__dirname, "..", "..", "..");
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
 
 let cluster: RgwCluster | undefined;
@@ -280,16 +274,20 @@ describe("clear errors", () => {
 describe("the provider as Pulumi runs it", () => {
   it("serializes, and the serialized text works against RGW in a fresh node process", async () => {
     await createBucket("lc-serialized");
-    // What pulumi.dynamic.Resource does: serializeFunction(() => provider, { allowSecrets: true }).
-    const serialized = await pulumi.runtime.serializeFunction(() => bucketLifecycleProvider, { allowSecrets: true });
-    const workDir = mkdtempSync(join(tmpdir(), "lifecycle-provider-"));
-    const providerFile = join(workDir, "provider.js");
-    writeFileSync(providerFile, serialized.text);
-    // Loaded like Pulumi's dynamic-provider host: require-from-string(text).handler().
-    const driver = `
-      const provider = require("require-from-string")(require("fs").readFileSync(process.env.PROVIDER_FILE, "utf8")).handler();
-      const inputs = JSON.parse(process.env.INPUTS);
-      (async () => {
+    const inputs = inputsFor("lc-serialized");
+    const refusedEndpoint = `http://127.0.0.1:${await closedPort()}`;
+    const result = await runSerializedProvider<{
+      created: { id: string; outs: BucketLifecycleInputs };
+      read: { id: string; props: BucketLifecycleInputs };
+      diff: { changes: boolean; replaces: string[] };
+      badCredentials: { name: string; message: string; isError: boolean };
+      refused: string;
+      afterDelete: { props: BucketLifecycleInputs };
+      missingBucket: object;
+    }>(
+      bucketLifecycleProvider,
+      inputs,
+      `
         const created = await provider.create(inputs);
         const read = await provider.read(created.id, created.outs);
         const diff = await provider.diff(created.id, read.props, inputs);
@@ -302,43 +300,24 @@ describe("the provider as Pulumi runs it", () => {
         await provider.delete(created.id, created.outs);
         const afterDelete = await provider.read(created.id, created.outs);
         const missingBucket = await provider.read("lc-no-such-bucket", { ...inputs, bucket: "lc-no-such-bucket" });
-        process.stdout.write(JSON.stringify({ created, read, diff, badCredentials, refused, afterDelete, missingBucket }));
-      })().catch((error) => { console.error(String(error && error.stack || error)); process.exit(1); });
-    `;
-    const inputs = inputsFor("lc-serialized");
-    const refusedEndpoint = `http://127.0.0.1:${await closedPort()}`;
-    try {
-      const { stdout } = await promisify(execFile)(process.execPath, ["-e", driver], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, PROVIDER_FILE: providerFile, INPUTS: JSON.stringify(inputs), REFUSED_ENDPOINT: refusedEndpoint },
-        timeout: 60_000,
-      });
-      const result = JSON.parse(stdout) as {
-        created: { id: string; outs: BucketLifecycleInputs };
-        read: { id: string; props: BucketLifecycleInputs };
-        diff: { changes: boolean; replaces: string[] };
-        badCredentials: { name: string; message: string; isError: boolean };
-        refused: string;
-        afterDelete: { props: BucketLifecycleInputs };
-        missingBucket: object;
-      };
-      expect(result.created).toEqual({ id: "lc-serialized", outs: inputs });
-      expect(result.read).toEqual({ id: "lc-serialized", props: inputs });
-      expect(result.diff).toMatchObject({ changes: false, replaces: [] });
-      expect(result.badCredentials).toEqual({
-        name: "BucketLifecycleError",
-        isError: true,
-        message: `cannot set the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
-      });
-      // Outside jest the network error keeps its `code` field; the message is the same.
-      expect(result.refused).toBe(
-        `cannot set the lifecycle of bucket "lc-serialized" at ${refusedEndpoint}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
-      );
-      expect(result.afterDelete.props.rules).toEqual([]);
-      expect(result.missingBucket).toEqual({});
-      expect(await rulesOnRgw("lc-serialized")).toBeUndefined();
-    } finally {
-      rmSync(workDir, { recursive: true, force: true });
-    }
+        return { created, read, diff, badCredentials, refused, afterDelete, missingBucket };
+      `,
+      { REFUSED_ENDPOINT: refusedEndpoint },
+    );
+    expect(result.created).toEqual({ id: "lc-serialized", outs: inputs });
+    expect(result.read).toEqual({ id: "lc-serialized", props: inputs });
+    expect(result.diff).toMatchObject({ changes: false, replaces: [] });
+    expect(result.badCredentials).toEqual({
+      name: "BucketLifecycleError",
+      isError: true,
+      message: `cannot set the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
+    });
+    // Outside jest the network error keeps its `code` field; the message is the same.
+    expect(result.refused).toBe(
+      `cannot set the lifecycle of bucket "lc-serialized" at ${refusedEndpoint}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
+    );
+    expect(result.afterDelete.props.rules).toEqual([]);
+    expect(result.missingBucket).toEqual({});
+    expect(await rulesOnRgw("lc-serialized")).toBeUndefined();
   });
 });

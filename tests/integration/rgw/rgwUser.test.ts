@@ -2,18 +2,12 @@
  * The RgwUser dynamic provider against a real Ceph RGW: CRUD, drift detection, key rotation,
  * clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
-import * as pulumi from "@pulumi/pulumi";
 import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
 import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../components/rgwUser";
 import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { runSerializedProvider } from "./serializedProvider";
 
-const REPO_ROOT = join(__dirname, "..", "..", "..");
 
 let cluster: RgwCluster | undefined;
 let admin: RgwAdminClient;
@@ -208,16 +202,16 @@ describe("clear errors", () => {
 
 describe("the provider as Pulumi runs it", () => {
   it("serializes, and the serialized text works in a fresh node process", async () => {
-    // What pulumi.dynamic.Resource does: serializeFunction(() => provider, { allowSecrets: true }).
-    const serialized = await pulumi.runtime.serializeFunction(() => rgwUserProvider, { allowSecrets: true });
-    const workDir = mkdtempSync(join(tmpdir(), "rgw-provider-"));
-    const providerFile = join(workDir, "provider.js");
-    writeFileSync(providerFile, serialized.text);
-    // Loaded like Pulumi's dynamic-provider host: require-from-string(text).handler().
-    const driver = `
-      const provider = require("require-from-string")(require("fs").readFileSync(process.env.PROVIDER_FILE, "utf8")).handler();
-      const inputs = JSON.parse(process.env.INPUTS);
-      (async () => {
+    const result = await runSerializedProvider<{
+      created: { id: string; outs: RgwUserState };
+      read: { props: RgwUserState };
+      rotated: { outs: RgwUserState };
+      badCredentials: { name: string; message: string; isError: boolean };
+      afterDelete: object;
+      }>(
+      rgwUserProvider,
+      inputsFor("serialized"),
+      `
         const created = await provider.create(inputs);
         const read = await provider.read(created.id, created.outs);
         const rotated = await provider.update(created.id, created.outs, { ...inputs, keyRotation: "r1" });
@@ -226,34 +220,18 @@ describe("the provider as Pulumi runs it", () => {
         catch (error) { badCredentials = { name: error.name, message: error.message, isError: error instanceof Error }; }
         await provider.delete(created.id, rotated.outs);
         const afterDelete = await provider.read(created.id, rotated.outs);
-        process.stdout.write(JSON.stringify({ created, read, rotated, badCredentials, afterDelete }));
-      })().catch((error) => { console.error(String(error && error.stack || error)); process.exit(1); });
-    `;
-    try {
-      const { stdout } = await promisify(execFile)(process.execPath, ["-e", driver], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, PROVIDER_FILE: providerFile, INPUTS: JSON.stringify(inputsFor("serialized")) },
-        timeout: 60_000,
-      });
-      const result = JSON.parse(stdout) as {
-        created: { id: string; outs: RgwUserState };
-        read: { props: RgwUserState };
-        rotated: { outs: RgwUserState };
-        badCredentials: { name: string; message: string; isError: boolean };
-        afterDelete: object;
-      };
-      expect(result.created.id).toBe("serialized");
-      expect(result.read.props).toEqual(result.created.outs);
-      expect(result.rotated.outs.accessKey).not.toBe(result.created.outs.accessKey);
-      expect(result.badCredentials).toEqual({
-        name: "RgwAdminError",
-        isError: true,
-        message: expect.stringMatching(/admin credentials rejected \(403 SignatureDoesNotMatch/),
-      });
-      expect(result.afterDelete).toEqual({});
-      expect(await admin.getUser("serialized")).toBeUndefined();
-    } finally {
-      rmSync(workDir, { recursive: true, force: true });
-    }
+        return { created, read, rotated, badCredentials, afterDelete };
+      `,
+    );
+    expect(result.created.id).toBe("serialized");
+    expect(result.read.props).toEqual(result.created.outs);
+    expect(result.rotated.outs.accessKey).not.toBe(result.created.outs.accessKey);
+    expect(result.badCredentials).toEqual({
+      name: "RgwAdminError",
+      isError: true,
+      message: expect.stringMatching(/admin credentials rejected \(403 SignatureDoesNotMatch/),
+    });
+    expect(result.afterDelete).toEqual({});
+    expect(await admin.getUser("serialized")).toBeUndefined();
   });
 });
