@@ -2,8 +2,10 @@
 // pinned in tests/schemas/, see tests/schemas/PROVENANCE.md) plus the structure
 // the deployment process relies on (PR previews per stack, dev on push, prod
 // only by manual dispatch behind the protected `prod` environment).
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
@@ -16,6 +18,10 @@ const PROVENANCE_PATH = path.join(__dirname, "schemas", "PROVENANCE.md");
 
 const STACKS = ["dev", "prod"];
 const PULUMI_ACTION = /^pulumi\/actions@v\d+$/;
+// Jobs that run Pulumi need the private network (RGW, 1Password Connect, registry,
+// Docker engine, cluster API); plain `npm ci && npm test` jobs stay GitHub-hosted.
+const SELF_HOSTED = ["self-hosted", "linux", "data-platform"];
+const KUBECONFIG_STEP = "kubeconfig";
 
 // ---------------------------------------------------------------------------
 // Types (the subset of the workflow syntax used below; shapes are guaranteed by
@@ -33,6 +39,7 @@ interface Step {
 
 interface Job {
   name?: string;
+  "runs-on"?: string | string[] | Dict;
   needs?: string | string[];
   if?: string | boolean;
   environment?: string | { name: string; url?: string };
@@ -145,6 +152,40 @@ function expectSetupNodeWithNpmCache(job: Job): void {
   expect(steps(job).some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(true);
 }
 
+function kubeconfigStep(job: Job): Step | undefined {
+  return steps(job).find((s) => s.name === KUBECONFIG_STEP);
+}
+
+/** Jobs that run a Pulumi command. */
+function jobsWithPulumi(wf: Workflow): [string, Job][] {
+  return Object.entries(wf.jobs).filter(([, job]) => pulumiSteps(job).length > 0);
+}
+
+/** Runs a kubeconfig step's script like the runner does (bash -e), in the repository root. */
+function runKubeconfigScript(script: string, data: string, stack: string): { status: number | null; output: string; kubeconfig: string; githubEnv: string; mode?: number } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-step-"));
+  try {
+    const file = path.join(tmp, "kubeconfig");
+    const githubEnv = path.join(tmp, "github_env");
+    fs.writeFileSync(githubEnv, "");
+    const r = spawnSync("bash", ["-e", "-c", script], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: tmp, KUBECONFIG_DATA: data, KUBECONFIG_PATH: file, STACK: stack, GITHUB_ENV: githubEnv, RUNNER_TEMP: tmp },
+    });
+    const exists = fs.existsSync(file);
+    return {
+      status: r.status,
+      output: `${r.stdout}${r.stderr}`,
+      kubeconfig: exists ? fs.readFileSync(file, "utf8") : "",
+      githubEnv: fs.readFileSync(githubEnv, "utf8"),
+      mode: exists ? fs.statSync(file).mode & 0o777 : undefined,
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Keys of `on`, whatever form it takes (string, list or map). */
 function triggers(wf: Workflow): string[] {
   if (typeof wf.on === "string") return [wf.on];
@@ -165,9 +206,16 @@ function secretsIn(env: Dict | undefined): string[] {
 
 type Value = string | number | boolean | null | Dict;
 
+const truthy = (v: Value): boolean => v !== null && v !== false && v !== 0 && v !== "";
+
 function evaluateCondition(expression: string | boolean | undefined, context: Dict): boolean {
   if (expression === undefined) return true; // default: success()
   if (typeof expression === "boolean") return expression;
+  return truthy(evaluateExpression(expression, context));
+}
+
+/** The value of one expression (`${{ ... }}` or bare), e.g. a step's env value. */
+function evaluateExpression(expression: string, context: Dict): Value {
   let src = expression.trim();
   const wrapped = /^\$\{\{([\s\S]*)\}\}$/.exec(src);
   if (wrapped) src = wrapped[1];
@@ -194,7 +242,6 @@ function evaluateCondition(expression: string | boolean | undefined, context: Di
     }
     return cur === undefined ? null : (cur as Value);
   };
-  const truthy = (v: Value): boolean => v !== null && v !== false && v !== 0 && v !== "";
   const equals = (a: Value, b: Value): boolean =>
     typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
 
@@ -251,7 +298,7 @@ function evaluateCondition(expression: string | boolean | undefined, context: Di
 
   const result = or();
   if (pos !== toks.length) throw new Error(`trailing tokens in: ${expression}`);
-  return truthy(result);
+  return result;
 }
 
 interface Scenario {
@@ -358,6 +405,129 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: Pulumi step settings", (f
   });
 });
 
+describe.each(["pull-request.yml", "deploy.yml"])("%s: runners, kubeconfig and secrets", (file) => {
+  const wf = (): Workflow => loadWorkflow(file);
+
+  it("Pulumi jobs run on the self-hosted runner, every other job on ubuntu-latest", () => {
+    const w = wf();
+    expect(jobsWithPulumi(w).length).toBeGreaterThan(0);
+    for (const [, job] of Object.entries(w.jobs)) {
+      expect(job["runs-on"]).toEqual(pulumiSteps(job).length > 0 ? SELF_HOSTED : "ubuntu-latest");
+    }
+  });
+
+  it("every Pulumi job writes the kubeconfig after npm ci and before Pulumi, to a file under runner.temp", () => {
+    for (const [id, job] of jobsWithPulumi(wf())) {
+      const step = kubeconfigStep(job);
+      expect({ id, step: step !== undefined }).toEqual({ id, step: true });
+      const at = steps(job).indexOf(step as Step);
+      expect(at).toBeGreaterThan(runIndex(job, "npm ci"));
+      expect(at).toBeLessThan(steps(job).indexOf(pulumiSteps(job)[0]));
+      expect(step?.env?.KUBECONFIG_PATH).toMatch(/^\$\{\{ runner\.temp \}\}\/[\w.-]+$/);
+      expect(step?.env?.KUBECONFIG_DATA).toMatch(/secrets\.KUBECONFIG_\w+/);
+      expect(step?.env?.STACK).toEqual(expect.stringMatching(/^(dev|prod|\$\{\{ matrix\.stack \}\})$/));
+      // The Kubernetes provider must pick up this file, not a default one.
+      expect(pulumiSteps(job)[0].env?.KUBECONFIG).toBeUndefined();
+    }
+  });
+
+  it("the kubeconfig script: skips an empty secret, umask 077 + chmod 600, exports KUBECONFIG, never echoes the secret", () => {
+    for (const [, job] of jobsWithPulumi(wf())) {
+      const script = String(kubeconfigStep(job)?.run);
+      // No expressions inside the script (values come in through env), no tracing.
+      expect(script).not.toContain("${{");
+      expect(script).not.toMatch(/set\s+-[a-z]*x|set\s+-o\s+xtrace/);
+
+      const lines = script.split("\n").map((l) => l.trim());
+      const skip = lines.findIndex((l) => /^if \[\[? -z "\$\{?KUBECONFIG_DATA(:-)?\}?" \]\]?; then$/.test(l));
+      const write = lines.findIndex((l) => l === `printf '%s\\n' "$KUBECONFIG_DATA" > "$KUBECONFIG_PATH"`);
+      const umask = lines.indexOf("umask 077");
+      const chmod = lines.indexOf('chmod 600 "$KUBECONFIG_PATH"');
+      const exportEnv = lines.indexOf('echo "KUBECONFIG=$KUBECONFIG_PATH" >> "$GITHUB_ENV"');
+      expect(skip).toBeGreaterThanOrEqual(0);
+      expect(lines.slice(skip + 1, write)).toContain("exit 0");
+      expect(umask).toBeGreaterThan(skip);
+      expect(write).toBeGreaterThan(umask);
+      expect(chmod).toBeGreaterThan(write);
+      expect(exportEnv).toBeGreaterThan(chmod);
+
+      // The secret is referenced only by the emptiness test and the write to the file.
+      const uses = lines.filter((l) => /\$\{?KUBECONFIG_DATA\b/.test(l));
+      expect(uses).toEqual([lines[skip], lines[write]]);
+      // Nor is the written file printed.
+      expect(script).not.toMatch(/\b(cat|head|tail|less|more)\b[^\n]*KUBECONFIG_PATH/);
+      // It checks the context the stack selects.
+      expect(script).toContain("data-platform:kubeContext");
+    }
+  });
+
+  it("the kubeconfig script behaves: file mode 600 with the stack's context, skip when empty, errors never show the secret", () => {
+    // One script for all jobs (it takes the stack from env), so running it once covers them.
+    const scripts = new Set(jobsWithPulumi(wf()).map(([, job]) => kubeconfigStep(job)?.run));
+    expect(scripts.size).toBe(1);
+    const script = String([...scripts][0]);
+    const token = "s3cr3t-token-0123456789";
+    const kubeconfig = (context: string): string =>
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: c, cluster: {server: 'https://k8s.example.internal:6443'}}]",
+        `users: [{name: u, user: {token: ${token}}}]`,
+        `contexts: [{name: ${context}, context: {cluster: c, user: u}}]`,
+        `current-context: ${context}`,
+      ].join("\n");
+
+    for (const stack of STACKS) {
+      const ok = runKubeconfigScript(script, kubeconfig(stack), stack);
+      expect(ok.status).toBe(0);
+      expect(ok.mode).toBe(0o600);
+      expect(ok.kubeconfig).toContain(token);
+      expect(ok.githubEnv).toMatch(/^KUBECONFIG=.*\/kubeconfig\n$/);
+      expect(ok.output).not.toContain(token);
+    }
+
+    const wrong = runKubeconfigScript(script, kubeconfig("dev"), "prod");
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.output).toContain("no context prod");
+    expect(wrong.githubEnv).toBe("");
+    expect(wrong.output).not.toContain(token);
+
+    const broken = runKubeconfigScript(script, `token: ${token}\n  bad: [unclosed`, "dev");
+    expect(broken.status).not.toBe(0);
+    expect(broken.output).not.toContain(token);
+    expect(broken.githubEnv).toBe("");
+
+    const empty = runKubeconfigScript(script, "", "dev");
+    expect(empty.status).toBe(0);
+    expect(empty.kubeconfig).toBe("");
+    expect(empty.githubEnv).toBe("");
+  });
+
+  it("secrets appear only in the env of the kubeconfig and Pulumi steps (never in npm ci, run scripts or other inputs)", () => {
+    for (const [id, job] of Object.entries(wf().jobs)) {
+      for (const step of steps(job)) {
+        const where = `${id}: ${step.name ?? step.uses ?? step.run}`;
+        const isPulumi = step.uses !== undefined && PULUMI_ACTION.test(step.uses);
+        if (step.name === KUBECONFIG_STEP) {
+          expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: ["KUBECONFIG_DATA"] });
+        } else if (!isPulumi) {
+          expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: [] });
+          expect({ where, with: JSON.stringify(step.with ?? {}).includes("secrets.") }).toEqual({ where, with: false });
+        }
+        expect({ where, run: (step.run ?? "").includes("secrets.") }).toEqual({ where, run: false });
+      }
+    }
+  });
+});
+
+describe("stack files", () => {
+  it.each(STACKS)("Pulumi.%s.yaml selects the context of the same name (the kubeconfig secrets must contain it)", (stack) => {
+    const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    const config = (parseDocument(text).toJS() as { config?: Dict }).config ?? {};
+    expect(config["data-platform:kubeContext"]).toBe(stack);
+  });
+});
+
 describe("pull-request.yml", () => {
   const wf = (): Workflow => loadWorkflow("pull-request.yml");
 
@@ -370,9 +540,10 @@ describe("pull-request.yml", () => {
     expect(c.group).toContain("github.event.pull_request.number");
   });
 
-  it("job test: checkout, setup-node with npm cache, npm ci, npm test", () => {
+  it("job test: checkout, setup-node with npm cache, npm ci, npm test (GitHub-hosted)", () => {
     const test = wf().jobs.test;
     expect(test).toBeDefined();
+    expect(test["runs-on"]).toBe("ubuntu-latest");
     expectSetupNodeWithNpmCache(test);
     expectNpmCiThenTest(test);
   });
@@ -380,6 +551,7 @@ describe("pull-request.yml", () => {
   it("job preview: needs test, matrix stack [dev, prod], pulumi preview --diff commented on the PR", () => {
     const preview = wf().jobs.preview;
     expect(preview).toBeDefined();
+    expect(preview["runs-on"]).toEqual(SELF_HOSTED);
     expect(needsOf(preview)).toContain("test");
     expect(preview.strategy?.matrix).toMatchObject({ stack: STACKS });
     expect(preview.permissions).toEqual({ contents: "read", "pull-requests": "write" });
@@ -396,6 +568,28 @@ describe("pull-request.yml", () => {
     // npm ci must run before the Pulumi program is loaded.
     expect(runIndex(preview, "npm ci")).toBeGreaterThanOrEqual(0);
     expect(runIndex(preview, "npm ci")).toBeLessThan(steps(preview).indexOf(ps[0]));
+  });
+
+  it("job preview is skipped for pull requests from forks (no secrets, never on the self-hosted runner)", () => {
+    const preview = wf().jobs.preview;
+    const ctx = (head: string): Dict => ({ github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } } });
+    expect(evaluateCondition(preview.if, ctx("example/data-platform-stack"))).toBe(true);
+    expect(evaluateCondition(preview.if, ctx("someone/data-platform-stack"))).toBe(false);
+  });
+
+  it.each([
+    ["dev", { KUBECONFIG_DEV: "dev-kubeconfig", KUBECONFIG_PROD: "prod-kubeconfig" }, "dev-kubeconfig"],
+    ["prod", { KUBECONFIG_DEV: "dev-kubeconfig", KUBECONFIG_PROD: "prod-kubeconfig" }, "prod-kubeconfig"],
+    ["prod", { KUBECONFIG_DEV: "dev-kubeconfig" }, ""],
+    ["dev", { KUBECONFIG_PROD: "prod-kubeconfig" }, ""],
+    ["dev", {}, ""],
+  ] as [string, Dict, string][])("kubeconfig of stack %s with secrets %j -> %j (never the other stack's)", (stack, secrets, expected) => {
+    const step = kubeconfigStep(wf().jobs.preview);
+    expect(step).toBeDefined();
+    const data = step?.env?.KUBECONFIG_DATA;
+    expect(typeof data).toBe("string");
+    const value = evaluateExpression(String(data), { matrix: { stack }, secrets });
+    expect(truthy(value) ? value : "").toBe(expected);
   });
 
   it("never runs pulumi up", () => {
@@ -448,6 +642,17 @@ describe("deploy.yml", () => {
     const c = job.concurrency as { group: string; "cancel-in-progress"?: boolean | string };
     expect(c.group).toContain(stack);
     expect(c["cancel-in-progress"]).toBe(false);
+  });
+
+  it("job test runs on GitHub-hosted ubuntu-latest, the pulumi up jobs on the self-hosted runner", () => {
+    const w = wf();
+    expect(w.jobs.test["runs-on"]).toBe("ubuntu-latest");
+    for (const stack of STACKS) expect(upJobFor(stack)[1]["runs-on"]).toEqual(SELF_HOSTED);
+  });
+
+  it.each(STACKS)("stack %s: the kubeconfig comes from the environment secret KUBECONFIG_DATA, checked against that stack", (stack) => {
+    const step = kubeconfigStep(upJobFor(stack)[1]);
+    expect(step?.env).toMatchObject({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG_DATA }}", STACK: stack });
   });
 
   it("stacks use different concurrency groups", () => {
