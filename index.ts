@@ -37,7 +37,7 @@ function dataPlatform() {
       s3Access: storage.appAccess,
       s3Endpoint: config.rgw.inClusterEndpoint,
       s3Region: config.rgw.region,
-      bucketNames: Object.fromEntries(config.buckets.map((b) => [b.key, storage.bucketNames.apply((names) => names[b.key])])),
+      bucketNames: storage.bucketName,
       workloadNamespace: config.kubernetes.dataPlatformNamespace,
       externalSecretsNamespace: config.kubernetes.externalSecretsNamespace,
       tokenSecretName: config.onepassword.tokenSecretName,
@@ -53,6 +53,8 @@ function dataPlatform() {
     registryPassword: secrets.imageRegistryPassword,
   });
 
+  if (!config.image.push) pulumi.log.warn("imagePush is false: the image is built but not pushed, so Flux gets no SPARK_ICEBERG_IMAGE");
+
   // 4. Flux takes over once everything above exists.
   const flux = new FluxHandoff(
     "flux",
@@ -60,7 +62,7 @@ function dataPlatform() {
       flux: config.flux,
       prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => ({
         environment: config.environment,
-        imageRef,
+        imageRef: config.image.push ? imageRef : undefined,
         s3Endpoint: config.rgw.inClusterEndpoint,
         s3Region: config.rgw.region,
         buckets,

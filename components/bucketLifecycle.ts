@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "./objectStoragePolicies";
+import { displayEndpoint } from "./rgwAdmin";
 
 export interface BucketLifecycleInputs {
   endpoint: string;
@@ -132,15 +133,6 @@ export function s3Failure(error: unknown): S3Failure {
 }
 
 /** The endpoint as shown in messages: scheme, host and path only (never a userinfo part). */
-function displayEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint.trim());
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
-  } catch {
-    return endpoint;
-  }
-}
-
 /**
  * One line saying what failed, on which bucket and endpoint, RGW's answer and what to check.
  * No stack trace, no keys. `action` is e.g. "set the lifecycle of".

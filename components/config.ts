@@ -42,7 +42,7 @@ export const CONFIG_KEYS = {
   rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
   rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
   rgwRegion: { type: "string", default: "us-east-1", description: "S3 region (RGW zonegroup api_name)." },
-  rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of an RGW user with caps users=*;buckets=* (secret)." },
+  rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
   rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
   s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"}: changing a value issues a new key." },
@@ -56,7 +56,7 @@ export const CONFIG_KEYS = {
   imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
   imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
   imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
-  imagePush: { type: "boolean", default: true, description: "Push the image (the digest reference needs a push)." },
+  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only, and Flux gets no SPARK_ICEBERG_IMAGE." },
   imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
   imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
 
@@ -84,7 +84,10 @@ export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
 const NAME_RE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-const ITEM_TITLE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Item titles are also the names of the Kubernetes Secrets External Secrets creates from them. */
+const ITEM_TITLE_RE = DNS_LABEL_RE;
+/** The item the Flux handoff writes its SSH deploy key to. */
+export const DEPLOY_KEY_ITEM_TITLE = "flux-deploy-key";
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
@@ -103,17 +106,25 @@ const positiveInt = (what: string) =>
     .int({ error: (issue) => `must be ${what}, got ${show(issue.input)}` })
     .positive({ error: (issue) => `must be ${what}, got ${show(issue.input)}` });
 
-const httpUrl = requiredString("an http(s) URL").refine(
-  (s) => {
-    try {
-      const url = new URL(s);
-      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  },
-  { error: (issue) => `${show(issue.input)} is not an http(s) URL` },
-);
+const parseUrl = (value: string): URL | undefined => {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Endpoints end up in ConfigMaps, outputs and state: they must not carry credentials. */
+const httpUrl = requiredString("an http(s) URL").superRefine((value, ctx) => {
+  const url = parseUrl(value);
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "") {
+    ctx.addIssue({ code: "custom", message: `${show(value)} is not an http(s) URL` });
+  } else if (url.username || url.password) {
+    ctx.addIssue({ code: "custom", message: "must not contain credentials (they would be stored in plaintext); use the secret config keys" });
+  } else if (url.search || url.hash) {
+    ctx.addIssue({ code: "custom", message: `${show(value)} must not have a query or fragment` });
+  }
+});
 
 const bucketName = requiredString("an S3 bucket name").superRefine((name, ctx) => {
   const problem = validateBucketName(name);
@@ -131,16 +142,21 @@ const gitUrl = requiredString("a Git URL").superRefine((value, ctx) => {
     });
     return;
   }
-  try {
-    const url = new URL(value);
-    if (!["ssh:", "https:"].includes(url.protocol) || url.hostname === "") throw new Error("scheme");
-  } catch {
+  const url = parseUrl(value);
+  if (!url || !["ssh:", "https:"].includes(url.protocol) || url.hostname === "") {
     ctx.addIssue({ code: "custom", message: `${show(value)} is not an ssh:// or https:// Git URL` });
+  } else if (url.password) {
+    ctx.addIssue({ code: "custom", message: "must not contain a password or token (it would be stored in plaintext); use fluxGitToken" });
+  } else if (url.search || url.hash) {
+    ctx.addIssue({ code: "custom", message: `${show(value)} must not have a query or fragment` });
   }
 });
 
 // ---------------------------------------------------------------------------------------------
 // List entries.
+
+const entryError: z.core.$ZodErrorMap = (issue) =>
+  issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `must be an object, got ${show(issue.input)}`;
 
 const accessList = z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }).default([]);
 
@@ -153,37 +169,68 @@ const bucketSchema = z.strictObject(
     abortIncompleteMultipartDays: positiveInt("a positive number of days").default(7),
     readWrite: accessList,
     read: accessList,
-    previousKeys: z.array(z.string()).default([]),
+    /** Keys this entry had before a rename: its resources are aliased, not replaced. */
+    previousKeys: z.array(matching(NAME_RE, "a valid bucket key"), { error: "must be a list of bucket keys" }).default([]),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `must be an object, got ${show(issue.input)}`) },
+  { error: entryError },
 );
 
-const passwordPolicySchema = z.strictObject({
-  length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(32),
-  special: bool.default(false),
-  upper: bool.default(true),
-  lower: bool.default(true),
-  numeric: bool.default(true),
-});
+const passwordPolicySchema = z
+  .strictObject(
+    {
+      length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(32),
+      special: bool.default(false),
+      upper: bool.default(true),
+      lower: bool.default(true),
+      numeric: bool.default(true),
+    },
+    { error: entryError },
+  )
+  .refine((p) => p.special || p.upper || p.lower || p.numeric, { error: "enables no character class (special, upper, lower, numeric)" });
 
-const credentialSchema = z.strictObject(
-  {
-    title: matching(ITEM_TITLE_RE, "a valid 1Password item title (letters, digits, . _ -; no slashes)"),
-    kind: z.enum(["database", "login", "password", "s3"], { error: (issue) => `must be one of database, login, password, s3, got ${show(issue.input)}` }),
-    username: z.string().optional(),
-    hostname: z.string().optional(),
-    port: positiveInt("a port number").refine((n) => n <= 65535, { error: "must be a port number (1-65535)" }).optional(),
-    database: z.string().optional(),
-    url: httpUrl.optional(),
-    /** s3 kind: the app whose RGW keys fill the item, and the bucket key it uses. */
-    app: appName.optional(),
-    bucket: z.string().optional(),
-    password: passwordPolicySchema.prefault({}),
-    rotation: z.string({ error: "must be a string" }).default("1"),
-    previousTitles: z.array(z.string()).default([]),
-  },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `must be an object, got ${show(issue.input)}`) },
-);
+type CredentialKind = "database" | "login" | "password" | "s3";
+type CredentialField = "username" | "hostname" | "port" | "database" | "url" | "app" | "bucket" | "password" | "rotation";
+/** Which optional fields each kind requires and allows; anything else would be silently ignored. */
+const CREDENTIAL_FIELDS: Record<CredentialKind, { required: CredentialField[]; allowed: CredentialField[] }> = {
+  database: { required: ["username", "hostname", "port", "database"], allowed: ["password", "rotation"] },
+  login: { required: ["username"], allowed: ["url", "password", "rotation"] },
+  password: { required: [], allowed: ["password", "rotation"] },
+  s3: { required: ["app", "bucket"], allowed: [] },
+};
+
+const credentialSchema = z
+  .strictObject(
+    {
+      title: matching(ITEM_TITLE_RE, "a valid item title: lowercase letters, digits, hyphens, at most 63 chars (it also names the Kubernetes Secret)"),
+      kind: z.enum(["database", "login", "password", "s3"], { error: (issue) => `must be one of database, login, password, s3, got ${show(issue.input)}` }),
+      username: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+      hostname: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+      port: positiveInt("a port number").refine((n) => n <= 65535, { error: "must be a port number (1-65535)" }).optional(),
+      database: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+      url: httpUrl.optional(),
+      /** s3 kind: the app whose RGW keys fill the item, and the bucket key it uses. */
+      app: appName.optional(),
+      bucket: z.string({ error: "must be a bucket key" }).optional(),
+      password: passwordPolicySchema.optional(),
+      rotation: z.string({ error: "must be a string" }).optional(),
+      /** Titles this entry had before a rename: its resources are aliased, not replaced. */
+      previousTitles: z.array(matching(ITEM_TITLE_RE, "a valid item title"), { error: "must be a list of item titles" }).default([]),
+    },
+    { error: entryError },
+  )
+  .superRefine((credential, ctx) => {
+    const rules = CREDENTIAL_FIELDS[credential.kind];
+    for (const field of rules.required) {
+      if (credential[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required for kind ${credential.kind}` });
+    }
+    for (const field of ["username", "hostname", "port", "database", "url", "app", "bucket", "password", "rotation"] as const) {
+      if (credential[field] === undefined || rules.required.includes(field) || rules.allowed.includes(field)) continue;
+      const hint = credential.kind === "s3" && field === "rotation" ? " (rotate an app's S3 keys with s3KeyRotation)" : "";
+      ctx.addIssue({ code: "custom", path: [field], message: `does not apply to kind ${credential.kind}${hint}` });
+    }
+    if (credential.title === DEPLOY_KEY_ITEM_TITLE) ctx.addIssue({ code: "custom", path: ["title"], message: `${show(DEPLOY_KEY_ITEM_TITLE)} is reserved for the Flux deploy key` });
+  })
+  .transform((credential) => ({ ...credential, password: credential.password ?? passwordPolicySchema.parse({}), rotation: credential.rotation ?? "1" }));
 
 const kustomizationSchema = z.strictObject(
   {
@@ -196,7 +243,7 @@ const kustomizationSchema = z.strictObject(
     wait: bool.default(true),
     prune: bool.default(true),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `must be an object, got ${show(issue.input)}`) },
+  { error: entryError },
 );
 
 export type BucketConfig = z.output<typeof bucketSchema>;
@@ -439,17 +486,9 @@ function crossChecks(
     at(["credentials", second, "title"], `duplicate item title ${show(title)} (also credentials[${first}])`);
   }
   credentials.forEach(({ item: cred, index: i }) => {
-    if (cred.kind === "s3") {
-      if (cred.app === undefined) at(["credentials", i, "app"], "is required for kind s3 (the app whose RGW keys fill the item)");
-      else if (judge("s3Apps") && !apps.has(cred.app)) at(["credentials", i, "app"], `unknown app ${show(cred.app)} (not in s3Apps)`);
-      if (cred.bucket === undefined) at(["credentials", i, "bucket"], "is required for kind s3 (a bucket key)");
-      else if (judge("buckets") && !bucketKeys.has(cred.bucket)) at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show([...bucketKeys])})`);
-    } else {
-      if (cred.app !== undefined) at(["credentials", i, "app"], `only applies to kind s3, not ${cred.kind}`);
-      if (cred.bucket !== undefined) at(["credentials", i, "bucket"], `only applies to kind s3, not ${cred.kind}`);
-    }
-    if (cred.kind === "database") {
-      for (const field of ["username", "hostname", "database"] as const) if (!cred[field]) at(["credentials", i, field], "is required for kind database");
+    if (cred.app !== undefined && judge("s3Apps") && !apps.has(cred.app)) at(["credentials", i, "app"], `unknown app ${show(cred.app)} (not in s3Apps)`);
+    if (cred.bucket !== undefined && judge("buckets") && !bucketKeys.has(cred.bucket)) {
+      at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show([...bucketKeys])})`);
     }
   });
 
@@ -466,6 +505,21 @@ function crossChecks(
   );
   const cycle = findCycle(kustomizations.map(({ item: k }) => ({ ...k, dependsOn: k.dependsOn.filter((d) => d !== k.name) })));
   if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
+
+  // An old name may alias only one entry, and never a name in use: Pulumi rejects duplicate aliases.
+  const renames = (list: "buckets" | "credentials", entries: { item: { name: string; previous: string[] }; index: number }[], field: string) => {
+    const current = new Set(entries.map(({ item }) => item.name));
+    const claimed = new Map<string, number>();
+    for (const { item, index } of entries) {
+      item.previous.forEach((old, j) => {
+        if (current.has(old)) at([list, index, field, j], `${show(old)} is the name of a current entry`);
+        else if (claimed.has(old)) at([list, index, field, j], `${show(old)} is also listed by ${list}[${claimed.get(old)}]`);
+        else claimed.set(old, index);
+      });
+    }
+  };
+  renames("buckets", buckets.map(({ item, index }) => ({ item: { name: item.key, previous: item.previousKeys }, index })), "previousKeys");
+  renames("credentials", credentials.map(({ item, index }) => ({ item: { name: item.title, previous: item.previousTitles }, index })), "previousTitles");
 
   if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "" && judge("onepasswordConnectUrl")) at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
   const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";

@@ -113,11 +113,11 @@ export function externalSecretManifest(credential: CredentialConfig, settings: E
   return {
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
-    metadata: { name: credential.title.toLowerCase(), namespace: settings.namespace },
+    metadata: { name: credential.title, namespace: settings.namespace },
     spec: {
       refreshInterval: settings.refreshInterval ?? "1h",
       secretStoreRef: { kind: "ClusterSecretStore", name: settings.storeName },
-      target: { name: credential.title.toLowerCase(), creationPolicy: "Owner" },
+      target: { name: credential.title, creationPolicy: "Owner" },
       data: itemFields(credential).map((field) => ({ secretKey: field.secretKey, remoteRef: remoteRef(settings.mode, credential.title, field) })),
     },
   };

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { CredentialConfig } from "./config";
+import { ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "./conventions";
 import {
   GitOpsManifest,
   OnePasswordMode,
@@ -58,7 +59,6 @@ export class Credentials extends pulumi.ComponentResource {
   /** Vault, title and field labels of each item: references only, never values. */
   declare public readonly items: pulumi.Output<ItemReference[]>;
   declare public readonly vaultUuid: pulumi.Output<string>;
-  declare public readonly clusterSecretStoreName: pulumi.Output<string>;
   /** ClusterSecretStore and ExternalSecrets for the GitOps repository. */
   declare public readonly gitopsManifests: pulumi.Output<GitOpsManifest[]>;
   /** The configured 1Password provider, for other items that belong in the same vault. */
@@ -80,9 +80,9 @@ export class Credentials extends pulumi.ComponentResource {
     const references: ItemReference[] = [];
     for (const credential of args.credentials) {
       const itemName = `${name}-${credential.title}`;
-      const renamedFrom = (suffix: string) => credential.previousTitles.map((old) => ({ name: `${name}-${old}${suffix}` }));
+      const renamedFrom = (suffix: string) => renameAliases(name, credential.previousTitles, suffix);
       const fields = itemFields(credential);
-      const common = { vault: vault.uuid, title: credential.title, category: itemCategory(credential), tags: ["data-platform", "managed-by-pulumi"] };
+      const common = { vault: vault.uuid, title: credential.title, category: itemCategory(credential), tags: [...ITEM_TAGS] };
 
       let item: onepassword.ItemArgs;
       if (generatesPassword(credential)) {
@@ -134,7 +134,7 @@ export class Credentials extends pulumi.ComponentResource {
         vault: args.vault,
         category: itemCategory(credential),
         fields: fields.map((f) => f.label),
-        kubernetesSecret: `${args.workloadNamespace}/${credential.title.toLowerCase()}`,
+        kubernetesSecret: `${args.workloadNamespace}/${credential.title}`,
       });
     }
 
@@ -151,7 +151,7 @@ export class Credentials extends pulumi.ComponentResource {
         metadata: {
           name: args.tokenSecretName,
           namespace: namespace.metadata.name,
-          labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" },
+          labels: { ...PLATFORM_LABELS },
         },
         type: "Opaque",
         stringData: { [TOKEN_SECRET_KEY]: token },
@@ -175,12 +175,10 @@ export class Credentials extends pulumi.ComponentResource {
     this.onepasswordProvider = provider;
     this.items = pulumi.output(references);
     this.vaultUuid = vault.uuid;
-    this.clusterSecretStoreName = pulumi.output(args.clusterSecretStoreName);
     this.gitopsManifests = pulumi.output(manifests) as pulumi.Output<GitOpsManifest[]>;
     this.registerOutputs({
       items: this.items,
       vaultUuid: this.vaultUuid,
-      clusterSecretStoreName: this.clusterSecretStoreName,
       gitopsManifests: this.gitopsManifests,
     });
   }

@@ -6,10 +6,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { PlatformConfig } from "./config";
+import { ITEM_TAGS, PLATFORM_LABELS } from "./conventions";
 import {
   GIT_AUTH_SECRET,
   PREREQUISITES_CONFIGMAP,
   PrerequisiteValues,
+  gitAuthData,
   gitRepositoryManifest,
   kustomizationManifest,
   prerequisitesData,
@@ -67,7 +69,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
         { parent: this, replacementTrigger: flux.deployKeyRotation, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] },
       );
       deployKeyPublic = key.publicKeyOpenssh;
-      gitAuth = { identity: key.privateKeyOpenssh, "identity.pub": key.publicKeyOpenssh, known_hosts: flux.knownHosts ?? "" };
+      gitAuth = gitAuthData<pulumi.Input<string>>({ ssh: { privateKey: key.privateKeyOpenssh, publicKey: key.publicKeyOpenssh, knownHosts: flux.knownHosts ?? "" } });
       if (args.deployKeyVault) {
         new onepassword.Item(
           `${name}-deploy-key-item`,
@@ -76,7 +78,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
             title: args.deployKeyVault.title,
             category: "secureNote",
             noteValue: key.privateKeyOpenssh,
-            tags: ["data-platform", "managed-by-pulumi"],
+            tags: [...ITEM_TAGS],
             sections: [{ label: "ssh", fields: [{ label: "public key", type: "STRING", value: key.publicKeyOpenssh }] }],
           },
           { parent: this, provider: args.deployKeyVault.provider, protect: true, retainOnDelete: true },
@@ -84,10 +86,10 @@ export class FluxHandoff extends pulumi.ComponentResource {
       }
     } else {
       if (args.gitToken === undefined) throw new Error("flux: https auth needs a Git token (fluxGitToken)");
-      gitAuth = { username: flux.gitUsername, password: args.gitToken };
+      gitAuth = gitAuthData<pulumi.Input<string>>({ https: { username: flux.gitUsername, token: args.gitToken } });
     }
 
-    const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" };
+    const labels = { ...PLATFORM_LABELS };
     const secret = new k8s.core.v1.Secret(
       `${name}-git-auth`,
       {

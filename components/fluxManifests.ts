@@ -19,7 +19,8 @@ export const variableSuffix = (key: string): string => key.toUpperCase().replace
 
 export interface PrerequisiteValues {
   environment: string;
-  imageRef: string;
+  /** The image by registry digest; absent when the image is not pushed (nothing a cluster could pull). */
+  imageRef?: string;
   s3Endpoint: string;
   s3Region: string;
   /** Bucket key to name. */
@@ -34,11 +35,11 @@ export interface PrerequisiteValues {
 export const SUBSTITUTION_VARIABLES: Record<string, string> = {
   PLATFORM_ENVIRONMENT: "Environment name (dev, prod).",
   DATA_PLATFORM_NAMESPACE: "Namespace of the platform workloads.",
-  SPARK_ICEBERG_IMAGE: "The spark-iceberg image by digest (registry/repository@sha256:...).",
+  SPARK_ICEBERG_IMAGE: "The spark-iceberg image by digest (registry/repository@sha256:...); absent when imagePush is false.",
   S3_ENDPOINT: "Ceph RGW S3 endpoint as the workloads reach it.",
   S3_REGION: "S3 region for SigV4.",
   "S3_BUCKET_<KEY>": "Name of each bucket, by its config key (S3_BUCKET_WAREHOUSE, S3_BUCKET_NESSIE_BACKUP).",
-  "OP_ITEM_<TITLE>": "Title of each 1Password item, which is also its Secret's name (OP_ITEM_NESSIE_POSTGRES).",
+  "OP_ITEM_<TITLE>": "Each credential's 1Password item title, which is also the name of the Secret its ExternalSecret creates (OP_ITEM_NESSIE_POSTGRES).",
   CLUSTER_SECRET_STORE: "Name of the ClusterSecretStore the ExternalSecrets use.",
 };
 
@@ -46,13 +47,13 @@ export function prerequisitesData(values: PrerequisiteValues): Record<string, st
   const data: Record<string, string> = {
     PLATFORM_ENVIRONMENT: values.environment,
     DATA_PLATFORM_NAMESPACE: values.dataPlatformNamespace,
-    SPARK_ICEBERG_IMAGE: values.imageRef,
+    ...(values.imageRef ? { SPARK_ICEBERG_IMAGE: values.imageRef } : {}),
     S3_ENDPOINT: values.s3Endpoint,
     S3_REGION: values.s3Region,
     CLUSTER_SECRET_STORE: values.clusterSecretStore,
   };
   for (const [key, name] of Object.entries(values.buckets)) data[`S3_BUCKET_${variableSuffix(key)}`] = name;
-  for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title.toLowerCase();
+  for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title;
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -90,7 +91,8 @@ export function kustomizationManifest(kustomization: KustomizationConfig, namesp
   };
 }
 
-/** Keys of the Git auth Secret source-controller reads. */
-export function gitAuthSecretKeys(auth: "ssh" | "https"): string[] {
-  return auth === "ssh" ? ["identity", "identity.pub", "known_hosts"] : ["username", "password"];
+/** The Git auth Secret's data as source-controller reads it: SSH deploy key or HTTPS basic auth. */
+export function gitAuthData<T>(auth: { ssh: { privateKey: T; publicKey: T; knownHosts: T } } | { https: { username: T; token: T } }): Record<string, T> {
+  if ("ssh" in auth) return { identity: auth.ssh.privateKey, "identity.pub": auth.ssh.publicKey, known_hosts: auth.ssh.knownHosts };
+  return { username: auth.https.username, password: auth.https.token };
 }

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycle } from "./bucketLifecycle";
 import type { BucketConfig } from "./config";
+import { renameAliases } from "./conventions";
 import { BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./objectStoragePolicies";
 import { RgwUser } from "./rgwUser";
 
@@ -55,6 +56,8 @@ export function rgwProviderArgs(args: Pick<ObjectStorageArgs, "endpoint" | "regi
 export class ObjectStorage extends pulumi.ComponentResource {
   /** Bucket key to bucket name. */
   declare public readonly bucketNames: pulumi.Output<Record<string, string>>;
+  /** The same, one Output per bucket key, for inputs that need a single bucket. */
+  declare public readonly bucketName: Record<string, pulumi.Output<string>>;
   /** Per app: its RGW uid and S3 keys (keys are secrets). */
   declare public readonly appAccess: Record<string, AppS3Access>;
 
@@ -88,7 +91,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
     const bucketNames: Record<string, pulumi.Output<string>> = {};
     for (const config of args.buckets) {
       const base = `${name}-${config.key}`;
-      const renamedFrom = (suffix: string) => config.previousKeys.map((old) => ({ name: `${name}-${old}${suffix}` }));
+      const renamedFrom = (suffix: string) => renameAliases(name, config.previousKeys, suffix);
       // A bucket holds the warehouse: neither a destroy nor a config slip may delete it.
       const bucket = new aws.s3.Bucket(
         base,
@@ -128,6 +131,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
     }
 
     this.bucketNames = pulumi.output(bucketNames);
+    this.bucketName = bucketNames;
     this.appAccess = appAccess;
     this.registerOutputs({ bucketNames: this.bucketNames });
   }

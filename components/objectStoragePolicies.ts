@@ -3,7 +3,6 @@
  * bucket policies for RGW users, lifecycle rules, and bucket-name validation.
  * No Pulumi resources here; the stack and the integration tests apply the same values.
  */
-import type * as aws from "@pulumi/aws";
 
 export type BucketAccess = "read" | "readWrite";
 
@@ -150,27 +149,9 @@ function requirePositiveDays(name: string, days: number): void {
   }
 }
 
-export function toPulumiLifecycleRules(
-  rules: readonly BucketLifecycleRule[],
-): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
-  return rules.map((rule) => ({
-    id: rule.id,
-    status: rule.status,
-    filter: { prefix: rule.filter.prefix },
-    ...(rule.noncurrentVersionExpiration && {
-      noncurrentVersionExpiration: { noncurrentDays: rule.noncurrentVersionExpiration.noncurrentDays },
-    }),
-    ...(rule.abortIncompleteMultipartUpload && {
-      abortIncompleteMultipartUpload: {
-        daysAfterInitiation: rule.abortIncompleteMultipartUpload.daysAfterInitiation,
-      },
-    }),
-  }));
-}
-
 /**
  * The @aws-sdk/client-s3 `BucketLifecycleConfiguration` shape (PutBucketLifecycleConfiguration's
- * LifecycleConfiguration), declared structurally so runtime code needs no AWS SDK dependency.
+ * LifecycleConfiguration), declared structurally so the pure builders need not import the SDK.
  */
 export interface S3LifecycleConfiguration {
   Rules: {

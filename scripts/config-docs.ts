@@ -1,8 +1,8 @@
-// `npm run docs:config`: rewrite Pulumi.yaml's config block and README's config table from CONFIG_KEYS.
+// `npm run docs:config`: rewrite Pulumi.yaml's config block and README's generated tables (config keys, Flux variables).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { configReferenceTable, projectConfigBlock, replaceBetweenMarkers } from "./lib/configDocs";
+import { README_SECTIONS, projectConfigBlock, replaceSection } from "./lib/configDocs";
 
 const root = resolve(__dirname, "..");
 const projectFile = join(root, "Pulumi.yaml");
@@ -11,5 +11,5 @@ project.set("config", projectConfigBlock());
 writeFileSync(projectFile, project.toString({ lineWidth: 0 }));
 
 const readmeFile = join(root, "README.md");
-writeFileSync(readmeFile, replaceBetweenMarkers(readFileSync(readmeFile, "utf8"), configReferenceTable()));
+writeFileSync(readmeFile, README_SECTIONS.reduce(replaceSection, readFileSync(readmeFile, "utf8")));
 process.stdout.write(`updated ${projectFile} and ${readmeFile}\n`);

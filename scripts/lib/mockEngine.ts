@@ -28,6 +28,8 @@ export interface RecordedResource {
   replaceOnChanges: string[];
   additionalSecretOutputs: string[];
   aliases: unknown[];
+  /** The `replacementTrigger` resource option, if set. */
+  replacementTrigger?: unknown;
   /** Inputs with secrets as {@link SecretValue} and resource references as `{ ref: urn }`. */
   inputs: Record<string, unknown>;
 }
@@ -122,7 +124,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case "docker:index/image:Image": {
       const imageName = String(plain.imageName ?? name);
       const repository = imageName.replace(/:[^/:]+$/, "");
-      return { repoDigest: `${repository}@sha256:${digest}`, baseImageName: imageName };
+      // Pushed: the registry digest; not pushed: only the local image ID exists.
+      return { repoDigest: plain.skipPush === true ? `sha256:${digest}` : `${repository}@sha256:${digest}`, baseImageName: imageName };
     }
     case "onepassword:index/item:Item":
       return { uuid: `mock-item-${digest.slice(0, 26)}` };
@@ -180,6 +183,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getAliasesList(): { toObject(): unknown }[];
+  getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
 
@@ -249,6 +253,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<MockRun
       replaceOnChanges: req.getReplaceonchangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       aliases: req.getAliasesList().map((a) => a.toObject()),
+      replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
       inputs: fromWire(req.getObject().toJavaScript()) as Record<string, unknown>,
     });
     register(req, callback);

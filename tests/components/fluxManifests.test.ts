@@ -1,5 +1,5 @@
 import { KustomizationConfig, PlatformConfig } from "../../components/config";
-import { SUBSTITUTION_VARIABLES, gitAuthSecretKeys, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../components/fluxManifests";
+import { SUBSTITUTION_VARIABLES, gitAuthData, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../components/fluxManifests";
 import { schemaProblems } from "../lib/kubernetesSchemas";
 
 const flux: PlatformConfig["flux"] = {
@@ -59,6 +59,6 @@ it("names substitution variables in upper snake case, all documented", () => {
 });
 
 it("keys the Git auth Secret as source-controller reads it", () => {
-  expect(gitAuthSecretKeys("ssh")).toEqual(["identity", "identity.pub", "known_hosts"]);
-  expect(gitAuthSecretKeys("https")).toEqual(["username", "password"]);
+  expect(gitAuthData({ ssh: { privateKey: "k", publicKey: "p", knownHosts: "h" } })).toEqual({ identity: "k", "identity.pub": "p", known_hosts: "h" });
+  expect(gitAuthData({ https: { username: "git", token: "t" } })).toEqual({ username: "git", password: "t" });
 });

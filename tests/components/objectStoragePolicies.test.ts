@@ -1,12 +1,10 @@
 import type { BucketLifecycleConfiguration } from "@aws-sdk/client-s3";
-import type * as aws from "@pulumi/aws";
 import {
   INCOMPLETE_MULTIPART_RULE_ID,
   NONCURRENT_VERSIONS_RULE_ID,
   bucketLifecycleRules,
   bucketPolicyDocument,
   rgwUserArn,
-  toPulumiLifecycleRules,
   toS3LifecycleConfiguration,
   validateBucketName,
 } from "../../components/objectStoragePolicies";
@@ -141,24 +139,6 @@ describe("bucketLifecycleRules", () => {
 describe("lifecycle mappers", () => {
   const rules = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
 
-  it("maps to @pulumi/aws BucketLifecycleConfiguration rules", () => {
-    const pulumiRules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = toPulumiLifecycleRules(rules);
-    expect(pulumiRules).toEqual([
-      {
-        id: "expire-noncurrent-versions",
-        status: "Enabled",
-        filter: { prefix: "" },
-        noncurrentVersionExpiration: { noncurrentDays: 30 },
-      },
-      {
-        id: "abort-incomplete-multipart-uploads",
-        status: "Enabled",
-        filter: { prefix: "" },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-      },
-    ]);
-  });
-
   it("maps to the AWS SDK's PutBucketLifecycleConfiguration shape", () => {
     // The annotation checks at compile time that the structural type fits the SDK's.
     const configuration: BucketLifecycleConfiguration = toS3LifecycleConfiguration(rules);
@@ -181,7 +161,6 @@ describe("lifecycle mappers", () => {
   });
 
   it("maps no rules to no rules", () => {
-    expect(toPulumiLifecycleRules([])).toEqual([]);
     expect(toS3LifecycleConfiguration([])).toEqual({ Rules: [] });
   });
 });

@@ -1,0 +1,14 @@
+// Small conventions every component shares, so they stay the same everywhere.
+
+/** Labels on every Kubernetes object the stack applies. */
+export const PLATFORM_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/managed-by": "pulumi",
+  "app.kubernetes.io/part-of": "data-platform",
+};
+
+/** Tags on every 1Password item the stack writes. */
+export const ITEM_TAGS: readonly string[] = ["data-platform", "managed-by-pulumi"];
+
+/** Aliases for a child whose config entry was renamed: the name it had under each previous entry name. */
+export const renameAliases = (component: string, previousNames: readonly string[], suffix = ""): { name: string }[] =>
+  previousNames.map((old) => ({ name: `${component}-${old}${suffix}` }));
