@@ -20,6 +20,27 @@
  * Connection settings (endpoint, region, admin keys) are kept in the state because read and
  * delete only get the state. Changing them is an in-place update that makes no RGW call, so
  * later refreshes and deletes use the current credentials.
+ *
+ * Key rotation is two-phase, because an app only gets a new key after 1Password is updated,
+ * External Secrets refreshes (hourly) and its pods restart:
+ * - The state holds the current key (accessKey/secretKey) and the previous key's id
+ *   (previousAccessKey, "" when none; its secret is not kept).
+ * - A rotation (keyRotation changed) first removes the previous key recorded in the state (if it
+ *   is still on the user), then creates the new key. The new state has the new key as current and
+ *   the old current key as previous, which stays valid until the next rotation. So after a
+ *   rotation the user has exactly two managed keys; create without rotation has one.
+ * - Order and failures: RGW is changed only by the remove and then the create, and creating the
+ *   new key is the last call. An error in update leaves the old state, so: if the removal fails,
+ *   nothing changed; if the create fails after the removal, the old state still names the removed
+ *   key as previous, which is harmless (a key is only removed when it is on the user; read clears
+ *   it). Creating first would leave an untracked working key whenever the removal then failed.
+ * - A current key removed outside Pulumi (read records accessKey "") makes the next update create
+ *   a key without removing the previous one: that is a repair, not a rotation.
+ * - read records previousAccessKey "" when the previous key was removed outside Pulumi. That is
+ *   not an input, so it causes no diff and no update by itself.
+ * - Keys on the user that are neither current nor previous (e.g. made with radosgw-admin) are
+ *   never adopted, used or removed; they are the operator's. Delete removes the user with all of
+ *   its keys.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -45,11 +66,16 @@ export interface RgwUserProviderInputs {
   purgeDataOnDelete: boolean;
 }
 
-/** Provider state: the inputs (read/delete need the connection) plus the managed S3 key. */
+/** Provider state: the inputs (read/delete need the connection) plus the managed S3 keys. */
 export interface RgwUserState extends RgwUserProviderInputs {
   /** "" when the key was removed outside Pulumi (detected by read); the next update creates one. */
   accessKey: string;
   secretKey: string;
+  /**
+   * The key that was current before the last rotation: still valid (apps switch over gradually),
+   * removed by the next rotation. "" when there is none or it was removed outside Pulumi.
+   */
+  previousAccessKey: string;
 }
 
 export interface RgwUserArgs {
@@ -62,7 +88,10 @@ export interface RgwUserArgs {
   adminSecretKey: pulumi.Input<string>;
   uid: pulumi.Input<string>;
   displayName: pulumi.Input<string>;
-  /** Any string; changing it creates a new S3 key and removes the old one (same user). */
+  /**
+   * Any string; changing it creates a new S3 key (same user). The replaced key stays valid until
+   * the next rotation, which removes it (see the module comment).
+   */
   keyRotation?: pulumi.Input<string>;
   /** Default false: delete keeps the user's data (see the module comment). */
   purgeDataOnDelete?: pulumi.Input<boolean>;
@@ -104,7 +133,12 @@ export function normalizeInputs(raw: Record<string, unknown>): RgwUserProviderIn
 }
 
 export function normalizeState(raw: Record<string, unknown>): RgwUserState {
-  return { ...normalizeInputs(raw), accessKey: asString(raw.accessKey), secretKey: asString(raw.secretKey) };
+  return {
+    ...normalizeInputs(raw),
+    accessKey: asString(raw.accessKey),
+    secretKey: asString(raw.secretKey),
+    previousAccessKey: asString(raw.previousAccessKey),
+  };
 }
 
 export interface InputFailure {
@@ -149,8 +183,10 @@ export function validateInputs(inputs: RgwUserProviderInputs): InputFailure[] {
 export interface RgwUserDiff {
   changes: boolean;
   replaces: string[];
-  /** The update must create a new key (rotation requested, or the key was removed outside Pulumi). */
+  /** A rotation was requested (keyRotation changed): retire the previous key, demote the current one. */
   rotateKey: boolean;
+  /** The update must create a new key (rotation requested, or the key was removed outside Pulumi). */
+  createKey: boolean;
   /** The update must change the display name in RGW. */
   setDisplayName: boolean;
 }
@@ -159,22 +195,29 @@ export function diffRgwUser(olds: RgwUserState, news: RgwUserProviderInputs): Rg
   const changed = (keys: readonly (keyof RgwUserProviderInputs)[]): string[] =>
     keys.filter((key) => olds[key] !== news[key]);
   const replaces = changed(REPLACE_ON_CHANGE);
-  const keyMissing = olds.accessKey === "";
-  const rotateKey = olds.keyRotation !== news.keyRotation || keyMissing;
+  const rotateKey = olds.keyRotation !== news.keyRotation;
+  const createKey = rotateKey || olds.accessKey === "";
   const setDisplayName = olds.displayName !== news.displayName;
   const stateOnly = changed(STATE_ONLY).length > 0;
+  // previousAccessKey is not an input: read clearing it never causes an update.
   return {
-    changes: replaces.length > 0 || rotateKey || setDisplayName || stateOnly,
+    changes: replaces.length > 0 || createKey || setDisplayName || stateOnly,
     replaces,
     rotateKey,
+    createKey,
     setDisplayName,
   };
+}
+
+function hasKey(user: RgwUserInfo, accessKey: string): boolean {
+  return accessKey !== "" && user.keys.some((candidate) => candidate.accessKey === accessKey);
 }
 
 /**
  * The state after a refresh, or undefined when the user no longer exists (Pulumi then plans
  * to create it again). A display name changed in RGW shows up as a diff against the inputs;
- * a removed key shows up as an empty accessKey, which makes the next update create a key.
+ * a removed current key shows up as an empty accessKey, which makes the next update create a key;
+ * a removed previous key shows up as an empty previousAccessKey (no diff: nothing to do).
  */
 export function refreshState(state: RgwUserState, user: RgwUserInfo | undefined): RgwUserState | undefined {
   if (!user) return undefined;
@@ -185,7 +228,31 @@ export function refreshState(state: RgwUserState, user: RgwUserInfo | undefined)
     displayName: user.displayName,
     accessKey: key ? key.accessKey : "",
     secretKey: key ? key.secretKey : "",
+    previousAccessKey: hasKey(user, state.previousAccessKey) ? state.previousAccessKey : "",
   };
+}
+
+export interface KeyChangePlan {
+  /** The stale previous key to remove before the new key is created; undefined: remove nothing. */
+  removeFirst: string | undefined;
+  /** previousAccessKey of the new state, once the new key exists. */
+  previousAccessKey: string;
+}
+
+/**
+ * What an update that creates a key does with the existing managed keys, given the user as RGW
+ * has it now. Only keys recorded in the state and present on the user are touched; the current
+ * key is never removed here.
+ */
+export function planKeyChange(olds: RgwUserState, user: RgwUserInfo, rotateKey: boolean): KeyChangePlan {
+  const previous =
+    olds.previousAccessKey !== olds.accessKey && hasKey(user, olds.previousAccessKey) ? olds.previousAccessKey : "";
+  if (rotateKey) {
+    // Retire the previous key; the current key becomes the previous one (if it still exists).
+    return { removeFirst: previous || undefined, previousAccessKey: hasKey(user, olds.accessKey) ? olds.accessKey : "" };
+  }
+  // Repair of a current key removed outside Pulumi: apps may still use the previous key, keep it.
+  return { removeFirst: undefined, previousAccessKey: previous };
 }
 
 /** The key that `after` has and `before` did not (RGW returns all keys after generating one). */
@@ -246,7 +313,7 @@ export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInp
   async create(rawInputs) {
     const inputs = normalizeInputs(rawInputs as unknown as Record<string, unknown>);
     const key = await createUserWithKey(adminClientFor(inputs), inputs);
-    const outs: RgwUserState = { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey };
+    const outs: RgwUserState = { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey, previousAccessKey: "" };
     return { id: inputs.uid, outs };
   },
 
@@ -261,24 +328,38 @@ export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInp
     const inputs = normalizeInputs(rawNews as unknown as Record<string, unknown>);
     const plan = diffRgwUser(olds, inputs);
     const client = adminClientFor(inputs);
-    const needsRgw = plan.rotateKey || plan.setDisplayName;
+    const needsRgw = plan.createKey || plan.setDisplayName;
     let user = needsRgw ? await client.getUser(inputs.uid) : undefined;
     if (needsRgw && !user) {
       // Deleted behind Pulumi's back since the last refresh: create it again.
       const key = await createUserWithKey(client, inputs);
-      return { outs: { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey } };
+      const outs: RgwUserState = { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey, previousAccessKey: "" };
+      return { outs };
     }
     if (user && plan.setDisplayName) {
       user = await client.modifyUser(inputs.uid, inputs.displayName);
     }
-    let key: RgwKey = { user: inputs.uid, accessKey: olds.accessKey, secretKey: olds.secretKey };
-    if (user && plan.rotateKey) {
-      // New key first, then remove the old one, so the user is never left without a key.
-      const oldKey = user.keys.find((candidate) => candidate.accessKey === olds.accessKey);
-      key = await createKeyFor(client, user);
-      if (oldKey) await client.removeKey(oldKey.accessKey);
+    if (user && plan.createKey) {
+      // Remove the stale previous key first, create the new key last: whichever call fails, every
+      // key left on the user is one the (old) state records (see the module comment).
+      const keys = planKeyChange(olds, user, plan.rotateKey);
+      if (keys.removeFirst !== undefined) await client.removeKey(keys.removeFirst);
+      const key = await createKeyFor(client, user);
+      const outs: RgwUserState = {
+        ...inputs,
+        accessKey: key.accessKey,
+        secretKey: key.secretKey,
+        previousAccessKey: keys.previousAccessKey,
+      };
+      return { outs };
     }
-    return { outs: { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey } };
+    const outs: RgwUserState = {
+      ...inputs,
+      accessKey: olds.accessKey,
+      secretKey: olds.secretKey,
+      previousAccessKey: olds.previousAccessKey,
+    };
+    return { outs };
   },
 
   async delete(id, rawProps) {
@@ -296,11 +377,13 @@ export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInp
 };
 
 export class RgwUser extends pulumi.dynamic.Resource {
-  // `declare`: class fields would reset the outputs the base constructor sets (see pulumi-facts).
+  // `declare`: ES2022 class fields would reset the outputs the base constructor sets.
   declare public readonly uid: pulumi.Output<string>;
   declare public readonly displayName: pulumi.Output<string>;
   declare public readonly accessKey: pulumi.Output<string>;
   declare public readonly secretKey: pulumi.Output<string>;
+  /** The key replaced by the last rotation, still valid until the next one ("" when none). Secret. */
+  declare public readonly previousAccessKey: pulumi.Output<string>;
 
   constructor(name: string, args: RgwUserArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -317,9 +400,10 @@ export class RgwUser extends pulumi.dynamic.Resource {
         purgeDataOnDelete: args.purgeDataOnDelete ?? false,
         accessKey: undefined,
         secretKey: undefined,
+        previousAccessKey: undefined,
       },
       pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: ["accessKey", "secretKey", "adminAccessKey", "adminSecretKey"],
+        additionalSecretOutputs: ["accessKey", "secretKey", "previousAccessKey", "adminAccessKey", "adminSecretKey"],
       }),
       "rgw",
       "RgwUser",

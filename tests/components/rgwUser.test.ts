@@ -6,6 +6,7 @@ import {
   normalizeInputs,
   normalizeState,
   pickNewKey,
+  planKeyChange,
   refreshState,
   rgwUserProvider,
   validateInputs,
@@ -23,7 +24,7 @@ const INPUTS: RgwUserProviderInputs = {
   keyRotation: "",
   purgeDataOnDelete: false,
 };
-const STATE: RgwUserState = { ...INPUTS, accessKey: "AK1", secretKey: "SK1" };
+const STATE: RgwUserState = { ...INPUTS, accessKey: "AK1", secretKey: "SK1", previousAccessKey: "" };
 
 describe("normalizeInputs", () => {
   it("applies defaults", () => {
@@ -40,11 +41,18 @@ describe("normalizeInputs", () => {
   });
 
   it("keeps given values and reads state keys", () => {
-    expect(normalizeState({ ...STATE, purgeDataOnDelete: true, keyRotation: 3 })).toEqual({
+    expect(normalizeState({ ...STATE, purgeDataOnDelete: true, keyRotation: 3, previousAccessKey: "AK0" })).toEqual({
       ...STATE,
       purgeDataOnDelete: true,
       keyRotation: "3",
+      previousAccessKey: "AK0",
     });
+  });
+
+  it("reads a state written before previousAccessKey existed as having none", () => {
+    const older: Record<string, unknown> = { ...STATE };
+    delete older.previousAccessKey;
+    expect(normalizeState(older)).toEqual(STATE);
   });
 });
 
@@ -67,7 +75,13 @@ describe("validateInputs", () => {
 
 describe("diffRgwUser", () => {
   it("reports no change for identical inputs", () => {
-    expect(diffRgwUser(STATE, INPUTS)).toEqual({ changes: false, replaces: [], rotateKey: false, setDisplayName: false });
+    expect(diffRgwUser(STATE, INPUTS)).toEqual({
+      changes: false,
+      replaces: [],
+      rotateKey: false,
+      createKey: false,
+      setDisplayName: false,
+    });
   });
 
   it("replaces on uid change", () => {
@@ -79,6 +93,7 @@ describe("diffRgwUser", () => {
       changes: true,
       replaces: [],
       rotateKey: false,
+      createKey: false,
       setDisplayName: true,
     });
   });
@@ -88,15 +103,22 @@ describe("diffRgwUser", () => {
       changes: true,
       replaces: [],
       rotateKey: true,
+      createKey: true,
       setDisplayName: false,
     });
   });
 
-  it("creates a key when read found the managed key gone", () => {
+  it("creates a key (without rotating) when read found the managed key gone", () => {
     expect(diffRgwUser({ ...STATE, accessKey: "", secretKey: "" }, INPUTS)).toMatchObject({
       changes: true,
-      rotateKey: true,
+      rotateKey: false,
+      createKey: true,
     });
+  });
+
+  it("ignores previousAccessKey: read clearing it does not cause an update", () => {
+    expect(diffRgwUser({ ...STATE, previousAccessKey: "" }, INPUTS).changes).toBe(false);
+    expect(diffRgwUser({ ...STATE, previousAccessKey: "AK0" }, INPUTS).changes).toBe(false);
   });
 
   it.each(["endpoint", "region", "adminAccessKey", "adminSecretKey"] as const)(
@@ -106,6 +128,7 @@ describe("diffRgwUser", () => {
         changes: true,
         replaces: [],
         rotateKey: false,
+        createKey: false,
         setDisplayName: false,
       });
     },
@@ -116,16 +139,17 @@ describe("diffRgwUser", () => {
   });
 });
 
-describe("refreshState", () => {
-  const user = (displayName: string, keys: RgwKey[]) => ({
-    uid: "spark",
-    displayName,
-    email: "",
-    suspended: false,
-    maxBuckets: 1000,
-    keys,
-  });
+const key = (accessKey: string): RgwKey => ({ user: "spark", accessKey, secretKey: `s-${accessKey}` });
+const user = (displayName: string, keys: RgwKey[]) => ({
+  uid: "spark",
+  displayName,
+  email: "",
+  suspended: false,
+  maxBuckets: 1000,
+  keys,
+});
 
+describe("refreshState", () => {
   it("returns undefined when the user is gone", () => {
     expect(refreshState(STATE, undefined)).toBeUndefined();
   });
@@ -138,6 +162,55 @@ describe("refreshState", () => {
   it("clears the key when it was removed (other keys are not adopted)", () => {
     const refreshed = refreshState(STATE, user("Spark", [{ user: "spark", accessKey: "OTHER", secretKey: "X" }]));
     expect(refreshed).toMatchObject({ accessKey: "", secretKey: "" });
+  });
+
+  it("keeps the previous key while it exists, clears it once removed outside", () => {
+    const rotated = { ...STATE, previousAccessKey: "AK0" };
+    expect(refreshState(rotated, user("Spark", [key("AK0"), key("AK1")]))).toMatchObject({ previousAccessKey: "AK0" });
+    expect(refreshState(rotated, user("Spark", [key("AK1")]))).toMatchObject({ accessKey: "AK1", previousAccessKey: "" });
+  });
+});
+
+describe("planKeyChange", () => {
+  const rotated = { ...STATE, previousAccessKey: "AK0" };
+
+  it("rotation: removes the previous key first and demotes the current one", () => {
+    expect(planKeyChange(rotated, user("Spark", [key("AK0"), key("AK1")]), true)).toEqual({
+      removeFirst: "AK0",
+      previousAccessKey: "AK1",
+    });
+  });
+
+  it("first rotation: nothing to remove", () => {
+    expect(planKeyChange(STATE, user("Spark", [key("AK1")]), true)).toEqual({
+      removeFirst: undefined,
+      previousAccessKey: "AK1",
+    });
+  });
+
+  it("rotation: skips a previous key already gone, and records no previous when the current key is gone", () => {
+    expect(planKeyChange(rotated, user("Spark", [key("AK1")]), true)).toEqual({
+      removeFirst: undefined,
+      previousAccessKey: "AK1",
+    });
+    expect(planKeyChange(rotated, user("Spark", [key("AK0")]), true)).toEqual({
+      removeFirst: "AK0",
+      previousAccessKey: "",
+    });
+  });
+
+  it("repair of a removed current key keeps the previous key", () => {
+    const keyGone = { ...rotated, accessKey: "", secretKey: "" };
+    expect(planKeyChange(keyGone, user("Spark", [key("AK0")]), false)).toEqual({
+      removeFirst: undefined,
+      previousAccessKey: "AK0",
+    });
+  });
+
+  it("never touches foreign keys or the current key", () => {
+    const odd = { ...STATE, previousAccessKey: "AK1" }; // previous == current: never remove it
+    const plan = planKeyChange(odd, user("Spark", [key("AK1"), key("FOREIGN")]), true);
+    expect(plan).toEqual({ removeFirst: undefined, previousAccessKey: "AK1" });
   });
 });
 
@@ -234,7 +307,7 @@ describe("rgwUserProvider (fake RGW)", () => {
   it("creates the user and returns its key", async () => {
     const { id, state } = await create();
     expect(id).toBe("spark");
-    expect(state).toEqual({ ...INPUTS, accessKey: "AK1", secretKey: "SK1" });
+    expect(state).toEqual({ ...INPUTS, accessKey: "AK1", secretKey: "SK1", previousAccessKey: "" });
   });
 
   it("explains a uid that already exists", async () => {
@@ -251,30 +324,107 @@ describe("rgwUserProvider (fake RGW)", () => {
     await expect(rgwUserProvider.read?.("spark", state)).resolves.toEqual({});
   });
 
-  it("rotates: creates the new key before removing the old one", async () => {
+  const update = async (olds: RgwUserState, news: RgwUserProviderInputs) =>
+    (await rgwUserProvider.update?.("spark", olds, news))?.outs as RgwUserState;
+  const keysOnUser = () => rgw.users.get("spark")?.keys.map((k) => k.accessKey);
+
+  it("rotates in two phases: the old key stays valid until the next rotation removes it", async () => {
     const { state } = await create();
     rgw.calls = [];
-    const result = await rgwUserProvider.update?.("spark", state, { ...INPUTS, keyRotation: "1" });
-    expect(rgw.calls).toEqual(["GET spark", "PUT key spark", "DELETE key AK1"]);
-    expect(result?.outs).toMatchObject({ accessKey: "AK2", secretKey: "SK2", keyRotation: "1" });
-    expect(rgw.users.get("spark")?.keys.map((k) => k.accessKey)).toEqual(["AK2"]);
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
+    expect(first).toMatchObject({ accessKey: "AK2", secretKey: "SK2", previousAccessKey: "AK1", keyRotation: "1" });
+    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
+
+    rgw.calls = [];
+    const second = await update(first, { ...INPUTS, keyRotation: "2" });
+    // The stale previous key is removed before the new key is created.
+    expect(rgw.calls).toEqual(["GET spark", "DELETE key AK1", "PUT key spark"]);
+    expect(second).toMatchObject({ accessKey: "AK3", secretKey: "SK3", previousAccessKey: "AK2", keyRotation: "2" });
+    expect(keysOnUser()).toEqual(["AK2", "AK3"]);
+  });
+
+  it("leaves keys it does not manage alone across rotations", async () => {
+    const { state } = await create();
+    rgw.users.get("spark")!.keys.push({ user: "spark", accessKey: "FOREIGN", secretKey: "F" });
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    const second = await update(first, { ...INPUTS, keyRotation: "2" });
+    expect(second).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK2" });
+    expect(keysOnUser()).toEqual(["FOREIGN", "AK2", "AK3"]);
+    const read = (await rgwUserProvider.read?.("spark", second))?.props as RgwUserState;
+    expect(read).toEqual(second);
+  });
+
+  it("a failed key creation after the removal leaves only keys the old state records", async () => {
+    const { state } = await create();
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    const handle = rgw.handle;
+    fetchMock.mockImplementation(async (input, init) =>
+      init?.method === "PUT" && new URL(String(input)).searchParams.has("key")
+        ? new Response(JSON.stringify({ Code: "InternalError" }), { status: 500 })
+        : handle(input, init),
+    );
+    await expect(update(first, { ...INPUTS, keyRotation: "2" })).rejects.toThrow(/server error \(500 InternalError/);
+    // The engine keeps `first`: its current key AK2 is the only key left, and AK1 is recorded as previous.
+    expect(keysOnUser()).toEqual(["AK2"]);
+    const read = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
+    expect(read).toMatchObject({ accessKey: "AK2", previousAccessKey: "" });
+    expect(await rgwUserProvider.diff?.("spark", read, { ...INPUTS, keyRotation: "1" })).toMatchObject({ changes: false });
+
+    // The retry (with or without a refresh in between) does not try to remove AK1 again.
+    fetchMock.mockImplementation(handle);
+    rgw.calls = [];
+    const retried = await update(first, { ...INPUTS, keyRotation: "2" });
+    expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
+    expect(retried).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK2" });
+    expect(keysOnUser()).toEqual(["AK2", "AK3"]);
+  });
+
+  it("a failed removal changes nothing (no key is created)", async () => {
+    const { state } = await create();
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    const handle = rgw.handle;
+    fetchMock.mockImplementation(async (input, init) =>
+      init?.method === "DELETE" ? new Response(JSON.stringify({ Code: "InternalError" }), { status: 500 }) : handle(input, init),
+    );
+    rgw.calls = [];
+    await expect(update(first, { ...INPUTS, keyRotation: "2" })).rejects.toThrow(/server error/);
+    expect(rgw.calls).toEqual(["GET spark"]);
+    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
+  });
+
+  it("reads a previous key removed outside as none, without a diff", async () => {
+    const { state } = await create();
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    rgw.users.get("spark")!.keys = rgw.users.get("spark")!.keys.filter((k) => k.accessKey !== "AK1");
+    const read = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
+    expect(read).toEqual({ ...first, previousAccessKey: "" });
+    await expect(rgwUserProvider.diff?.("spark", read, { ...INPUTS, keyRotation: "1" })).resolves.toMatchObject({
+      changes: false,
+    });
   });
 
   it("creates a key without removing anything when the managed key was removed outside", async () => {
     const { state } = await create();
-    rgw.users.get("spark")!.keys = [];
-    const refreshed = (await rgwUserProvider.read?.("spark", state))?.props as RgwUserState;
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    rgw.users.get("spark")!.keys = rgw.users.get("spark")!.keys.filter((k) => k.accessKey !== "AK2");
+    const refreshed = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
+    expect(refreshed).toMatchObject({ accessKey: "", previousAccessKey: "AK1" });
     rgw.calls = [];
-    const result = await rgwUserProvider.update?.("spark", refreshed, INPUTS);
+    const result = await update(refreshed, { ...INPUTS, keyRotation: "1" });
     expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
-    expect(result?.outs).toMatchObject({ accessKey: "AK2" });
+    // A repair, not a rotation: the previous key (apps may still use it) is kept.
+    expect(result).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK1" });
+    expect(keysOnUser()).toEqual(["AK1", "AK3"]);
   });
 
-  it("renames in place", async () => {
+  it("renames in place, keeping both keys", async () => {
     const { state } = await create();
-    const result = await rgwUserProvider.update?.("spark", state, { ...INPUTS, displayName: "Spark jobs" });
+    const first = await update(state, { ...INPUTS, keyRotation: "1" });
+    const result = await update(first, { ...INPUTS, keyRotation: "1", displayName: "Spark jobs" });
     expect(rgw.users.get("spark")?.displayName).toBe("Spark jobs");
-    expect(result?.outs).toMatchObject({ displayName: "Spark jobs", accessKey: "AK1", secretKey: "SK1" });
+    expect(result).toEqual({ ...first, displayName: "Spark jobs" });
+    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
   });
 
   it("records new admin credentials without calling RGW", async () => {
@@ -288,9 +438,9 @@ describe("rgwUserProvider (fake RGW)", () => {
   it("recreates a user deleted since the last refresh when an update needs it", async () => {
     const { state } = await create();
     rgw.users.delete("spark");
-    const result = await rgwUserProvider.update?.("spark", state, { ...INPUTS, displayName: "Back" });
+    const result = await rgwUserProvider.update?.("spark", { ...state, previousAccessKey: "AK0" }, { ...INPUTS, displayName: "Back" });
     expect(rgw.users.get("spark")?.displayName).toBe("Back");
-    expect(result?.outs).toMatchObject({ accessKey: "AK2" });
+    expect(result?.outs).toMatchObject({ accessKey: "AK2", previousAccessKey: "" });
   });
 
   it.each([
@@ -327,7 +477,7 @@ describe("RgwUser resource (Pulumi mocks)", () => {
           registered.push(args);
           return {
             id: `${args.inputs.uid}`,
-            state: { ...args.inputs, accessKey: "AKMOCK", secretKey: "SKMOCK" },
+            state: { ...args.inputs, accessKey: "AKMOCK", secretKey: "SKMOCK", previousAccessKey: "" },
           };
         },
         call: (args) => args.inputs,
@@ -351,6 +501,7 @@ describe("RgwUser resource (Pulumi mocks)", () => {
     expect(await value(user.displayName)).toBe("Spark");
     expect(await value(user.accessKey)).toBe("AKMOCK");
     expect(await value(user.secretKey)).toBe("SKMOCK");
+    expect(await value(user.previousAccessKey)).toBe("");
 
     const args = registered.find((resource) => resource.name === "spark");
     expect(args?.type).toBe("pulumi-nodejs:dynamic/rgw:RgwUser");

@@ -1,6 +1,6 @@
 /**
- * The RgwUser dynamic provider against a real Ceph RGW: CRUD, drift detection, key rotation,
- * clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
+ * The RgwUser dynamic provider against a real Ceph RGW: CRUD, drift detection, two-phase key
+ * rotation, clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
  */
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
@@ -101,18 +101,60 @@ describe("RgwUser provider against Ceph RGW", () => {
     await expect(rgwUserProvider.read?.("deleted-outside", state)).resolves.toEqual({});
   });
 
-  it("rotates the key in place: new key works, old key is removed", async () => {
+  it("rotates in two phases: the old key works until the next rotation removes it", async () => {
     const inputs = inputsFor("rotated");
-    const state = await createUser(inputs);
-    const rotatedInputs = { ...inputs, keyRotation: "2026-11" };
-    const diff = await rgwUserProvider.diff?.("rotated", state, rotatedInputs);
-    expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const key1 = await createUser(inputs);
+    expect(key1.previousAccessKey).toBe("");
+    const keysOnUser = async () => (await admin.getUser("rotated"))?.keys.map((key) => key.accessKey).sort();
+    // A key made by hand is not RgwUser's: rotations must leave it alone.
+    const foreign = JSON.parse(
+      await radosgwAdmin(requireCluster(), ["key", "create", "--uid=rotated", "--key-type=s3", "--gen-access-key", "--gen-secret"]),
+    ) as { keys: { access_key: string; secret_key: string }[] };
+    const foreignKey = foreign.keys.find((key) => key.access_key !== key1.accessKey);
+    if (!foreignKey) throw new Error("radosgw-admin key create returned no new key");
 
-    const updated = (await rgwUserProvider.update?.("rotated", state, rotatedInputs))?.outs as RgwUserState;
-    expect(updated.accessKey).not.toBe(state.accessKey);
-    expect((await admin.getUser("rotated"))?.keys.map((key) => key.accessKey)).toEqual([updated.accessKey]);
-    expect(await s3KeyWorks(updated.accessKey, updated.secretKey)).toBe(true);
-    expect(await s3KeyWorks(state.accessKey, state.secretKey)).toBe(false);
+    const inputs1 = { ...inputs, keyRotation: "2026-11" };
+    const diff = await rgwUserProvider.diff?.("rotated", key1, inputs1);
+    expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const key2 = (await rgwUserProvider.update?.("rotated", key1, inputs1))?.outs as RgwUserState;
+    expect(key2.accessKey).not.toBe(key1.accessKey);
+    expect(key2.previousAccessKey).toBe(key1.accessKey);
+    expect(await keysOnUser()).toEqual([key1.accessKey, key2.accessKey, foreignKey.access_key].sort());
+    expect(await s3KeyWorks(key1.accessKey, key1.secretKey)).toBe(true);
+    expect(await s3KeyWorks(key2.accessKey, key2.secretKey)).toBe(true);
+    // Refresh after rotation 1 agrees with the state and plans nothing.
+    const read = await rgwUserProvider.read?.("rotated", key2);
+    expect(read).toEqual({ id: "rotated", props: key2 });
+    await expect(rgwUserProvider.diff?.("rotated", key2, inputs1)).resolves.toMatchObject({ changes: false });
+
+    const inputs2 = { ...inputs, keyRotation: "2027-05" };
+    const key3 = (await rgwUserProvider.update?.("rotated", key2, inputs2))?.outs as RgwUserState;
+    expect(key3.previousAccessKey).toBe(key2.accessKey);
+    expect(new Set([key1.accessKey, key2.accessKey]).has(key3.accessKey)).toBe(false);
+    expect(await keysOnUser()).toEqual([key2.accessKey, key3.accessKey, foreignKey.access_key].sort());
+    expect(await s3KeyWorks(key1.accessKey, key1.secretKey)).toBe(false);
+    expect(await s3KeyWorks(key2.accessKey, key2.secretKey)).toBe(true);
+    expect(await s3KeyWorks(key3.accessKey, key3.secretKey)).toBe(true);
+    expect(await s3KeyWorks(foreignKey.access_key, foreignKey.secret_key)).toBe(true);
+  });
+
+  it("reads a previous key removed outside Pulumi as none, without planning an update", async () => {
+    const inputs = inputsFor("previous-removed");
+    const created = await createUser(inputs);
+    const rotatedInputs = { ...inputs, keyRotation: "r1" };
+    const rotated = (await rgwUserProvider.update?.("previous-removed", created, rotatedInputs))?.outs as RgwUserState;
+    await radosgwAdmin(requireCluster(), ["key", "rm", "--uid=previous-removed", `--access-key=${created.accessKey}`]);
+
+    const read = (await rgwUserProvider.read?.("previous-removed", rotated))?.props as RgwUserState;
+    expect(read).toEqual({ ...rotated, previousAccessKey: "" });
+    await expect(rgwUserProvider.diff?.("previous-removed", read, rotatedInputs)).resolves.toMatchObject({ changes: false });
+    // The next rotation, even from the unrefreshed state, has nothing stale to remove.
+    const next = (await rgwUserProvider.update?.("previous-removed", rotated, { ...inputs, keyRotation: "r2" }))
+      ?.outs as RgwUserState;
+    expect(next.previousAccessKey).toBe(rotated.accessKey);
+    expect((await admin.getUser("previous-removed"))?.keys.map((key) => key.accessKey).sort()).toEqual(
+      [rotated.accessKey, next.accessKey].sort(),
+    );
   });
 
   it("replaces a key removed outside Pulumi on the next update", async () => {
@@ -184,7 +226,13 @@ describe("clear errors", () => {
   it("says the endpoint refuses connections", async () => {
     const port = await closedPort();
     await expect(
-      rgwUserProvider.read?.("x", { ...inputsFor("x"), endpoint: `http://127.0.0.1:${port}`, accessKey: "", secretKey: "" }),
+      rgwUserProvider.read?.("x", {
+        ...inputsFor("x"),
+        endpoint: `http://127.0.0.1:${port}`,
+        accessKey: "",
+        secretKey: "",
+        previousAccessKey: "",
+      }),
     ).rejects.toMatchObject({
       name: "RgwAdminError",
       message: `cannot reach RGW admin API at http://127.0.0.1:${port}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
@@ -206,32 +254,53 @@ describe("the provider as Pulumi runs it", () => {
       created: { id: string; outs: RgwUserState };
       read: { props: RgwUserState };
       rotated: { outs: RgwUserState };
+      rotatedAgain: { outs: RgwUserState };
+      readRotated: { props: RgwUserState };
       badCredentials: { name: string; message: string; isError: boolean };
-      afterDelete: object;
-      }>(
+    }>(
       rgwUserProvider,
       inputsFor("serialized"),
       `
         const created = await provider.create(inputs);
         const read = await provider.read(created.id, created.outs);
         const rotated = await provider.update(created.id, created.outs, { ...inputs, keyRotation: "r1" });
+        const rotatedAgain = await provider.update(created.id, rotated.outs, { ...inputs, keyRotation: "r2" });
+        const readRotated = await provider.read(created.id, rotatedAgain.outs);
         let badCredentials;
         try { await provider.create({ ...inputs, uid: "never-serialized", adminSecretKey: "wrong" }); }
         catch (error) { badCredentials = { name: error.name, message: error.message, isError: error instanceof Error }; }
-        await provider.delete(created.id, rotated.outs);
-        const afterDelete = await provider.read(created.id, rotated.outs);
-        return { created, read, rotated, badCredentials, afterDelete };
+        return { created, read, rotated, rotatedAgain, readRotated, badCredentials };
       `,
     );
+    const [key1, key2, key3] = [result.created.outs, result.rotated.outs, result.rotatedAgain.outs];
     expect(result.created.id).toBe("serialized");
-    expect(result.read.props).toEqual(result.created.outs);
-    expect(result.rotated.outs.accessKey).not.toBe(result.created.outs.accessKey);
+    expect(result.read.props).toEqual(key1);
+    expect(key2).toMatchObject({ keyRotation: "r1", previousAccessKey: key1.accessKey });
+    expect(key3).toMatchObject({ keyRotation: "r2", previousAccessKey: key2.accessKey });
+    expect(result.readRotated.props).toEqual(key3);
+    // Rotation 2 removed the first key: the user has the last two.
+    expect((await admin.getUser("serialized"))?.keys.map((key) => key.accessKey).sort()).toEqual(
+      [key2.accessKey, key3.accessKey].sort(),
+    );
+    expect(await s3KeyWorks(key1.accessKey, key1.secretKey)).toBe(false);
+    expect(await s3KeyWorks(key2.accessKey, key2.secretKey)).toBe(true);
+    expect(await s3KeyWorks(key3.accessKey, key3.secretKey)).toBe(true);
     expect(result.badCredentials).toEqual({
       name: "RgwAdminError",
       isError: true,
       message: expect.stringMatching(/admin credentials rejected \(403 SignatureDoesNotMatch/),
     });
-    expect(result.afterDelete).toEqual({});
+
+    // Delete in another fresh process, from the state the rotations left.
+    const afterDelete = await runSerializedProvider<object>(
+      rgwUserProvider,
+      key3,
+      `
+        await provider.delete(inputs.uid, inputs);
+        return await provider.read(inputs.uid, inputs);
+      `,
+    );
+    expect(afterDelete).toEqual({});
     expect(await admin.getUser("serialized")).toBeUndefined();
   });
 });
