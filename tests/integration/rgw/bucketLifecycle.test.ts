@@ -28,7 +28,6 @@ let adminS3: S3Client;
 
 beforeAll(async () => {
   cluster = await startRgwCluster();
-  console.log(`Ceph RGW started in ${cluster.startSeconds.toFixed(1)} s at ${cluster.endpoint}`);
   adminS3 = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
 });
 

@@ -25,8 +25,8 @@ import {
   bucketPolicyDocument,
   toS3LifecycleConfiguration,
 } from "../../../components/objectStoragePolicies";
-import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
-import { s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import type { RgwAdminClient } from "../../../components/rgwAdmin";
+import { adminClient, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
 
 const BUCKET = "lake-warehouse";
 const LIFECYCLE = { noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 };
@@ -38,12 +38,7 @@ const users: Record<"writer" | "reader" | "stranger", S3Client> = {} as Record<"
 
 beforeAll(async () => {
   cluster = await startRgwCluster();
-  console.log(`Ceph RGW started in ${cluster.startSeconds.toFixed(1)} s at ${cluster.endpoint}`);
-  admin = createRgwAdminClient({
-    endpoint: cluster.endpoint,
-    accessKey: cluster.adminAccessKey,
-    secretKey: cluster.adminSecretKey,
-  });
+  admin = adminClient(cluster);
   adminS3 = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
   for (const name of ["writer", "reader", "stranger"] as const) {
     const user = await admin.createUser(name, name);

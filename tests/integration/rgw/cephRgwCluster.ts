@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
+import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, "ceph-rgw.sh");
@@ -37,7 +38,7 @@ export async function startRgwCluster(): Promise<RgwCluster> {
       .filter((line) => line.includes("="))
       .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
   );
-  return {
+  const cluster: RgwCluster = {
     dir,
     endpoint: env.RGW_ENDPOINT,
     adminAccessKey: env.RGW_ADMIN_ACCESS_KEY,
@@ -45,6 +46,13 @@ export async function startRgwCluster(): Promise<RgwCluster> {
     cephConf: env.CEPH_CONF,
     startSeconds: (Date.now() - started) / 1000,
   };
+  console.log(`Ceph RGW started in ${cluster.startSeconds.toFixed(1)} s at ${cluster.endpoint}`);
+  return cluster;
+}
+
+/** An Admin Ops client with the cluster's admin keys. */
+export function adminClient(cluster: RgwCluster): RgwAdminClient {
+  return createRgwAdminClient({ endpoint: cluster.endpoint, accessKey: cluster.adminAccessKey, secretKey: cluster.adminSecretKey });
 }
 
 export async function stopRgwCluster(cluster: RgwCluster | undefined): Promise<void> {

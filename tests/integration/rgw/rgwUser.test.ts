@@ -3,9 +3,9 @@
  * rotation, clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
  */
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
-import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
+import type { RgwAdminClient } from "../../../components/rgwAdmin";
 import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../components/rgwUser";
-import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { adminClient, closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 
 
@@ -14,12 +14,7 @@ let admin: RgwAdminClient;
 
 beforeAll(async () => {
   cluster = await startRgwCluster();
-  console.log(`Ceph RGW started in ${cluster.startSeconds.toFixed(1)} s at ${cluster.endpoint}`);
-  admin = createRgwAdminClient({
-    endpoint: cluster.endpoint,
-    accessKey: cluster.adminAccessKey,
-    secretKey: cluster.adminSecretKey,
-  });
+  admin = adminClient(cluster);
 });
 
 afterAll(async () => {
