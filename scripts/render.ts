@@ -1,7 +1,9 @@
 // Offline render: `npm run render -- --stack dev`. Evaluates the real program with the stack's config
 // under Pulumi's mock engine (no CLI, no credentials, no network; secrets become placeholders) and writes
 // out/<stack>/inventory.json and out/<stack>/manifests/, then prints a tree of what the stack creates.
+// `npm run render -- --update` renders every stack into tests/golden/ (the golden files the tests compare).
 import { join, resolve } from "node:path";
+import { GOLDEN_DIR } from "./lib/golden";
 import { renderStack } from "./lib/render";
 import { listStacks } from "./lib/stackFiles";
 
@@ -11,27 +13,37 @@ process.setSourceMapsEnabled(false);
 
 const root = resolve(__dirname, "..");
 
-function parseArgs(argv: string[]): { stack: string; outDir: string; stackRoot: string } {
+const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--stacks-from DIR] | --update";
+
+function parseArgs(argv: string[]): { stacks: string[]; outDir: string; stackRoot: string } {
   let stack: string | undefined;
+  let update = false;
   let outDir = join(root, "out");
   let stackRoot = root;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--stack") stack = argv[++i];
+    if (argv[i] === "--update") update = true;
+    else if (argv[i] === "--stack") stack = argv[++i];
     else if (argv[i].startsWith("--stack=")) stack = argv[i].slice("--stack=".length);
     else if (argv[i] === "--out") outDir = resolve(argv[++i]);
     // Stack files from another folder (with its own Pulumi.yaml): used by the benchmark.
     else if (argv[i] === "--stacks-from") stackRoot = resolve(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]} (usage: npm run render -- --stack <name> [--out DIR] [--stacks-from DIR])`);
+    else throw new Error(`unknown argument ${argv[i]} (${USAGE})`);
   }
-  if (!stack) throw new Error(`--stack is required (stacks: ${listStacks(stackRoot).join(", ")})`);
-  return { stack, outDir, stackRoot };
+  if (update) {
+    if (stack !== undefined || stackRoot !== root) throw new Error(`--update renders every stack of this project into tests/golden (${USAGE})`);
+    return { stacks: listStacks(root), outDir: GOLDEN_DIR, stackRoot };
+  }
+  if (!stack) throw new Error(`--stack is required (stacks: ${listStacks(stackRoot).join(", ")}; ${USAGE})`);
+  return { stacks: [stack], outDir, stackRoot };
 }
 
 async function main(): Promise<void> {
-  const { stack, outDir, stackRoot } = parseArgs(process.argv.slice(2));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const result = await renderStack({ root: stackRoot, stack, outDir, loadProgram: () => require("../index") });
-  process.stdout.write(result.summary);
+  const { stacks, outDir, stackRoot } = parseArgs(process.argv.slice(2));
+  for (const stack of stacks) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const result = await renderStack({ root: stackRoot, stack, outDir, loadProgram: () => require("../index") });
+    process.stdout.write(result.summary);
+  }
 }
 
 main().then(

@@ -36,7 +36,8 @@ export function buildInventory(run: MockRun): Inventory {
       components: run.resources.filter((r) => !r.custom).length,
       byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
     },
-    resources: run.resources.map((r) => ({
+    // By URN, not registration order: the order of asynchronous registrations varies between runs.
+    resources: [...run.resources].sort((a, b) => a.urn.localeCompare(b.urn)).map((r) => ({
       type: r.type,
       name: r.name,
       urn: r.urn,
