@@ -3,10 +3,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./components/credentials";
-import { FluxHandoff } from "./components/fluxHandoff";
+import { FluxHandoff } from "./components/flux";
 import { ObjectStorage } from "./components/objectStorage";
 import { SparkIcebergImage } from "./components/sparkIcebergImage";
-import { loadStackConfig } from "./components/stackConfig";
+import { loadStackConfig } from "./config/load";
 
 function dataPlatform() {
   // Invalid config stops here, listing every problem, before any resource is registered.

@@ -24,7 +24,7 @@ import {
   renderDockerfile,
   renderJarLock,
   retargetJars,
-} from "../components/jarLock";
+} from "../components/sparkIcebergImage/jarLock";
 
 const projectRoot = resolve(__dirname, "..");
 const LOCK_COMMENT =

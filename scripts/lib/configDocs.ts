@@ -1,6 +1,6 @@
 // Pulumi.yaml's `config:` block and README's config table are both derived from CONFIG_KEYS.
-import { CONFIG_KEYS, ConfigKeySpec, configKeyPath } from "../../components/config";
-import { SUBSTITUTION_VARIABLES } from "../../components/fluxManifests";
+import { CONFIG_KEYS, ConfigKeySpec, configKeyPath } from "../../config/schema";
+import { SUBSTITUTION_VARIABLES } from "../../components/flux/manifests";
 
 export interface ProjectConfigDeclaration {
   type: "string" | "integer" | "boolean" | "array";

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../components/config";
+import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../config/schema";
 
 export interface StackConfigInput {
   stack: string;

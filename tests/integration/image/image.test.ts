@@ -3,7 +3,7 @@
 // fail the build; (d) an unchanged rebuild is fully cached. Figures are printed for the README.
 import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CHECKSUM_FILE, IMAGE_CONTEXT, IMAGE_DOCKERFILE, dockerBuildArgs, jarFileName, loadJarLock, totalJarBytes } from "../../../components/jarLock";
+import { CHECKSUM_FILE, IMAGE_CONTEXT, IMAGE_DOCKERFILE, dockerBuildArgs, jarFileName, loadJarLock, totalJarBytes } from "../../../components/sparkIcebergImage/jarLock";
 import { type Stack, ok, projectRoot, requireTools, run, sha256File, stackDown, stackUp } from "./harness";
 
 const lock = loadJarLock(projectRoot);

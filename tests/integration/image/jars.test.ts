@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { homedir } from "node:os";
 import { statSync } from "node:fs";
-import { loadJarLock, mavenCoordinates, mavenRepositoryPath } from "../../../components/jarLock";
+import { loadJarLock, mavenCoordinates, mavenRepositoryPath } from "../../../components/sparkIcebergImage/jarLock";
 import { ok, projectRoot, requireTools, run, sha256File } from "./harness";
 
 const lock = loadJarLock(projectRoot);

@@ -12,12 +12,12 @@ import {
   type LifecycleRule,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs } from "../../../components/bucketLifecycle";
+import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs } from "../../../providers/bucketLifecycle";
 import {
   bucketLifecycleRules,
   toS3LifecycleConfiguration,
   type BucketLifecycleRule,
-} from "../../../components/objectStoragePolicies";
+} from "../../../components/objectStorage/policies";
 import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 

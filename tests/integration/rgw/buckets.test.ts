@@ -24,8 +24,8 @@ import {
   bucketLifecycleRules,
   bucketPolicyDocument,
   toS3LifecycleConfiguration,
-} from "../../../components/objectStoragePolicies";
-import type { RgwAdminClient } from "../../../components/rgwAdmin";
+} from "../../../components/objectStorage/policies";
+import type { RgwAdminClient } from "../../../providers/rgwAdmin";
 import { adminClient, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
 
 const BUCKET = "lake-warehouse";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
-import { createRgwAdminClient, type RgwAdminClient } from "../../../components/rgwAdmin";
+import { createRgwAdminClient, type RgwAdminClient } from "../../../providers/rgwAdmin";
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, "ceph-rgw.sh");

@@ -3,8 +3,8 @@
  * rotation, clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
  */
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
-import type { RgwAdminClient } from "../../../components/rgwAdmin";
-import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../components/rgwUser";
+import type { RgwAdminClient } from "../../../providers/rgwAdmin";
+import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";
 import { adminClient, closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 

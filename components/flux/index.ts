@@ -5,8 +5,8 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { PlatformConfig } from "./config";
-import { ITEM_TAGS, PLATFORM_LABELS } from "./conventions";
+import type { PlatformConfig } from "../../config/schema";
+import { ITEM_TAGS, PLATFORM_LABELS } from "../conventions";
 import {
   GIT_AUTH_SECRET,
   PREREQUISITES_CONFIGMAP,
@@ -15,7 +15,7 @@ import {
   gitRepositoryManifest,
   kustomizationManifest,
   prerequisitesData,
-} from "./fluxManifests";
+} from "./manifests";
 
 /** Flux's community Helm chart (controllers + CRDs in one release); see README for why not flux-operator. */
 export const FLUX_CHART = { chart: "flux2", repo: "https://fluxcd-community.github.io/helm-charts" };

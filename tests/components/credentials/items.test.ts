@@ -1,6 +1,6 @@
-import { CredentialConfig } from "../../components/config";
-import { clusterSecretStoreManifest, externalSecretManifest, itemCategory, itemFields, remoteRef } from "../../components/credentialItems";
-import { schemaProblems } from "../lib/kubernetesSchemas";
+import { CredentialConfig } from "../../../config/schema";
+import { clusterSecretStoreManifest, externalSecretManifest, itemCategory, itemFields, remoteRef } from "../../../components/credentials/items";
+import { schemaProblems } from "../../lib/kubernetesSchemas";
 
 const credential = (overrides: Partial<CredentialConfig>): CredentialConfig => ({
   title: "nessie-postgres",

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RgwKey } from "../../components/rgwAdmin";
+import type { RgwKey } from "../../providers/rgwAdmin";
 import {
   RgwUser,
   diffRgwUser,
@@ -12,7 +12,7 @@ import {
   validateInputs,
   type RgwUserProviderInputs,
   type RgwUserState,
-} from "../../components/rgwUser";
+} from "../../providers/rgwUser";
 
 const INPUTS: RgwUserProviderInputs = {
   endpoint: "http://127.0.0.1:7480",

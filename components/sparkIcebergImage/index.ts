@@ -54,7 +54,7 @@ export class SparkIcebergImage extends pulumi.ComponentResource {
   constructor(name: string, args: SparkIcebergImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dataplatform:image:SparkIcebergImage", name, {}, opts);
 
-    const lock: JarLock = loadJarLock(resolve(__dirname, ".."));
+    const lock: JarLock = loadJarLock(resolve(__dirname, "..", ".."));
     const repository = pulumi.interpolate`${args.registry}/${args.repository}`;
     const tag = pulumi.output(args.tag).apply((t) => t || defaultImageTag(lock));
     const pushed = pulumi.output(args.push);

@@ -2,11 +2,11 @@
 // lifecycle, per-app policy) and one RGW user with its own S3 key per application.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketLifecycle } from "./bucketLifecycle";
-import type { BucketConfig } from "./config";
-import { renameAliases } from "./conventions";
-import { BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./objectStoragePolicies";
-import { RgwUser } from "./rgwUser";
+import { BucketLifecycle } from "../../providers/bucketLifecycle";
+import type { BucketConfig } from "../../config/schema";
+import { renameAliases } from "../conventions";
+import { BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./policies";
+import { RgwUser } from "../../providers/rgwUser";
 
 export interface ObjectStorageArgs {
   /** RGW S3 endpoint the stack talks to. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolve } from "node:path";
-import { dockerBuildArgs, loadJarLock, defaultImageTag } from "../../components/jarLock";
+import { dockerBuildArgs, loadJarLock, defaultImageTag } from "../../../components/sparkIcebergImage/jarLock";
 
 const DIGEST = "sha256:" + "ab".repeat(32);
 const IMAGE_ID = "sha256:" + "cd".repeat(32);
@@ -32,9 +32,9 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after setMocks, as the program would be.
-import { SparkIcebergImage, imageReference } from "../../components/sparkIcebergImage";
+import { SparkIcebergImage, imageReference } from "../../../components/sparkIcebergImage";
 
-const lock = loadJarLock(resolve(__dirname, "../.."));
+const lock = loadJarLock(resolve(__dirname, "../../.."));
 const value = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((done) => output.apply(done));
 const imageInputs = (name: string): Record<string, unknown> => {
   const found = registered.find((r) => r.type === IMAGE_TYPE && r.name === name);

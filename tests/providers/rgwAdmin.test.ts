@@ -14,7 +14,7 @@ import {
   rgwAdminError,
   withHint,
   type RgwAdminError,
-} from "../../components/rgwAdmin";
+} from "../../providers/rgwAdmin";
 
 const ENDPOINT = "http://127.0.0.1:7480";
 

@@ -20,9 +20,9 @@ import {
   renderJarLock,
   retargetJars,
   totalJarBytes,
-} from "../../components/jarLock";
+} from "../../../components/sparkIcebergImage/jarLock";
 
-const root = resolve(__dirname, "../..");
+const root = resolve(__dirname, "../../..");
 const contextFile = (name: string) => readFileSync(join(root, IMAGE_CONTEXT, name), "utf8");
 const lock = loadJarLock(root);
 const clone = (): JarLock => JSON.parse(JSON.stringify(lock)) as JarLock;

@@ -7,7 +7,7 @@ import {
   rgwUserArn,
   toS3LifecycleConfiguration,
   validateBucketName,
-} from "../../components/objectStoragePolicies";
+} from "../../../components/objectStorage/policies";
 
 describe("rgwUserArn", () => {
   it("uses RGW's account-less user ARN", () => {

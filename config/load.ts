@@ -1,6 +1,6 @@
 // Reads the stack's config from Pulumi and fails the program, before any resource exists, when it is invalid.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigKey, PlatformConfig, PROJECT, configKeyPath, parsePlatformConfig } from "./config";
+import { CONFIG_KEYS, ConfigKey, PlatformConfig, PROJECT, configKeyPath, parsePlatformConfig } from "./schema";
 
 /** Secret config, only ever held as Pulumi secrets. */
 export interface PlatformSecrets {

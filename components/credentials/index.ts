@@ -4,8 +4,8 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CredentialConfig } from "./config";
-import { ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "./conventions";
+import type { CredentialConfig } from "../../config/schema";
+import { ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "../conventions";
 import {
   GitOpsManifest,
   OnePasswordMode,
@@ -16,7 +16,7 @@ import {
   generatesPassword,
   itemCategory,
   itemFields,
-} from "./credentialItems";
+} from "./items";
 
 /** S3 details of one app, filled into its `s3` credential items. */
 export interface S3Access {

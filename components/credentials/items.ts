@@ -3,7 +3,7 @@
 // Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
 import type { IClusterSecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore";
 import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
-import type { CredentialConfig } from "./config";
+import type { CredentialConfig } from "../../config/schema";
 
 /** What the GitOps repository must hold for External Secrets. */
 export type GitOpsManifest = IClusterSecretStore | IExternalSecret;

@@ -8,12 +8,12 @@ import {
   s3Failure,
   sameRules,
   type BucketLifecycleInputs,
-} from "../../components/bucketLifecycle";
+} from "../../providers/bucketLifecycle";
 import {
   bucketLifecycleRules,
   toS3LifecycleConfiguration,
   type BucketLifecycleRule,
-} from "../../components/objectStoragePolicies";
+} from "../../components/objectStorage/policies";
 
 const NONCURRENT_ID = "expire-noncurrent-versions";
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });

@@ -20,7 +20,7 @@ import {
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketLifecycleRule, toS3LifecycleConfiguration } from "./objectStoragePolicies";
+import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
 import { displayEndpoint } from "./rgwAdmin";
 
 export interface BucketLifecycleInputs {

@@ -1,4 +1,4 @@
-import { bucketGrants, rgwProviderArgs, rgwUserId } from "../../components/objectStorage";
+import { bucketGrants, rgwProviderArgs, rgwUserId } from "../../../components/objectStorage";
 
 it("names one RGW user per app and environment", () => {
   expect(rgwUserId("dev", "spark")).toBe("data-platform-dev-spark");

@@ -1,6 +1,6 @@
-import { KustomizationConfig, PlatformConfig } from "../../components/config";
-import { SUBSTITUTION_VARIABLES, gitAuthData, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../components/fluxManifests";
-import { schemaProblems } from "../lib/kubernetesSchemas";
+import { KustomizationConfig, PlatformConfig } from "../../../config/schema";
+import { SUBSTITUTION_VARIABLES, gitAuthData, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../../components/flux/manifests";
+import { schemaProblems } from "../../lib/kubernetesSchemas";
 
 const flux: PlatformConfig["flux"] = {
   install: false,

@@ -2,7 +2,7 @@
 // this file turns them into `PlatformConfig` or a list of every problem, each naming its key path.
 // Everything here is pure: `stackConfig.ts` does the reading from Pulumi.
 import { z } from "zod";
-import { validateBucketName } from "./objectStoragePolicies";
+import { validateBucketName } from "../components/objectStorage/policies";
 
 export const PROJECT = "data-platform";
 

@@ -3,7 +3,7 @@
 // Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
 import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import type { IGitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository";
-import type { KustomizationConfig, PlatformConfig } from "./config";
+import type { KustomizationConfig, PlatformConfig } from "../../config/schema";
 
 /** The ConfigMap every Kustomization substitutes `${VARIABLE}`s from. */
 export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
