@@ -1,4 +1,5 @@
 // Small conventions every component shares, so they stay the same everywhere.
+import type * as pulumi from "@pulumi/pulumi";
 
 /** Labels on every Kubernetes object the stack applies. */
 export const PLATFORM_LABELS: Readonly<Record<string, string>> = {
@@ -12,3 +13,12 @@ export const ITEM_TAGS: readonly string[] = ["data-platform", "managed-by-pulumi
 /** Aliases for a child whose config entry was renamed: the name it had under each previous entry name. */
 export const renameAliases = (component: string, previousNames: readonly string[], suffix = ""): { name: string }[] =>
   previousNames.map((old) => ({ name: `${component}-${old}${suffix}` }));
+
+/** One application's S3 identity on RGW: ObjectStorage creates it, Credentials writes it to 1Password. */
+export interface AppS3Access<T = pulumi.Input<string>> {
+  /** RGW user id. */
+  uid: T;
+  accessKey: T;
+  /** Always a secret. */
+  secretKey: T;
+}

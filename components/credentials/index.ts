@@ -1,14 +1,16 @@
 // Generated credentials written to 1Password, the bootstrap Secret External Secrets needs, and the
-// GitOps manifests (ClusterSecretStore + ExternalSecrets) that read them back.
+// GitOps manifests (ClusterSecretStore + ExternalSecrets) that read them back. The 1Password and
+// Kubernetes providers arrive through opts.
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { CredentialConfig } from "../../config/schema";
-import { ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "../conventions";
+import { type AppS3Access, ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "../conventions";
 import {
-  GitOpsManifest,
-  OnePasswordMode,
+  type CredentialItem,
+  type GitOpsManifest,
+  type OnePasswordMode,
+  DEFAULT_PASSWORD_POLICY,
   S3_SECTION_LABEL,
   TOKEN_SECRET_KEY,
   clusterSecretStoreManifest,
@@ -18,33 +20,32 @@ import {
   itemFields,
 } from "./items";
 
-/** S3 details of one app, filled into its `s3` credential items. */
-export interface S3Access {
-  accessKey: pulumi.Input<string>;
-  secretKey: pulumi.Input<string>;
-}
-
 export interface CredentialsArgs {
   /** Vault name; looked up and passed by UUID (by name, every `up` replaces the items: pulumi-onepassword #62). */
-  vault: string;
-  mode: OnePasswordMode;
-  connectUrl?: pulumi.Input<string>;
-  /** Connect token or service-account token. */
+  vault: pulumi.Input<string>;
+  /** How External Secrets reaches 1Password (shapes the ClusterSecretStore): connect or serviceAccount. */
+  mode: pulumi.Input<OnePasswordMode>;
+  /** The Connect or service-account token External Secrets reads 1Password with; always a secret. */
   token: pulumi.Input<string>;
-  credentials: CredentialConfig[];
-  /** Per app, its S3 keys (from the object-storage component). */
-  s3Access: Record<string, S3Access>;
+  /** The items. The list decides which items exist, so it is plain. */
+  credentials: CredentialItem[];
+  /** Per app, its RGW identity (from ObjectStorage); every `s3` item's app must be here. */
+  s3Access: Record<string, AppS3Access>;
+  /** S3 endpoint and region as the apps reach them, written into `s3` items. */
   s3Endpoint: pulumi.Input<string>;
   s3Region: pulumi.Input<string>;
-  /** Bucket key to bucket name. */
-  bucketNames: Record<string, pulumi.Input<string>>;
+  /** Bucket key to bucket name (ObjectStorage.bucketNames). */
+  bucketNames: pulumi.Input<Record<string, string>>;
   /** Where the ExternalSecrets and their Kubernetes Secrets live. */
-  workloadNamespace: string;
-  externalSecretsNamespace: string;
-  tokenSecretName: string;
-  clusterSecretStoreName: string;
-  /** Connect URL as the cluster sees it. */
-  clusterConnectUrl?: string;
+  workloadNamespace: pulumi.Input<string>;
+  /** Namespace of External Secrets; created (and kept on destroy) with the bootstrap Secret in it. */
+  externalSecretsNamespace: pulumi.Input<string>;
+  /** Name of the bootstrap Secret holding the token. */
+  tokenSecretName: pulumi.Input<string>;
+  /** Name of the ClusterSecretStore the ExternalSecrets reference. */
+  clusterSecretStoreName: pulumi.Input<string>;
+  /** Connect URL as the cluster reaches it (connect mode). */
+  clusterConnectUrl?: pulumi.Input<string | undefined>;
 }
 
 export interface ItemReference {
@@ -55,38 +56,41 @@ export interface ItemReference {
   kubernetesSecret: string;
 }
 
+/** 1Password provider settings for the chosen mode (Connect server, or a service account through the op CLI). */
+export function onepasswordProviderArgs(mode: OnePasswordMode, token: pulumi.Input<string>, connectUrl?: pulumi.Input<string>): onepassword.ProviderArgs {
+  const secretToken = pulumi.secret(token);
+  return mode === "connect" ? { url: connectUrl, token: secretToken } : { serviceAccountToken: secretToken };
+}
+
 export class Credentials extends pulumi.ComponentResource {
   /** Vault, title and field labels of each item: references only, never values. */
   declare public readonly items: pulumi.Output<ItemReference[]>;
   declare public readonly vaultUuid: pulumi.Output<string>;
   /** ClusterSecretStore and ExternalSecrets for the GitOps repository. */
   declare public readonly gitopsManifests: pulumi.Output<GitOpsManifest[]>;
-  /** The configured 1Password provider, for other items that belong in the same vault. */
-  declare public readonly onepasswordProvider: onepassword.Provider;
 
+  /** opts.providers must hold the 1Password provider (see onepasswordProviderArgs) and the Kubernetes one. */
   constructor(name: string, args: CredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dataplatform:credentials:Credentials", name, {}, opts);
+    if (this.getProvider("onepassword:index/item:Item") === undefined) {
+      throw new pulumi.ResourceError("Credentials needs a 1Password provider in opts.providers (see onepasswordProviderArgs)", this);
+    }
 
     const token = pulumi.secret(args.token);
-    const provider = new onepassword.Provider(
-      `${name}-onepassword`,
-      args.mode === "connect" ? { url: args.connectUrl, token } : { serviceAccountToken: token },
-      { parent: this },
-    );
-    const vault = onepassword.getVaultOutput({ name: args.vault }, { provider, parent: this });
+    const vault = onepassword.getVaultOutput({ name: args.vault }, { parent: this });
+    const bucketNames = pulumi.output(args.bucketNames);
 
     // Nothing here may be lost by a config mistake: items are protected and outlive the stack.
     const keep = { protect: true, retainOnDelete: true };
-    const references: ItemReference[] = [];
+    const references: pulumi.Output<ItemReference>[] = [];
     for (const credential of args.credentials) {
       const itemName = `${name}-${credential.title}`;
-      const renamedFrom = (suffix: string) => renameAliases(name, credential.previousTitles, suffix);
-      const fields = itemFields(credential);
+      const renamedFrom = (suffix: string) => renameAliases(name, credential.previousTitles ?? [], suffix);
       const common = { vault: vault.uuid, title: credential.title, category: itemCategory(credential), tags: [...ITEM_TAGS] };
 
       let item: onepassword.ItemArgs;
       if (generatesPassword(credential)) {
-        const policy = credential.password;
+        const policy = credential.password ?? DEFAULT_PASSWORD_POLICY;
         const password = new random.RandomPassword(
           `${itemName}-password`,
           {
@@ -95,8 +99,8 @@ export class Credentials extends pulumi.ComponentResource {
             upper: policy.upper,
             lower: policy.lower,
             numeric: policy.numeric,
-            // Changing `rotation` in config replaces this password, and only this one.
-            keepers: { rotation: credential.rotation },
+            // Changing `rotation` replaces this password, and only this one.
+            keepers: { rotation: credential.rotation ?? "1" },
           },
           { parent: this, aliases: renamedFrom("-password"), additionalSecretOutputs: ["result"] },
         );
@@ -111,7 +115,7 @@ export class Credentials extends pulumi.ComponentResource {
       } else {
         const app = credential.app ?? "";
         const access = args.s3Access[app];
-        if (access === undefined) throw new Error(`credentials: no S3 keys for app ${app} (is it in s3Apps?)`);
+        if (access === undefined) throw new pulumi.InputPropertyError({ propertyPath: "s3Access", reason: `no S3 access for app ${app} (item ${credential.title})` });
         item = {
           ...common,
           username: pulumi.secret(access.accessKey),
@@ -122,20 +126,22 @@ export class Credentials extends pulumi.ComponentResource {
               fields: [
                 { label: "endpoint", type: "URL", value: args.s3Endpoint },
                 { label: "region", type: "STRING", value: args.s3Region },
-                { label: "bucket", type: "STRING", value: args.bucketNames[credential.bucket ?? ""] },
+                { label: "bucket", type: "STRING", value: bucketNames.apply((names) => names[credential.bucket ?? ""]) },
               ],
             },
           ],
         };
       }
-      new onepassword.Item(itemName, item, { parent: this, provider, aliases: renamedFrom(""), ...keep });
-      references.push({
-        title: credential.title,
-        vault: args.vault,
-        category: itemCategory(credential),
-        fields: fields.map((f) => f.label),
-        kubernetesSecret: `${args.workloadNamespace}/${credential.title}`,
-      });
+      new onepassword.Item(itemName, item, { parent: this, aliases: renamedFrom(""), ...keep });
+      references.push(
+        pulumi.all([args.vault, args.workloadNamespace]).apply(([vaultName, namespace]) => ({
+          title: credential.title,
+          vault: vaultName,
+          category: itemCategory(credential),
+          fields: itemFields(credential).map((f) => f.label),
+          kubernetesSecret: `${namespace}/${credential.title}`,
+        })),
+      );
     }
 
     // External Secrets reads 1Password with this token; it is the one secret that cannot come from Git.
@@ -148,38 +154,21 @@ export class Credentials extends pulumi.ComponentResource {
     new k8s.core.v1.Secret(
       `${name}-onepassword-token`,
       {
-        metadata: {
-          name: args.tokenSecretName,
-          namespace: namespace.metadata.name,
-          labels: { ...PLATFORM_LABELS },
-        },
+        metadata: { name: args.tokenSecretName, namespace: namespace.metadata.name, labels: { ...PLATFORM_LABELS } },
         type: "Opaque",
         stringData: { [TOKEN_SECRET_KEY]: token },
       },
       { parent: this },
     );
 
-    const manifests: GitOpsManifest[] = [
-      clusterSecretStoreManifest({
-        storeName: args.clusterSecretStoreName,
-        mode: args.mode,
-        vault: args.vault,
-        connectHost: args.clusterConnectUrl,
-        tokenSecret: { name: args.tokenSecretName, namespace: args.externalSecretsNamespace },
-      }),
-      ...args.credentials.map((credential) =>
-        externalSecretManifest(credential, { storeName: args.clusterSecretStoreName, mode: args.mode, namespace: args.workloadNamespace }),
-      ),
-    ];
-
-    this.onepasswordProvider = provider;
-    this.items = pulumi.output(references);
+    this.items = pulumi.all(references);
     this.vaultUuid = vault.uuid;
-    this.gitopsManifests = pulumi.output(manifests) as pulumi.Output<GitOpsManifest[]>;
-    this.registerOutputs({
-      items: this.items,
-      vaultUuid: this.vaultUuid,
-      gitopsManifests: this.gitopsManifests,
-    });
+    this.gitopsManifests = pulumi
+      .all([args.mode, args.vault, args.clusterSecretStoreName, args.clusterConnectUrl, args.tokenSecretName, args.externalSecretsNamespace, args.workloadNamespace])
+      .apply(([mode, vaultName, storeName, connectHost, tokenSecretName, externalSecretsNamespace, workloadNamespace]): GitOpsManifest[] => [
+        clusterSecretStoreManifest({ storeName, mode, vault: vaultName, connectHost, tokenSecret: { name: tokenSecretName, namespace: externalSecretsNamespace } }),
+        ...args.credentials.map((credential) => externalSecretManifest(credential, { storeName, mode, namespace: workloadNamespace })),
+      ]);
+    this.registerOutputs({ items: this.items, vaultUuid: this.vaultUuid, gitopsManifests: this.gitopsManifests });
   }
 }

@@ -3,7 +3,41 @@
 // Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
 import type { IClusterSecretStore } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore";
 import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
-import type { CredentialConfig } from "../../config/schema";
+
+/** How the generated password of a database, login or password item is made. */
+export interface PasswordPolicy {
+  length: number;
+  special: boolean;
+  upper: boolean;
+  lower: boolean;
+  numeric: boolean;
+}
+
+/** The password policy when an item names none. */
+export const DEFAULT_PASSWORD_POLICY: Readonly<PasswordPolicy> = { length: 32, special: false, upper: true, lower: true, numeric: true };
+
+/**
+ * One 1Password item the stack writes. `database`, `login` and `password` items get a generated
+ * password; `s3` items hold an app's RGW keys and the endpoint, region and bucket it uses.
+ */
+export interface CredentialItem {
+  /** Item title; also the name of the Kubernetes Secret its ExternalSecret creates. */
+  title: string;
+  kind: "database" | "login" | "password" | "s3";
+  username?: string;
+  hostname?: string;
+  port?: number;
+  database?: string;
+  url?: string;
+  /** s3: the app whose keys fill the item, and the key of the bucket it uses. */
+  app?: string;
+  bucket?: string;
+  /** Generated-password items: the policy, and a value whose change generates a new password. */
+  password?: PasswordPolicy;
+  rotation?: string;
+  /** Titles this item had before a rename: its resources are aliased, not replaced. */
+  previousTitles?: string[];
+}
 
 /** What the GitOps repository must hold for External Secrets. */
 export type GitOpsManifest = IClusterSecretStore | IExternalSecret;
@@ -26,13 +60,13 @@ export const S3_SECTION_LABEL = "s3";
 /** The key of the bootstrap Secret that holds the 1Password token. */
 export const TOKEN_SECRET_KEY = "token";
 
-export function itemCategory(credential: CredentialConfig): ItemCategory {
+export function itemCategory(credential: CredentialItem): ItemCategory {
   // S3 keys are a login: 1Password shows the access key as username and conceals the secret key.
   return credential.kind === "s3" ? "login" : credential.kind;
 }
 
 /** The fields the stack writes for a credential, with labels as the Terraform-bridged provider stores them. */
-export function itemFields(credential: CredentialConfig): ItemField[] {
+export function itemFields(credential: CredentialItem): ItemField[] {
   const builtin = (label: string, secretKey: string, concealed = false): ItemField => ({ label, secretKey, placement: "builtin", concealed });
   const section = (label: string, secretKey: string): ItemField => ({ label, secretKey, placement: "section", concealed: false });
   switch (credential.kind) {
@@ -61,7 +95,7 @@ export function itemFields(credential: CredentialConfig): ItemField[] {
 }
 
 /** Whether the item's password comes from a RandomPassword the stack owns. */
-export const generatesPassword = (credential: CredentialConfig): boolean => credential.kind !== "s3";
+export const generatesPassword = (credential: CredentialItem): boolean => credential.kind !== "s3";
 
 export type OnePasswordMode = "connect" | "serviceAccount";
 
@@ -109,7 +143,7 @@ export interface ExternalSecretSettings {
 }
 
 /** One ExternalSecret per item: a Kubernetes Secret named like the item, one key per field. */
-export function externalSecretManifest(credential: CredentialConfig, settings: ExternalSecretSettings): IExternalSecret {
+export function externalSecretManifest(credential: CredentialItem, settings: ExternalSecretSettings): IExternalSecret {
   return {
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",

@@ -1,16 +1,19 @@
 // The stack's last step: hand the platform to Flux. Optionally installs Flux, then creates the Git
 // credentials, the prerequisites ConfigMap, the GitRepository and the Kustomizations, all of them
-// only after every prerequisite exists.
+// only after every prerequisite exists. The Kubernetes (and, for the deploy key item, 1Password)
+// providers arrive through opts.
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { PlatformConfig } from "../../config/schema";
 import { ITEM_TAGS, PLATFORM_LABELS } from "../conventions";
 import {
   GIT_AUTH_SECRET,
+  GIT_REPOSITORY_TYPE,
+  KUSTOMIZATION_TYPE,
   PREREQUISITES_CONFIGMAP,
-  PrerequisiteValues,
+  type KustomizationSpec,
+  type PrerequisiteValues,
   gitAuthData,
   gitRepositoryManifest,
   kustomizationManifest,
@@ -20,80 +23,102 @@ import {
 /** Flux's community Helm chart (controllers + CRDs in one release); see README for why not flux-operator. */
 export const FLUX_CHART = { chart: "flux2", repo: "https://fluxcd-community.github.io/helm-charts" };
 
+/** SSH: the stack generates a deploy key (add its public half to the repository as a read-only key). */
+export interface FluxSshAuth {
+  /** known_hosts line(s) for the Git host. */
+  knownHosts: pulumi.Input<string>;
+  /** Any string; changing it generates a new deploy key. Default "1". */
+  keyRotation?: pulumi.Input<string>;
+  /** Keep the private key in this 1Password vault (needs a 1Password provider in opts.providers). */
+  deployKeyItem?: { vaultUuid: pulumi.Input<string>; title: pulumi.Input<string> };
+}
+
+/** HTTPS: a token with read access to the repository. */
+export interface FluxHttpsAuth {
+  username: pulumi.Input<string>;
+  /** Always handled as a secret. */
+  token: pulumi.Input<string>;
+}
+
 export interface FluxHandoffArgs {
-  flux: PlatformConfig["flux"];
+  /** Install Flux's controllers with the flux2 chart first. Decides whether the release exists, so plain. Default false. */
+  install?: boolean;
+  /** flux2 chart version (with install). */
+  chartVersion?: pulumi.Input<string>;
+  /** Namespace of Flux and of its objects. */
+  namespace: pulumi.Input<string>;
+  /** The platform repository: ssh:// or https:// URL, branch, fetch interval (Go duration). */
+  git: { url: pulumi.Input<string>; branch: pulumi.Input<string>; interval: pulumi.Input<string> };
+  /** Which kind decides which resources exist, so the choice is plain. */
+  auth: { ssh: FluxSshAuth } | { https: FluxHttpsAuth };
+  /** The Kustomizations. The list decides which exist, so it is plain. */
+  kustomizations: KustomizationSpec[];
   /** Values Flux substitutes into the GitOps manifests. */
   prerequisites: pulumi.Input<PrerequisiteValues>;
   /** Everything Flux's workloads need to exist first (1Password items, bootstrap secret, buckets, users, image). */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** HTTPS auth only. */
-  gitToken?: pulumi.Input<string>;
-  /** Where the SSH deploy key is kept (1Password), with the provider that writes there. */
-  deployKeyVault?: { provider: onepassword.Provider; vaultUuid: pulumi.Input<string>; title: string };
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class FluxHandoff extends pulumi.ComponentResource {
-  /** Add this as a read-only deploy key to the platform repository (SSH auth). */
+  /** Add this as a read-only deploy key to the platform repository (SSH auth); undefined with HTTPS. */
   declare public readonly deployKeyPublic: pulumi.Output<string | undefined>;
   declare public readonly kustomizations: pulumi.Output<string[]>;
 
   constructor(name: string, args: FluxHandoffArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dataplatform:flux:FluxHandoff", name, {}, opts);
-    const { flux } = args;
 
     // The CRDs come with Flux: every Flux object waits for the install when the stack does it.
-    const install = flux.install
+    const install = args.install
       ? new k8s.helm.v3.Release(
           `${name}-install`,
           {
             name: "flux",
             chart: FLUX_CHART.chart,
-            version: flux.chartVersion,
+            version: args.chartVersion,
             repositoryOpts: { repo: FLUX_CHART.repo },
-            namespace: flux.namespace,
+            namespace: args.namespace,
             createNamespace: true,
             atomic: true,
           },
           { parent: this },
         )
       : undefined;
-    const after = [...args.dependsOn, ...(install ? [install] : [])];
+    const after = [...(args.dependsOn ?? []), ...(install ? [install] : [])];
 
-    let deployKeyPublic: pulumi.Output<string> | undefined;
+    let deployKeyPublic: pulumi.Output<string | undefined> = pulumi.output(undefined);
     let gitAuth: Record<string, pulumi.Input<string>>;
-    if (flux.auth === "ssh") {
+    if ("ssh" in args.auth) {
+      const ssh = args.auth.ssh;
       const key = new tls.PrivateKey(
         `${name}-deploy-key`,
         { algorithm: "ED25519" },
-        // Changing fluxDeployKeyRotation generates a new key (then add its public half to the repository).
-        { parent: this, replacementTrigger: flux.deployKeyRotation, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] },
+        { parent: this, replacementTrigger: ssh.keyRotation ?? "1", additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] },
       );
       deployKeyPublic = key.publicKeyOpenssh;
-      gitAuth = gitAuthData<pulumi.Input<string>>({ ssh: { privateKey: key.privateKeyOpenssh, publicKey: key.publicKeyOpenssh, knownHosts: flux.knownHosts ?? "" } });
-      if (args.deployKeyVault) {
+      gitAuth = gitAuthData<pulumi.Input<string>>({ ssh: { privateKey: key.privateKeyOpenssh, publicKey: key.publicKeyOpenssh, knownHosts: ssh.knownHosts } });
+      if (ssh.deployKeyItem) {
         new onepassword.Item(
           `${name}-deploy-key-item`,
           {
-            vault: args.deployKeyVault.vaultUuid,
-            title: args.deployKeyVault.title,
+            vault: ssh.deployKeyItem.vaultUuid,
+            title: ssh.deployKeyItem.title,
             category: "secureNote",
             noteValue: key.privateKeyOpenssh,
             tags: [...ITEM_TAGS],
             sections: [{ label: "ssh", fields: [{ label: "public key", type: "STRING", value: key.publicKeyOpenssh }] }],
           },
-          { parent: this, provider: args.deployKeyVault.provider, protect: true, retainOnDelete: true },
+          { parent: this, protect: true, retainOnDelete: true },
         );
       }
     } else {
-      if (args.gitToken === undefined) throw new Error("flux: https auth needs a Git token (fluxGitToken)");
-      gitAuth = gitAuthData<pulumi.Input<string>>({ https: { username: flux.gitUsername, token: args.gitToken } });
+      gitAuth = gitAuthData<pulumi.Input<string>>({ https: { username: args.auth.https.username, token: args.auth.https.token } });
     }
 
     const labels = { ...PLATFORM_LABELS };
     const secret = new k8s.core.v1.Secret(
       `${name}-git-auth`,
       {
-        metadata: { name: GIT_AUTH_SECRET, namespace: flux.namespace, labels },
+        metadata: { name: GIT_AUTH_SECRET, namespace: args.namespace, labels },
         type: "Opaque",
         stringData: pulumi.secret(gitAuth),
       },
@@ -102,22 +127,37 @@ export class FluxHandoff extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-prerequisites`,
       {
-        metadata: { name: PREREQUISITES_CONFIGMAP, namespace: flux.namespace, labels },
+        metadata: { name: PREREQUISITES_CONFIGMAP, namespace: args.namespace, labels },
         data: pulumi.output(args.prerequisites).apply(prerequisitesData),
       },
       { parent: this, dependsOn: after },
     );
 
-    const custom = (resourceName: string, manifest: k8s.apiextensions.CustomResourceArgs, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-      new k8s.apiextensions.CustomResource(resourceName, manifest, { parent: this, dependsOn });
+    // apiVersion and kind name the resource type, so they stay plain; the rest may wait for Inputs.
+    const custom = (
+      resourceName: string,
+      type: { apiVersion: string; kind: string },
+      manifest: pulumi.Output<{ metadata?: k8s.types.input.meta.v1.ObjectMeta; spec?: object }>,
+      dependsOn: pulumi.Input<pulumi.Resource>[],
+    ) => new k8s.apiextensions.CustomResource(resourceName, { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec }, { parent: this, dependsOn });
 
-    const source = custom(`${name}-source`, gitRepositoryManifest(flux), [...after, secret]);
-    for (const kustomization of flux.kustomizations) {
-      custom(`${name}-${kustomization.name}`, kustomizationManifest(kustomization, flux.namespace), [...after, source, configMap]);
+    const source = custom(
+      `${name}-source`,
+      GIT_REPOSITORY_TYPE,
+      pulumi.all([args.namespace, args.git.url, args.git.branch, args.git.interval]).apply(([namespace, url, branch, interval]) => gitRepositoryManifest({ namespace, url, branch, interval })),
+      [...after, secret],
+    );
+    for (const kustomization of args.kustomizations) {
+      custom(
+        `${name}-${kustomization.name}`,
+        KUSTOMIZATION_TYPE,
+        pulumi.output(args.namespace).apply((namespace) => kustomizationManifest(kustomization, namespace)),
+        [...after, source, configMap],
+      );
     }
 
-    this.deployKeyPublic = deployKeyPublic ? deployKeyPublic : pulumi.output(undefined);
-    this.kustomizations = pulumi.output(flux.kustomizations.map((k) => k.name));
+    this.deployKeyPublic = deployKeyPublic;
+    this.kustomizations = pulumi.output(args.kustomizations.map((k) => k.name));
     this.registerOutputs({ deployKeyPublic: this.deployKeyPublic, kustomizations: this.kustomizations });
   }
 }

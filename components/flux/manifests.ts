@@ -3,7 +3,6 @@
 // Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
 import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import type { IGitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository";
-import type { KustomizationConfig, PlatformConfig } from "../../config/schema";
 
 /** The ConfigMap every Kustomization substitutes `${VARIABLE}`s from. */
 export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
@@ -13,6 +12,36 @@ export const GIT_AUTH_SECRET = "data-platform-git-auth";
 
 /** Name of the GitRepository all Kustomizations read. */
 export const GIT_REPOSITORY_NAME = "data-platform";
+
+/** Type of the Flux objects the stack applies (they name the Pulumi resource type, so they are constants). */
+export const GIT_REPOSITORY_TYPE = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository" } as const;
+export const KUSTOMIZATION_TYPE = { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization" } as const;
+
+/** Title of the 1Password item the SSH deploy key is kept in. */
+export const DEPLOY_KEY_ITEM_TITLE = "flux-deploy-key";
+
+/** The repository Flux follows. */
+export interface GitSource {
+  /** Namespace of Flux's objects. */
+  namespace: string;
+  /** ssh:// or https:// URL. */
+  url: string;
+  branch: string;
+  /** How often Flux fetches (Go duration). */
+  interval: string;
+}
+
+/** One Flux Kustomization reading a path of the repository. */
+export interface KustomizationSpec {
+  name: string;
+  path: string;
+  dependsOn: string[];
+  targetNamespace?: string;
+  interval: string;
+  timeout: string;
+  wait: boolean;
+  prune: boolean;
+}
 
 /** `S3_BUCKET_<KEY>`: bucket keys are lowercase with hyphens; variables are upper snake case. */
 export const variableSuffix = (key: string): string => key.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
@@ -57,25 +86,23 @@ export function prerequisitesData(values: PrerequisiteValues): Record<string, st
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function gitRepositoryManifest(flux: PlatformConfig["flux"]): IGitRepository {
+export function gitRepositoryManifest(source: GitSource): IGitRepository {
   return {
-    apiVersion: "source.toolkit.fluxcd.io/v1",
-    kind: "GitRepository",
-    metadata: { name: GIT_REPOSITORY_NAME, namespace: flux.namespace },
+    ...GIT_REPOSITORY_TYPE,
+    metadata: { name: GIT_REPOSITORY_NAME, namespace: source.namespace },
     spec: {
-      url: flux.gitUrl,
+      url: source.url,
       // Without an explicit ref Flux follows `master`.
-      ref: { branch: flux.branch },
-      interval: flux.interval,
+      ref: { branch: source.branch },
+      interval: source.interval,
       secretRef: { name: GIT_AUTH_SECRET },
     },
   };
 }
 
-export function kustomizationManifest(kustomization: KustomizationConfig, namespace: string): IKustomization {
+export function kustomizationManifest(kustomization: KustomizationSpec, namespace: string): IKustomization {
   return {
-    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-    kind: "Kustomization",
+    ...KUSTOMIZATION_TYPE,
     metadata: { name: kustomization.name, namespace },
     spec: {
       interval: kustomization.interval,

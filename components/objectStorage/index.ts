@@ -1,86 +1,105 @@
-// Object storage on Ceph RGW: an AWS provider pointed at RGW, the platform's buckets (versioning,
-// lifecycle, per-app policy) and one RGW user with its own S3 key per application.
+// Object storage on Ceph RGW: the platform's buckets (versioning, lifecycle, per-app policy) and one
+// RGW user with its own S3 key per application. The AWS provider pointed at RGW arrives through opts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_RGW_REGION, type RgwConnectionArgs } from "../../providers/connection";
 import { BucketLifecycle } from "../../providers/bucketLifecycle";
-import type { BucketConfig } from "../../config/schema";
-import { renameAliases } from "../conventions";
-import { BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./policies";
 import { RgwUser } from "../../providers/rgwUser";
+import { type AppS3Access, renameAliases } from "../conventions";
+import { type BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./policies";
 
-export interface ObjectStorageArgs {
-  /** RGW S3 endpoint the stack talks to. */
-  endpoint: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  adminAccessKey: pulumi.Input<string>;
-  adminSecretKey: pulumi.Input<string>;
-  environment: string;
-  buckets: BucketConfig[];
-  apps: { name: string; keyRotation: string }[];
-  /** Let `pulumi destroy` purge a user's objects; default keeps them. */
-  purgeUserDataOnDelete: boolean;
+/** One bucket. The list decides which buckets exist, so it is plain; the values may be Inputs. */
+export interface ObjectStorageBucket {
+  /** Stable key: names the child resources (`<name>-<key>`) and the Flux variable. */
+  key: string;
+  /** S3 bucket name. */
+  name: pulumi.Input<string>;
+  /** Object versioning; Suspended when false. */
+  versioning: pulumi.Input<boolean>;
+  /** Days a replaced or deleted object version is kept. */
+  noncurrentVersionDays: pulumi.Input<number>;
+  /** Days before an unfinished multipart upload is aborted. */
+  abortIncompleteMultipartDays: pulumi.Input<number>;
+  /** Apps (names in `apps`) that may read and write objects; default none. */
+  readWrite?: string[];
+  /** Apps that may only read; default none. */
+  read?: string[];
+  /** Keys this bucket had before a rename: its resources are aliased, not replaced. Default none. */
+  previousKeys?: string[];
 }
 
-export interface AppS3Access {
-  uid: pulumi.Output<string>;
-  accessKey: pulumi.Output<string>;
-  secretKey: pulumi.Output<string>;
+/** One application with its own RGW user. */
+export interface ObjectStorageApp {
+  name: string;
+  /** Any string; changing it issues a new S3 key (see RgwUser). Default "1". */
+  keyRotation?: pulumi.Input<string>;
+}
+
+export interface ObjectStorageArgs {
+  /** RGW as the stack's admin user reaches it (Admin Ops for users, S3 for lifecycle rules). */
+  connection: RgwConnectionArgs;
+  /** Environment name; users are `data-platform-<environment>-<app>`. */
+  environment: pulumi.Input<string>;
+  buckets: ObjectStorageBucket[];
+  apps: ObjectStorageApp[];
+  /** Let `pulumi destroy` purge an app user's objects. Default false: they are kept. */
+  purgeUserDataOnDelete?: pulumi.Input<boolean>;
 }
 
 /** RGW uid of an application's user: one per app and environment. */
 export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
 
-/** Who gets what on a bucket, from its config. */
-export function bucketGrants(bucket: BucketConfig, environment: string): BucketGrant[] {
+/** Who gets what on a bucket, from its access lists. */
+export function bucketGrants(bucket: Pick<ObjectStorageBucket, "readWrite" | "read">, environment: string): BucketGrant[] {
   return [
-    ...bucket.readWrite.map((app) => ({ uid: rgwUserId(environment, app), access: "readWrite" as const })),
-    ...bucket.read.map((app) => ({ uid: rgwUserId(environment, app), access: "read" as const })),
+    ...(bucket.readWrite ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "readWrite" as const })),
+    ...(bucket.read ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "read" as const })),
   ];
 }
 
-/** Provider settings every S3-compatible store needs (no AWS account, STS, IMDS or region list behind RGW). */
-export function rgwProviderArgs(args: Pick<ObjectStorageArgs, "endpoint" | "region" | "adminAccessKey" | "adminSecretKey">): aws.ProviderArgs {
+/** AWS provider settings for RGW: path style, and no AWS account, STS, IMDS or region list behind it. */
+export function rgwProviderArgs(connection: RgwConnectionArgs): aws.ProviderArgs {
   return {
-    region: args.region as pulumi.Input<aws.Region>,
-    accessKey: pulumi.secret(args.adminAccessKey),
-    secretKey: pulumi.secret(args.adminSecretKey),
+    region: (connection.region ?? DEFAULT_RGW_REGION) as pulumi.Input<aws.Region>,
+    accessKey: pulumi.secret(connection.accessKey),
+    secretKey: pulumi.secret(connection.secretKey),
     s3UsePathStyle: true,
     skipCredentialsValidation: true,
     skipRequestingAccountId: true,
     skipMetadataApiCheck: true,
     skipRegionValidation: true,
-    endpoints: [{ s3: args.endpoint }],
+    endpoints: [{ s3: connection.endpoint }],
   };
 }
 
 export class ObjectStorage extends pulumi.ComponentResource {
   /** Bucket key to bucket name. */
   declare public readonly bucketNames: pulumi.Output<Record<string, string>>;
-  /** The same, one Output per bucket key, for inputs that need a single bucket. */
-  declare public readonly bucketName: Record<string, pulumi.Output<string>>;
-  /** Per app: its RGW uid and S3 keys (keys are secrets). */
-  declare public readonly appAccess: Record<string, AppS3Access>;
+  /** Per app: its RGW uid and S3 keys (the secret key is a secret). */
+  declare public readonly appAccess: Record<string, AppS3Access<pulumi.Output<string>>>;
 
+  /** opts.providers must hold an AWS provider for RGW (see rgwProviderArgs); the default one would talk to AWS. */
   constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dataplatform:storage:ObjectStorage", name, {}, opts);
+    if (this.getProvider("aws:s3/bucket:Bucket") === undefined) {
+      throw new pulumi.ResourceError("ObjectStorage needs an AWS provider for RGW in opts.providers (see rgwProviderArgs)", this);
+    }
+    const environment = pulumi.output(args.environment);
 
-    const provider = new aws.Provider(`${name}-rgw`, rgwProviderArgs(args), { parent: this });
-
-    const appAccess: Record<string, AppS3Access> = {};
+    const appAccess: Record<string, AppS3Access<pulumi.Output<string>>> = {};
     const users: RgwUser[] = [];
     for (const app of args.apps) {
-      const uid = rgwUserId(args.environment, app.name);
       const user = new RgwUser(
         `${name}-user-${app.name}`,
         {
-          endpoint: args.endpoint,
-          region: args.region,
-          adminAccessKey: args.adminAccessKey,
-          adminSecretKey: args.adminSecretKey,
-          uid,
-          displayName: `data-platform ${args.environment} ${app.name}`,
-          keyRotation: app.keyRotation,
-          purgeDataOnDelete: args.purgeUserDataOnDelete,
+          endpoint: args.connection.endpoint,
+          region: args.connection.region,
+          adminAccessKey: args.connection.accessKey,
+          adminSecretKey: args.connection.secretKey,
+          uid: environment.apply((env) => rgwUserId(env, app.name)),
+          displayName: pulumi.interpolate`data-platform ${environment} ${app.name}`,
+          keyRotation: app.keyRotation ?? "1",
+          purgeDataOnDelete: args.purgeUserDataOnDelete ?? false,
         },
         { parent: this },
       );
@@ -91,48 +110,49 @@ export class ObjectStorage extends pulumi.ComponentResource {
     const bucketNames: Record<string, pulumi.Output<string>> = {};
     for (const config of args.buckets) {
       const base = `${name}-${config.key}`;
-      const renamedFrom = (suffix: string) => renameAliases(name, config.previousKeys, suffix);
+      const renamedFrom = (suffix: string) => renameAliases(name, config.previousKeys ?? [], suffix);
       // A bucket holds the warehouse: neither a destroy nor a config slip may delete it.
       const bucket = new aws.s3.Bucket(
         base,
         { bucket: config.name, forceDestroy: false },
-        { parent: this, provider, protect: true, retainOnDelete: true, aliases: renamedFrom("") },
+        { parent: this, protect: true, retainOnDelete: true, aliases: renamedFrom("") },
       );
       new aws.s3.BucketVersioning(
         `${base}-versioning`,
-        { bucket: bucket.id, versioningConfiguration: { status: config.versioning ? "Enabled" : "Suspended" } },
-        { parent: this, provider, aliases: renamedFrom("-versioning") },
+        { bucket: bucket.id, versioningConfiguration: { status: pulumi.output(config.versioning).apply((on) => (on ? "Enabled" : "Suspended")) } },
+        { parent: this, aliases: renamedFrom("-versioning") },
       );
       new BucketLifecycle(
         `${base}-lifecycle`,
         {
-          endpoint: args.endpoint,
-          region: args.region,
-          accessKey: args.adminAccessKey,
-          secretKey: args.adminSecretKey,
+          endpoint: args.connection.endpoint,
+          region: args.connection.region ?? DEFAULT_RGW_REGION,
+          accessKey: args.connection.accessKey,
+          secretKey: args.connection.secretKey,
           bucket: bucket.id,
-          rules: bucketLifecycleRules({
-            noncurrentVersionDays: config.noncurrentVersionDays,
-            abortIncompleteMultipartDays: config.abortIncompleteMultipartDays,
-          }),
+          rules: pulumi
+            .all([config.noncurrentVersionDays, config.abortIncompleteMultipartDays])
+            .apply(([noncurrentVersionDays, abortIncompleteMultipartDays]) => bucketLifecycleRules({ noncurrentVersionDays, abortIncompleteMultipartDays })),
         },
         { parent: this, aliases: renamedFrom("-lifecycle") },
       );
-      const policy = bucketPolicyDocument(config.name, bucketGrants(config, args.environment));
-      if (policy !== undefined) {
+      // The grant lists decide whether there is a policy at all; the uids only its content.
+      if ((config.readWrite ?? []).length + (config.read ?? []).length > 0) {
         new aws.s3.BucketPolicy(
           `${base}-policy`,
-          { bucket: bucket.id, policy: JSON.stringify(policy) },
+          {
+            bucket: bucket.id,
+            policy: pulumi.all([config.name, environment]).apply(([bucketName, env]) => JSON.stringify(bucketPolicyDocument(bucketName, bucketGrants(config, env)))),
+          },
           // The principals must exist before RGW accepts a policy naming them.
-          { parent: this, provider, dependsOn: users, aliases: renamedFrom("-policy") },
+          { parent: this, dependsOn: users, aliases: renamedFrom("-policy") },
         );
       }
       bucketNames[config.key] = bucket.bucket;
     }
 
     this.bucketNames = pulumi.output(bucketNames);
-    this.bucketName = bucketNames;
     this.appAccess = appAccess;
-    this.registerOutputs({ bucketNames: this.bucketNames });
+    this.registerOutputs({ bucketNames: this.bucketNames, appAccess: this.appAccess });
   }
 }

@@ -1,24 +1,20 @@
-import { KustomizationConfig, PlatformConfig } from "../../../config/schema";
-import { SUBSTITUTION_VARIABLES, gitAuthData, gitRepositoryManifest, kustomizationManifest, prerequisitesData, variableSuffix } from "../../../components/flux/manifests";
+import {
+  type GitSource,
+  type KustomizationSpec,
+  SUBSTITUTION_VARIABLES,
+  gitAuthData,
+  gitRepositoryManifest,
+  kustomizationManifest,
+  prerequisitesData,
+  variableSuffix,
+} from "../../../components/flux/manifests";
 import { schemaProblems } from "../../lib/kubernetesSchemas";
 
-const flux: PlatformConfig["flux"] = {
-  install: false,
-  chartVersion: "2.16.2",
-  namespace: "flux-system",
-  gitUrl: "ssh://git@github.com/example/gitops.git",
-  branch: "main",
-  auth: "ssh",
-  interval: "1m",
-  knownHosts: "github.com ssh-ed25519 AAAA",
-  deployKeyRotation: "1",
-  gitUsername: "git",
-  kustomizations: [],
-};
-const kustomization: KustomizationConfig = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", timeout: "5m", wait: true, prune: true };
+const source: GitSource = { namespace: "flux-system", url: "ssh://git@github.com/example/gitops.git", branch: "main", interval: "1m" };
+const kustomization: KustomizationSpec = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", timeout: "5m", wait: true, prune: true };
 
 it("always sets the branch (Flux follows master otherwise) and validates", () => {
-  const repo = gitRepositoryManifest(flux);
+  const repo = gitRepositoryManifest(source);
   expect(repo.spec?.ref).toEqual({ branch: "main" });
   expect(repo.spec?.secretRef).toEqual({ name: "data-platform-git-auth" });
   expect(schemaProblems(repo)).toEqual([]);

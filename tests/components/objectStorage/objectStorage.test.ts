@@ -6,7 +6,7 @@ it("names one RGW user per app and environment", () => {
 
 it("turns a bucket's access lists into grants for those users", () => {
   const grants = bucketGrants(
-    { key: "warehouse", name: "wh", versioning: true, noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7, readWrite: ["spark"], read: ["trino"], previousKeys: [] },
+    { readWrite: ["spark"], read: ["trino"] },
     "prod",
   );
   expect(grants).toEqual([
@@ -16,7 +16,7 @@ it("turns a bucket's access lists into grants for those users", () => {
 });
 
 it("configures the AWS provider for RGW: path style, no AWS account/STS/IMDS lookups, endpoint override", () => {
-  const args = rgwProviderArgs({ endpoint: "http://rgw:7480", region: "us-east-1", adminAccessKey: "a", adminSecretKey: "s" });
+  const args = rgwProviderArgs({ endpoint: "http://rgw:7480", region: "us-east-1", accessKey: "a", secretKey: "s" });
   expect(args).toMatchObject({
     region: "us-east-1",
     s3UsePathStyle: true,

@@ -1,0 +1,117 @@
+// Wiring: maps the stack's typed config to the components' arguments and providers, in the order Flux
+// needs them. The components know nothing of this config model; this is the one place that does.
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformSecrets } from "./config/load";
+import type { PlatformConfig } from "./config/schema";
+import { Credentials, onepasswordProviderArgs } from "./components/credentials";
+import { FluxHandoff } from "./components/flux";
+import { DEPLOY_KEY_ITEM_TITLE } from "./components/flux/manifests";
+import { ObjectStorage, rgwProviderArgs } from "./components/objectStorage";
+import { SparkIcebergImage } from "./components/sparkIcebergImage";
+import type { RgwConnectionArgs } from "./providers/connection";
+
+/** Providers that were children of the components before they arrived through opts: aliased, not replaced. */
+const formerChildOf = (component: string, type: string) => [{ parent: pulumi.createUrn(component, type) }];
+
+export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
+  // 1. Buckets and one least-privilege RGW user per application.
+  const rgw: RgwConnectionArgs = {
+    endpoint: config.rgw.endpoint,
+    region: config.rgw.region,
+    accessKey: secrets.rgwAdminAccessKey,
+    secretKey: secrets.rgwAdminSecretKey,
+  };
+  const rgwProvider = new aws.Provider("storage-rgw", rgwProviderArgs(rgw), { aliases: formerChildOf("storage", "dataplatform:storage:ObjectStorage") });
+  const storage = new ObjectStorage(
+    "storage",
+    {
+      connection: rgw,
+      environment: config.environment,
+      buckets: config.buckets,
+      apps: config.apps,
+      purgeUserDataOnDelete: config.rgw.purgeUserDataOnDelete,
+    },
+    { providers: [rgwProvider] },
+  );
+
+  // 2. Generated passwords and S3 keys in 1Password, plus the token External Secrets reads them with.
+  const kubernetes = new k8s.Provider("kubernetes", { context: config.kubernetes.context, enableServerSideApply: true });
+  const onepasswordProvider = new onepassword.Provider(
+    "credentials-onepassword",
+    onepasswordProviderArgs(config.onepassword.mode, secrets.onepasswordToken, config.onepassword.connectUrl),
+    { aliases: formerChildOf("credentials", "dataplatform:credentials:Credentials") },
+  );
+  const credentials = new Credentials(
+    "credentials",
+    {
+      vault: config.onepassword.vault,
+      mode: config.onepassword.mode,
+      token: secrets.onepasswordToken,
+      credentials: config.credentials,
+      s3Access: storage.appAccess,
+      s3Endpoint: config.rgw.inClusterEndpoint,
+      s3Region: config.rgw.region,
+      bucketNames: storage.bucketNames,
+      workloadNamespace: config.kubernetes.dataPlatformNamespace,
+      externalSecretsNamespace: config.kubernetes.externalSecretsNamespace,
+      tokenSecretName: config.onepassword.tokenSecretName,
+      clusterSecretStoreName: config.onepassword.clusterSecretStoreName,
+      clusterConnectUrl: config.onepassword.clusterConnectUrl,
+    },
+    { providers: [onepasswordProvider, kubernetes] },
+  );
+
+  // 3. The spark-iceberg image with its jars baked in, referenced by digest.
+  const image = new SparkIcebergImage("spark-iceberg", { ...config.image, registryPassword: secrets.imageRegistryPassword });
+  if (!config.image.push) pulumi.log.warn("imagePush is false: the image is built but not pushed, so Flux gets no SPARK_ICEBERG_IMAGE");
+
+  // 4. Flux takes over once everything above exists.
+  const { flux } = config;
+  const flux$ = new FluxHandoff(
+    "flux",
+    {
+      install: flux.install,
+      chartVersion: flux.chartVersion,
+      namespace: flux.namespace,
+      git: { url: flux.gitUrl, branch: flux.branch, interval: flux.interval },
+      auth:
+        flux.auth === "ssh"
+          ? { ssh: { knownHosts: flux.knownHosts ?? "", keyRotation: flux.deployKeyRotation, deployKeyItem: { vaultUuid: credentials.vaultUuid, title: DEPLOY_KEY_ITEM_TITLE } } }
+          : { https: { username: flux.gitUsername, token: requireSecret(secrets.fluxGitToken, "fluxGitToken") } },
+      kustomizations: flux.kustomizations,
+      prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => ({
+        environment: config.environment,
+        imageRef: config.image.push ? imageRef : undefined,
+        s3Endpoint: config.rgw.inClusterEndpoint,
+        s3Region: config.rgw.region,
+        buckets,
+        itemTitles: config.credentials.map((c) => c.title),
+        clusterSecretStore: config.onepassword.clusterSecretStoreName,
+        dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
+      })),
+      dependsOn: [storage, credentials, image],
+    },
+    { providers: [kubernetes, onepasswordProvider] },
+  );
+
+  // Stack outputs are references only, never secret values.
+  return {
+    environment: config.environment,
+    s3Endpoint: config.rgw.inClusterEndpoint,
+    buckets: storage.bucketNames,
+    sparkIcebergImage: image.imageRef,
+    onepasswordItems: credentials.items,
+    fluxDeployKeyPublic: flux$.deployKeyPublic,
+    fluxKustomizations: flux$.kustomizations,
+    gitopsManifests: credentials.gitopsManifests,
+  };
+}
+
+/** Config validation guarantees the secret in the modes that need it; this keeps the type honest. */
+function requireSecret(value: pulumi.Output<string> | undefined, key: string): pulumi.Output<string> {
+  if (value === undefined) throw new pulumi.RunError(`${key} is required here (config validation should have said so)`);
+  return value;
+}
