@@ -58,10 +58,47 @@ describe.each(stacks)("stack %s", (stack) => {
       "dataplatform:image:SparkIcebergImage",
       "dataplatform:storage:ObjectStorage",
     ]);
-    for (const r of run().resources.filter((r) => r.custom && r.name !== "kubernetes")) {
+    const isProvider = (r: RecordedResource) => r.type.startsWith("pulumi:providers:");
+    for (const r of run().resources.filter((r) => r.custom && !isProvider(r))) {
       const parent = components.find((c) => c.urn === r.parent);
       if (!parent) throw new Error(`${r.type} ${r.name} has no component parent`);
       expect(r.name.startsWith(`${parent.name}-`)).toBe(true);
+    }
+  });
+
+  it("creates the providers at the top and hands them to the components through opts", () => {
+    const providers = run().resources.filter((r) => r.type.startsWith("pulumi:providers:"));
+    expect(providers.map((p) => `${p.type}::${p.name}`).sort()).toEqual([
+      "pulumi:providers:aws::storage-rgw",
+      "pulumi:providers:kubernetes::kubernetes",
+      "pulumi:providers:onepassword::credentials-onepassword",
+    ]);
+    for (const p of providers) expect(p.parent).toBeUndefined();
+    // Both were children of their component before: aliased, so existing stacks keep them.
+    expect(one(run(), "pulumi:providers:aws", "storage-rgw").aliases).toHaveLength(1);
+    expect(one(run(), "pulumi:providers:onepassword", "credentials-onepassword").aliases).toHaveLength(1);
+    const bucket = one(run(), "aws:s3/bucket:Bucket", "storage-warehouse");
+    expect(bucket.provider).toMatch(/::storage-rgw::/);
+  });
+
+  it("protects everything that holds data or live credentials, so no config edit deletes it", () => {
+    const protectedTypes = [
+      "aws:s3/bucket:Bucket",
+      "aws:s3/bucketVersioning:BucketVersioning",
+      "pulumi-nodejs:dynamic/s3:BucketLifecycle",
+      "pulumi-nodejs:dynamic/rgw:RgwUser",
+      "onepassword:index/item:Item",
+      "random:index/randomPassword:RandomPassword",
+      "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+    ];
+    for (const type of protectedTypes) {
+      const resources = ofType(run(), type);
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources) expect({ type, name: r.name, protect: r.protect }).toEqual({ type, name: r.name, protect: true });
+    }
+    // A password policy change must not regenerate a password the database already uses.
+    for (const r of ofType(run(), "random:index/randomPassword:RandomPassword")) {
+      expect(r.ignoreChanges.sort()).toEqual(["length", "lower", "numeric", "special", "upper"]);
     }
   });
 

@@ -102,7 +102,15 @@ export class Credentials extends pulumi.ComponentResource {
             // Changing `rotation` replaces this password, and only this one.
             keepers: { rotation: credential.rotation ?? "1" },
           },
-          { parent: this, aliases: renamedFrom("-password"), additionalSecretOutputs: ["result"] },
+          {
+            parent: this,
+            aliases: renamedFrom("-password"),
+            additionalSecretOutputs: ["result"],
+            // The database already has this password: a policy change must not regenerate it. The new
+            // policy applies at the next rotation. Protected, so removing the entry stops the update.
+            ignoreChanges: ["length", "special", "upper", "lower", "numeric"],
+            protect: true,
+          },
         );
         item = {
           ...common,
@@ -147,7 +155,7 @@ export class Credentials extends pulumi.ComponentResource {
     // External Secrets reads 1Password with this token; it is the one secret that cannot come from Git.
     const namespace = new k8s.core.v1.Namespace(
       `${name}-external-secrets-namespace`,
-      { metadata: { name: args.externalSecretsNamespace } },
+      { metadata: { name: args.externalSecretsNamespace, labels: { ...PLATFORM_LABELS } } },
       // Flux's External Secrets release lives here too: destroying the stack must not delete it.
       { parent: this, retainOnDelete: true },
     );

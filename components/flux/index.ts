@@ -139,7 +139,8 @@ export class FluxHandoff extends pulumi.ComponentResource {
       type: { apiVersion: string; kind: string },
       manifest: pulumi.Output<{ metadata?: k8s.types.input.meta.v1.ObjectMeta; spec?: object }>,
       dependsOn: pulumi.Input<pulumi.Resource>[],
-    ) => new k8s.apiextensions.CustomResource(resourceName, { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec }, { parent: this, dependsOn });
+      protect = false,
+    ) => new k8s.apiextensions.CustomResource(resourceName, { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec }, { parent: this, dependsOn, protect });
 
     const source = custom(
       `${name}-source`,
@@ -153,6 +154,9 @@ export class FluxHandoff extends pulumi.ComponentResource {
         KUSTOMIZATION_TYPE,
         pulumi.output(args.namespace).apply((namespace) => kustomizationManifest(kustomization, namespace)),
         [...after, source, configMap],
+        // prune: true: deleting a Kustomization makes Flux delete everything it applied, data volumes
+        // included. Removing or renaming one stops the update; see README for doing it on purpose.
+        true,
       );
     }
 

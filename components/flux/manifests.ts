@@ -3,6 +3,7 @@
 // Types only: the @kubernetes-models packages are ESM-only (no `require` export), the program is CommonJS.
 import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import type { IGitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository";
+import { PLATFORM_LABELS } from "../conventions";
 
 /** The ConfigMap every Kustomization substitutes `${VARIABLE}`s from. */
 export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
@@ -89,7 +90,7 @@ export function prerequisitesData(values: PrerequisiteValues): Record<string, st
 export function gitRepositoryManifest(source: GitSource): IGitRepository {
   return {
     ...GIT_REPOSITORY_TYPE,
-    metadata: { name: GIT_REPOSITORY_NAME, namespace: source.namespace },
+    metadata: { name: GIT_REPOSITORY_NAME, namespace: source.namespace, labels: { ...PLATFORM_LABELS } },
     spec: {
       url: source.url,
       // Without an explicit ref Flux follows `master`.
@@ -103,7 +104,7 @@ export function gitRepositoryManifest(source: GitSource): IGitRepository {
 export function kustomizationManifest(kustomization: KustomizationSpec, namespace: string): IKustomization {
   return {
     ...KUSTOMIZATION_TYPE,
-    metadata: { name: kustomization.name, namespace },
+    metadata: { name: kustomization.name, namespace, labels: { ...PLATFORM_LABELS } },
     spec: {
       interval: kustomization.interval,
       path: kustomization.path,

@@ -92,16 +92,14 @@ export class ObjectStorage extends pulumi.ComponentResource {
       const user = new RgwUser(
         `${name}-user-${app.name}`,
         {
-          endpoint: args.connection.endpoint,
-          region: args.connection.region,
-          adminAccessKey: args.connection.accessKey,
-          adminSecretKey: args.connection.secretKey,
+          connection: args.connection,
           uid: environment.apply((env) => rgwUserId(env, app.name)),
           displayName: pulumi.interpolate`data-platform ${environment} ${app.name}`,
           keyRotation: app.keyRotation ?? "1",
           purgeDataOnDelete: args.purgeUserDataOnDelete ?? false,
         },
-        { parent: this },
+        // Dropping or renaming an app would delete its user and keys at once: stop instead.
+        { parent: this, protect: true },
       );
       users.push(user);
       appAccess[app.name] = { uid: user.uid, accessKey: user.accessKey, secretKey: user.secretKey };
@@ -120,21 +118,20 @@ export class ObjectStorage extends pulumi.ComponentResource {
       new aws.s3.BucketVersioning(
         `${base}-versioning`,
         { bucket: bucket.id, versioningConfiguration: { status: pulumi.output(config.versioning).apply((on) => (on ? "Enabled" : "Suspended")) } },
-        { parent: this, aliases: renamedFrom("-versioning") },
+        // Removing an entry must not strip versioning or lifecycle from a bucket that stays (the bucket
+        // itself is kept): protected like the bucket, so the update stops before any of them changes.
+        { parent: this, protect: true, aliases: renamedFrom("-versioning") },
       );
       new BucketLifecycle(
         `${base}-lifecycle`,
         {
-          endpoint: args.connection.endpoint,
-          region: args.connection.region ?? DEFAULT_RGW_REGION,
-          accessKey: args.connection.accessKey,
-          secretKey: args.connection.secretKey,
+          connection: args.connection,
           bucket: bucket.id,
           rules: pulumi
             .all([config.noncurrentVersionDays, config.abortIncompleteMultipartDays])
             .apply(([noncurrentVersionDays, abortIncompleteMultipartDays]) => bucketLifecycleRules({ noncurrentVersionDays, abortIncompleteMultipartDays })),
         },
-        { parent: this, aliases: renamedFrom("-lifecycle") },
+        { parent: this, protect: true, aliases: renamedFrom("-lifecycle") },
       );
       // The grant lists decide whether there is a policy at all; the uids only its content.
       if ((config.readWrite ?? []).length + (config.read ?? []).length > 0) {
