@@ -1,6 +1,8 @@
 // Reads the stack's config from Pulumi and fails the program, before any resource exists, when it is invalid.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigKey, PlatformConfig, PROJECT, configKeyPath, parsePlatformConfig } from "./schema";
+import { CONFIG_KEYS, ConfigKey, PROJECT, configKeyPath } from "./keys";
+import { parsePlatformConfig } from "./parse";
+import type { PlatformConfig } from "./schema";
 
 /** Secret config, only ever held as Pulumi secrets. */
 export interface PlatformSecrets {

@@ -1,82 +1,8 @@
-// The stack's one typed config model. Pulumi hands the program flat `data-platform:<key>` strings;
-// this file turns them into `PlatformConfig` or a list of every problem, each naming its key path.
-// Everything here is pure: `stackConfig.ts` does the reading from Pulumi.
+// Schemas and defaults of the stack's config model: what each key and list entry may hold, with messages
+// that say what a valid value looks like. `PlatformConfig` is the output of `platformConfigSchema`.
 import { z } from "zod";
 import { validateBucketName } from "../components/objectStorage/policies";
-
-export const PROJECT = "data-platform";
-
-/** How a key is declared in Pulumi.yaml. Lists of objects cannot be declared there (Pulumi's project
- * schema only knows string, integer, boolean and arrays of those), so they are documented in README. */
-export type ConfigKeyType = "string" | "integer" | "boolean" | "string[]" | "object[]" | "object";
-
-export interface ConfigKeySpec {
-  type: ConfigKeyType;
-  description: string;
-  /** Present for optional keys; `""` means "unset" (derived or not used). */
-  default?: string | number | boolean | string[];
-  /** Only ever read as a Pulumi secret. */
-  secret?: boolean;
-  /** A secret needed only in some modes: not declared in Pulumi.yaml, where it would become required. */
-  optionalSecret?: boolean;
-}
-
-const DEFAULT_APPS = ["nessie", "spark", "trino"];
-
-/** Every key the stack reads. Pulumi.yaml's `config:` block and README's table are checked against it. */
-export const CONFIG_KEYS = {
-  environment: { type: "string", description: "Environment name (dev, prod, ...): used in bucket names and labels." },
-  kubeContext: { type: "string", default: "", description: "kubeconfig context for the Kubernetes provider; empty = current context." },
-  dataPlatformNamespace: { type: "string", default: "data-platform", description: "Namespace of the platform workloads (Kustomization target)." },
-  externalSecretsNamespace: { type: "string", default: "external-secrets", description: "Namespace of External Secrets; holds the 1Password bootstrap secret." },
-
-  onepasswordVault: { type: "string", default: "data-platform", description: "1Password vault (by name; looked up and passed by UUID)." },
-  onepasswordMode: { type: "string", default: "connect", description: "How the stack and External Secrets reach 1Password: connect | serviceAccount." },
-  onepasswordConnectUrl: { type: "string", default: "", description: "1Password Connect URL the stack uses (required in connect mode)." },
-  onepasswordClusterConnectUrl: { type: "string", default: "", description: "Connect URL as seen from the cluster (ClusterSecretStore); empty = onepasswordConnectUrl." },
-  onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
-  clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
-  onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
-  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see README); default nessie-postgres and nessie-s3-credentials." },
-
-  rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
-  rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
-  rgwRegion: { type: "string", default: "us-east-1", description: "S3 region (RGW zonegroup api_name)." },
-  rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
-  rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
-  s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
-  s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"}: changing a value issues a new key." },
-  rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
-  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see README); default warehouse + nessie backup." },
-
-  imageRegistry: { type: "string", description: "Registry host[:port] the spark-iceberg image is pushed to." },
-  imageRepository: { type: "string", default: "data-platform/spark-iceberg", description: "Repository of the spark-iceberg image." },
-  imageTag: { type: "string", default: "", description: "Tag pushed alongside the digest; empty = derived from the jar lock." },
-  imagePlatform: { type: "string", default: "linux/amd64", description: "Build platform (linux/amd64 or linux/arm64)." },
-  imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
-  imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
-  imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
-  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only, and Flux gets no SPARK_ICEBERG_IMAGE." },
-  imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
-  imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
-
-  fluxInstall: { type: "boolean", default: false, description: "Install Flux's controllers (flux2 Helm chart) before the Flux objects." },
-  fluxChartVersion: { type: "string", default: "2.16.2", description: "Version of the flux2 Helm chart installed with fluxInstall." },
-  fluxNamespace: { type: "string", default: "flux-system", description: "Namespace of Flux and of its GitRepository/Kustomizations." },
-  fluxGitUrl: { type: "string", description: "Platform Git repository: ssh://git@host/org/repo.git or https://..." },
-  fluxGitBranch: { type: "string", default: "main", description: "Branch Flux follows (set explicitly: Flux defaults to master)." },
-  fluxGitAuth: { type: "string", default: "ssh", description: "Git auth: ssh (deploy key generated by the stack) | https (token)." },
-  fluxGitInterval: { type: "string", default: "1m", description: "How often Flux fetches the repository (Go duration)." },
-  fluxKnownHosts: { type: "string", default: "", description: "known_hosts line(s) for the Git host (required with ssh auth)." },
-  fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
-  fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
-  fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
-  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see README); default the platform's layout." },
-} as const satisfies Record<string, ConfigKeySpec>;
-
-export type ConfigKey = keyof typeof CONFIG_KEYS;
-
-export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
+import { PROJECT } from "./keys";
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks with messages that say what a valid value looks like.
@@ -89,7 +15,7 @@ const ITEM_TITLE_RE = DNS_LABEL_RE;
 /** The item the Flux handoff writes its SSH deploy key to. */
 export const DEPLOY_KEY_ITEM_TITLE = "flux-deploy-key";
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+export const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 const requiredString = (what: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? "is required" : `must be ${what}, got ${show(issue.input)}`) });
@@ -160,7 +86,7 @@ const entryError: z.core.$ZodErrorMap = (issue) =>
 
 const accessList = z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }).default([]);
 
-const bucketSchema = z.strictObject(
+export const bucketSchema = z.strictObject(
   {
     key: matching(NAME_RE, "a valid bucket key (lowercase letters, digits, hyphens; names the resource and the Flux variable)"),
     name: bucketName,
@@ -198,7 +124,7 @@ const CREDENTIAL_FIELDS: Record<CredentialKind, { required: CredentialField[]; a
   s3: { required: ["app", "bucket"], allowed: [] },
 };
 
-const credentialSchema = z
+export const credentialSchema = z
   .strictObject(
     {
       title: matching(ITEM_TITLE_RE, "a valid item title: lowercase letters, digits, hyphens, at most 63 chars (it also names the Kubernetes Secret)"),
@@ -232,7 +158,7 @@ const credentialSchema = z
   })
   .transform((credential) => ({ ...credential, password: credential.password ?? passwordPolicySchema.parse({}), rotation: credential.rotation ?? "1" }));
 
-const kustomizationSchema = z.strictObject(
+export const kustomizationSchema = z.strictObject(
   {
     name: dnsLabel,
     path: matching(/^\.\/[A-Za-z0-9._/-]*$/, "a repository path starting with ./"),
@@ -279,7 +205,7 @@ export const defaultKustomizations = (namespace: string): z.input<typeof kustomi
 // ---------------------------------------------------------------------------------------------
 // The whole model.
 
-const scalarSchema = z.object({
+export const scalarSchema = z.object({
   environment: matching(/^[a-z][a-z0-9-]{0,15}$/, "a valid environment name (lowercase letters, digits, hyphens; at most 16 chars)"),
   kubeContext: z.string(),
   dataPlatformNamespace: dnsLabel,
@@ -321,316 +247,79 @@ const scalarSchema = z.object({
   fluxKustomizations: z.array(z.unknown(), { error: (issue) => `must be a list of Kustomizations, got ${show(issue.input)}` }).optional(),
 });
 
-type ScalarConfig = z.output<typeof scalarSchema>;
+export type ScalarConfig = z.output<typeof scalarSchema>;
 
-export interface PlatformConfig {
-  project: string;
-  environment: string;
-  kubernetes: { context?: string; dataPlatformNamespace: string; externalSecretsNamespace: string };
-  onepassword: {
-    vault: string;
-    mode: "connect" | "serviceAccount";
-    connectUrl?: string;
-    clusterConnectUrl?: string;
-    clusterSecretStoreName: string;
-    tokenSecretName: string;
-  };
-  rgw: { endpoint: string; inClusterEndpoint: string; region: string; purgeUserDataOnDelete: boolean };
-  apps: { name: string; keyRotation: string }[];
-  buckets: BucketConfig[];
-  credentials: CredentialConfig[];
-  image: {
-    registry: string;
-    repository: string;
-    tag?: string;
-    platform: "linux/amd64" | "linux/arm64";
-    baseImage?: string;
-    mavenRepository?: string;
-    sourceUrl?: string;
-    push: boolean;
-    registryUsername?: string;
-  };
-  flux: {
-    install: boolean;
-    chartVersion: string;
-    namespace: string;
-    gitUrl: string;
-    branch: string;
-    auth: "ssh" | "https";
-    interval: string;
-    knownHosts?: string;
-    deployKeyRotation: string;
-    gitUsername: string;
-    kustomizations: KustomizationConfig[];
-  };
-}
+/** The validated whole: the scalar keys and the three lists with their entries parsed. */
+export const validatedSchema = scalarSchema.omit({ buckets: true, credentials: true, fluxKustomizations: true }).extend({
+  buckets: z.array(bucketSchema),
+  credentials: z.array(credentialSchema),
+  fluxKustomizations: z.array(kustomizationSchema),
+});
 
-/** Raw values as Pulumi passes them: strings, with JSON for lists, objects, booleans and numbers. */
-export type RawConfig = Readonly<Record<string, string | undefined>>;
+// `""` means unset in Pulumi config; in the model such a value is absent rather than empty.
+const orUndefined = (s: string) => (s === "" ? undefined : s);
 
-export type ConfigResult = { ok: true; config: PlatformConfig } | { ok: false, errors: string[] };
-
-export interface SecretKeyState {
-  /** Secret keys that have a value. */
-  present: ReadonlySet<string>;
-  /** Keys that have a value but were not set with `--secret`. */
-  plaintext?: ReadonlySet<string>;
-}
-
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`), PROJECT).replace(`${PROJECT}.`, `${PROJECT}:`);
-
-/** Turn raw strings into typed JSON values per the key's declared type; collect what does not parse. */
-function decodeRaw(raw: RawConfig, errors: string[]): Record<string, unknown> {
-  const decoded: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeySpec][]) {
-    if (spec.secret) continue;
-    const text = raw[key];
-    if (text === undefined) {
-      decoded[key] = spec.default;
-      continue;
-    }
-    if (spec.type === "string") {
-      decoded[key] = text;
-      continue;
-    }
-    try {
-      decoded[key] = JSON.parse(text);
-    } catch {
-      const expected = { integer: "a number", boolean: "true or false", "string[]": "a list", "object[]": "a list", object: "an object" }[spec.type];
-      errors.push(`${configKeyPath(key)}: must be ${expected}, got ${show(text)}`);
-    }
-  }
-  const known = new Set(Object.keys(CONFIG_KEYS));
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) errors.push(`${configKeyPath(key)}: unknown key (known keys are listed in README's config reference)`);
-  }
-  return decoded;
-}
-
-function findCycle(kustomizations: readonly KustomizationConfig[]): string[] | undefined {
-  const edges = new Map(kustomizations.map((k) => [k.name, k.dependsOn]));
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === "done") return undefined;
-    if (state.get(name) === "visiting") return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const next of edges.get(name) ?? []) {
-      const cycle = edges.has(next) ? visit(next) : undefined;
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(name, "done");
-    return undefined;
-  };
-  for (const k of kustomizations) {
-    const cycle = visit(k.name);
-    if (cycle) return cycle;
-  }
-  return undefined;
-}
-
-function duplicates<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number[]> {
-  const seen = new Map<string, number[]>();
-  items.forEach((item, index) => seen.set(keyOf(item), [...(seen.get(keyOf(item)) ?? []), index]));
-  return new Map([...seen].filter(([, indexes]) => indexes.length > 1));
-}
-
-/** Cross-key rules zod cannot see one key at a time. */
-function crossChecks(
-  c: Partial<ScalarConfig>,
-  bucketEntries: (BucketConfig | undefined)[],
-  credentialEntries: (CredentialConfig | undefined)[],
-  kustomizationEntries: (KustomizationConfig | undefined)[],
-  secrets: SecretKeyState,
-  failed: ReadonlySet<string>,
-): string[] {
-  // Entries keep their config index; invalid ones (already reported) are skipped.
-  const indexed = <T>(items: (T | undefined)[]) => items.flatMap((item, index) => (item === undefined ? [] : [{ item, index }]));
-  const buckets = indexed(bucketEntries);
-  const credentials = indexed(credentialEntries);
-  const kustomizations = indexed(kustomizationEntries);
-  const errors: string[] = [];
-  // A reference is only judged when the list it points into parsed completely (no false "unknown" errors).
-  const judge = (key: string) => !failed.has(key);
-  const at = (path: PropertyKey[], message: string) => errors.push(`${formatPath(path)}: ${message}`);
-  const appList = c.s3Apps ?? [];
-  const apps = new Set(appList);
-  const bucketKeys = new Set(buckets.map(({ item }) => item.key));
-
-  for (const [name, indexes] of duplicates(appList, (a) => a)) at(["s3Apps", indexes[1]], `duplicate app ${show(name)}`);
-  if (judge("s3Apps")) for (const app of Object.keys(c.s3KeyRotation ?? {})) if (!apps.has(app)) at(["s3KeyRotation", app], `unknown app ${show(app)} (not in s3Apps)`);
-
-  const original = (list: { index: number }[], at: number[]) => at.map((i) => list[i].index);
-  for (const [name, positions] of duplicates(buckets, ({ item }) => item.name)) {
-    const [first, second] = original(buckets, positions);
-    at(["buckets", second, "name"], `duplicate bucket name ${show(name)} (also buckets[${first}])`);
-  }
-  for (const [key, positions] of duplicates(buckets, ({ item }) => item.key)) {
-    const [first, second] = original(buckets, positions);
-    at(["buckets", second, "key"], `duplicate bucket key ${show(key)} (also buckets[${first}])`);
-  }
-  buckets.forEach(({ item: bucket, index: i }) => {
-    for (const field of ["readWrite", "read"] as const) {
-      bucket[field].forEach((app, j) => {
-        if (judge("s3Apps") && !apps.has(app)) at(["buckets", i, field, j], `unknown app ${show(app)} (s3Apps is ${show(appList)})`);
-      });
-    }
-    for (const app of bucket.read) if (bucket.readWrite.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
-  });
-
-  for (const [title, positions] of duplicates(credentials, ({ item }) => item.title)) {
-    const [first, second] = original(credentials, positions);
-    at(["credentials", second, "title"], `duplicate item title ${show(title)} (also credentials[${first}])`);
-  }
-  credentials.forEach(({ item: cred, index: i }) => {
-    if (cred.app !== undefined && judge("s3Apps") && !apps.has(cred.app)) at(["credentials", i, "app"], `unknown app ${show(cred.app)} (not in s3Apps)`);
-    if (cred.bucket !== undefined && judge("buckets") && !bucketKeys.has(cred.bucket)) {
-      at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show([...bucketKeys])})`);
-    }
-  });
-
-  const names = new Set(kustomizations.map(({ item }) => item.name));
-  for (const [name, positions] of duplicates(kustomizations, ({ item }) => item.name)) {
-    at(["fluxKustomizations", original(kustomizations, positions)[1], "name"], `duplicate Kustomization ${show(name)}`);
-  }
-  kustomizations.forEach(({ item: k, index: i }) =>
-    k.dependsOn.forEach((dep, j) => {
-      if (!names.has(dep)) {
-        if (judge("fluxKustomizations")) at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${[...names].join(", ")})`);
-      } else if (dep === k.name) at(["fluxKustomizations", i, "dependsOn", j], "a Kustomization cannot depend on itself");
-    }),
-  );
-  const cycle = findCycle(kustomizations.map(({ item: k }) => ({ ...k, dependsOn: k.dependsOn.filter((d) => d !== k.name) })));
-  if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
-
-  // An old name may alias only one entry, and never a name in use: Pulumi rejects duplicate aliases.
-  const renames = (list: "buckets" | "credentials", entries: { item: { name: string; previous: string[] }; index: number }[], field: string) => {
-    const current = new Set(entries.map(({ item }) => item.name));
-    const claimed = new Map<string, number>();
-    for (const { item, index } of entries) {
-      item.previous.forEach((old, j) => {
-        if (current.has(old)) at([list, index, field, j], `${show(old)} is the name of a current entry`);
-        else if (claimed.has(old)) at([list, index, field, j], `${show(old)} is also listed by ${list}[${claimed.get(old)}]`);
-        else claimed.set(old, index);
-      });
-    }
-  };
-  renames("buckets", buckets.map(({ item, index }) => ({ item: { name: item.key, previous: item.previousKeys }, index })), "previousKeys");
-  renames("credentials", credentials.map(({ item, index }) => ({ item: { name: item.title, previous: item.previousTitles }, index })), "previousTitles");
-
-  if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "" && judge("onepasswordConnectUrl")) at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
-  const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";
-  if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth) at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
-  if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "") at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");
-  if (c.fluxGitAuth === "https" && !secrets.present.has("fluxGitToken")) at(["fluxGitToken"], "is required with https auth: pulumi config set --secret fluxGitToken ...");
-  if (c.imageRegistryUsername && !secrets.present.has("imageRegistryPassword")) {
-    at(["imageRegistryPassword"], "is required when imageRegistryUsername is set: pulumi config set --secret imageRegistryPassword ...");
-  }
-  return errors;
-}
-
-/** Validate raw Pulumi config and build the typed model; every problem is returned, none thrown. */
-export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): ConfigResult {
-  const errors: string[] = [];
-  const decoded = decodeRaw(raw, errors);
-
-  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeySpec][]) {
-    if (!spec.secret) continue;
-    if (secrets.plaintext?.has(key)) errors.push(`${configKeyPath(key)}: must be set as a secret: pulumi config set --secret ${key} ...`);
-    else if (!spec.optionalSecret && !secrets.present.has(key)) errors.push(`${configKeyPath(key)}: is required: pulumi config set --secret ${key} ...`);
-  }
-
-  // Each key (and each list entry) is parsed on its own so that one mistake does not hide the others.
-  const failed = new Set<string>();
-  const values: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(scalarSchema.shape)) {
-    const result = schema.safeParse(decoded[key]);
-    if (result.success) values[key] = result.data;
-    else {
-      failed.add(key);
-      for (const issue of result.error.issues) errors.push(`${formatPath([key, ...issue.path])}: ${issue.message}`);
-    }
-  }
-  const c = values as ScalarConfig;
-  const environment = failed.has("environment") ? "env" : c.environment;
-  const namespace = failed.has("dataPlatformNamespace") ? "data-platform" : c.dataPlatformNamespace;
-  // Entries stay at their index (undefined where invalid) so later messages name the right one.
-  const entries = <S extends z.ZodType>(key: string, schema: S, given: unknown[] | undefined, fallback: unknown[]): (z.output<S> | undefined)[] => {
-    const parsed: (z.output<S> | undefined)[] = [];
-    (given ?? fallback).forEach((item, index) => {
-      const result = schema.safeParse(item);
-      if (result.success) parsed.push(result.data);
-      else {
-        parsed.push(undefined);
-        failed.add(key);
-        const origin = given === undefined ? " (from the default)" : "";
-        for (const issue of result.error.issues) errors.push(`${formatPath([key, index, ...issue.path])}: ${issue.message}${origin}`);
-      }
-    });
-    return parsed;
-  };
-  const given = (key: "buckets" | "credentials" | "fluxKustomizations") => (failed.has(key) ? [] : c[key]);
-  const buckets = entries("buckets", bucketSchema, given("buckets"), defaultBuckets(environment));
-  const credentials = entries("credentials", credentialSchema, given("credentials"), defaultCredentials(namespace));
-  const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, given("fluxKustomizations"), defaultKustomizations(namespace));
-
-  errors.push(...crossChecks(c, buckets, credentials, fluxKustomizations, secrets, failed));
-  if (errors.length > 0) return { ok: false, errors: unique(errors) };
-  const defined = <T>(items: (T | undefined)[]): T[] => items.filter((item): item is T => item !== undefined);
-
-  const orUndefined = (s: string) => (s === "" ? undefined : s);
+/** The shape the program uses: grouped by capability, with derived values (in-cluster endpoints) filled in. */
+export function toModel(c: z.output<typeof validatedSchema>) {
+  const tag = orUndefined(c.imageTag);
+  const baseImage = orUndefined(c.imageBaseImage);
+  const mavenRepository = orUndefined(c.imageMavenRepository);
+  const sourceUrl = orUndefined(c.imageSourceUrl);
+  const registryUsername = orUndefined(c.imageRegistryUsername);
+  const context = orUndefined(c.kubeContext);
+  const connectUrl = orUndefined(c.onepasswordConnectUrl);
+  const clusterConnectUrl = orUndefined(c.onepasswordClusterConnectUrl) ?? connectUrl;
+  const knownHosts = orUndefined(c.fluxKnownHosts.trim());
   return {
-    ok: true,
-    config: {
-      project: PROJECT,
-      environment: c.environment,
-      kubernetes: { context: orUndefined(c.kubeContext), dataPlatformNamespace: c.dataPlatformNamespace, externalSecretsNamespace: c.externalSecretsNamespace },
-      onepassword: {
-        vault: c.onepasswordVault,
-        mode: c.onepasswordMode,
-        connectUrl: orUndefined(c.onepasswordConnectUrl),
-        clusterConnectUrl: orUndefined(c.onepasswordClusterConnectUrl) ?? orUndefined(c.onepasswordConnectUrl),
-        clusterSecretStoreName: c.clusterSecretStoreName,
-        tokenSecretName: c.onepasswordTokenSecretName,
-      },
-      rgw: {
-        endpoint: c.rgwEndpoint,
-        inClusterEndpoint: orUndefined(c.rgwInClusterEndpoint) ?? c.rgwEndpoint,
-        region: c.rgwRegion,
-        purgeUserDataOnDelete: c.rgwPurgeUserDataOnDelete,
-      },
-      apps: c.s3Apps.map((name) => ({ name, keyRotation: c.s3KeyRotation[name] ?? "1" })),
-      buckets: defined(buckets),
-      credentials: defined(credentials),
-      image: {
-        registry: c.imageRegistry,
-        repository: c.imageRepository,
-        tag: orUndefined(c.imageTag),
-        platform: c.imagePlatform,
-        baseImage: orUndefined(c.imageBaseImage),
-        mavenRepository: orUndefined(c.imageMavenRepository),
-        sourceUrl: orUndefined(c.imageSourceUrl),
-        push: c.imagePush,
-        registryUsername: orUndefined(c.imageRegistryUsername),
-      },
-      flux: {
-        install: c.fluxInstall,
-        chartVersion: c.fluxChartVersion,
-        namespace: c.fluxNamespace,
-        gitUrl: c.fluxGitUrl,
-        branch: c.fluxGitBranch,
-        auth: c.fluxGitAuth,
-        interval: c.fluxGitInterval,
-        knownHosts: orUndefined(c.fluxKnownHosts.trim()),
-        deployKeyRotation: c.fluxDeployKeyRotation,
-        gitUsername: c.fluxGitUsername,
-        kustomizations: defined(fluxKustomizations),
-      },
+    project: PROJECT as string,
+    environment: c.environment,
+    kubernetes: { ...(context === undefined ? {} : { context }), dataPlatformNamespace: c.dataPlatformNamespace, externalSecretsNamespace: c.externalSecretsNamespace },
+    onepassword: {
+      vault: c.onepasswordVault,
+      mode: c.onepasswordMode,
+      ...(connectUrl === undefined ? {} : { connectUrl }),
+      ...(clusterConnectUrl === undefined ? {} : { clusterConnectUrl }),
+      clusterSecretStoreName: c.clusterSecretStoreName,
+      tokenSecretName: c.onepasswordTokenSecretName,
+    },
+    rgw: {
+      endpoint: c.rgwEndpoint,
+      inClusterEndpoint: orUndefined(c.rgwInClusterEndpoint) ?? c.rgwEndpoint,
+      region: c.rgwRegion,
+      purgeUserDataOnDelete: c.rgwPurgeUserDataOnDelete,
+    },
+    apps: c.s3Apps.map((name) => ({ name, keyRotation: c.s3KeyRotation[name] ?? "1" })),
+    buckets: c.buckets,
+    credentials: c.credentials,
+    image: {
+      registry: c.imageRegistry,
+      repository: c.imageRepository,
+      ...(tag === undefined ? {} : { tag }),
+      platform: c.imagePlatform,
+      ...(baseImage === undefined ? {} : { baseImage }),
+      ...(mavenRepository === undefined ? {} : { mavenRepository }),
+      ...(sourceUrl === undefined ? {} : { sourceUrl }),
+      push: c.imagePush,
+      ...(registryUsername === undefined ? {} : { registryUsername }),
+    },
+    flux: {
+      install: c.fluxInstall,
+      chartVersion: c.fluxChartVersion,
+      namespace: c.fluxNamespace,
+      gitUrl: c.fluxGitUrl,
+      branch: c.fluxGitBranch,
+      auth: c.fluxGitAuth,
+      interval: c.fluxGitInterval,
+      ...(knownHosts === undefined ? {} : { knownHosts }),
+      deployKeyRotation: c.fluxDeployKeyRotation,
+      gitUsername: c.fluxGitUsername,
+      kustomizations: c.fluxKustomizations,
     },
   };
 }
 
-const unique = (items: string[]): string[] => [...new Set(items)];
+/** The model schema: parsing a whole decoded config with it gives `PlatformConfig`. The parser applies
+ * the same schemas key by key and entry by entry, so that it can report every problem at once. */
+export const platformConfigSchema = validatedSchema.transform(toModel);
+
+export type PlatformConfig = z.output<typeof platformConfigSchema>;

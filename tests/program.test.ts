@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, copyFileSync, writeFileSync, existsSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { PlatformConfig, parsePlatformConfig } from "../config/schema";
+import { PlatformConfig, parsePlatformConfig } from "../config";
 import { clusterManifestsRevealed, gitopsManifests } from "../scripts/lib/inventory";
 import { MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
 import { renderStack } from "../scripts/lib/render";

@@ -1,5 +1,5 @@
 // Pulumi.yaml's `config:` block and README's config table are both derived from CONFIG_KEYS.
-import { CONFIG_KEYS, ConfigKeySpec, configKeyPath } from "../../config/schema";
+import { CONFIG_KEYS, ConfigKeySpec, configKeyPath } from "../../config";
 import { SUBSTITUTION_VARIABLES } from "../../components/flux/manifests";
 
 export interface ProjectConfigDeclaration {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig } from "@pulumi/pulumi/runtime/rpc";
-import { PROJECT } from "../../config/schema";
+import { PROJECT } from "../../config";
 
 /** A value that was a Pulumi secret, kept visible to tests but never printed by the render. */
 export interface SecretValue {

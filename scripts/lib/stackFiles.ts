@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../config/schema";
+import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../config";
 
 export interface StackConfigInput {
   stack: string;

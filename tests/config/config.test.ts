@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, parsePlatformConfig } from "../../config/schema";
+import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, parsePlatformConfig } from "../../config";
 import { listStacks } from "../../scripts/lib/stackFiles";
 import { README_SECTIONS, configReferenceTable, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
 

@@ -1,0 +1,80 @@
+// Every key the stack reads, as Pulumi names it: the one list Pulumi.yaml, README's config table and
+// the parser are all derived from.
+export const PROJECT = "data-platform";
+
+/** How a key is declared in Pulumi.yaml. Lists of objects cannot be declared there (Pulumi's project
+ * schema only knows string, integer, boolean and arrays of those), so they are documented in README. */
+export type ConfigKeyType = "string" | "integer" | "boolean" | "string[]" | "object[]" | "object";
+
+export interface ConfigKeySpec {
+  type: ConfigKeyType;
+  description: string;
+  /** Present for optional keys; `""` means "unset" (derived or not used). */
+  default?: string | number | boolean | string[];
+  /** Only ever read as a Pulumi secret. */
+  secret?: boolean;
+  /** A secret needed only in some modes: not declared in Pulumi.yaml, where it would become required. */
+  optionalSecret?: boolean;
+}
+
+export const DEFAULT_APPS = ["nessie", "spark", "trino"];
+
+/** Every key the stack reads. Pulumi.yaml's `config:` block and README's table are checked against it. */
+export const CONFIG_KEYS = {
+  environment: { type: "string", description: "Environment name (dev, prod, ...): used in bucket names and labels." },
+  kubeContext: { type: "string", default: "", description: "kubeconfig context for the Kubernetes provider; empty = current context." },
+  dataPlatformNamespace: { type: "string", default: "data-platform", description: "Namespace of the platform workloads (Kustomization target)." },
+  externalSecretsNamespace: { type: "string", default: "external-secrets", description: "Namespace of External Secrets; holds the 1Password bootstrap secret." },
+
+  onepasswordVault: { type: "string", default: "data-platform", description: "1Password vault (by name; looked up and passed by UUID)." },
+  onepasswordMode: { type: "string", default: "connect", description: "How the stack and External Secrets reach 1Password: connect | serviceAccount." },
+  onepasswordConnectUrl: { type: "string", default: "", description: "1Password Connect URL the stack uses (required in connect mode)." },
+  onepasswordClusterConnectUrl: { type: "string", default: "", description: "Connect URL as seen from the cluster (ClusterSecretStore); empty = onepasswordConnectUrl." },
+  onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
+  clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
+  onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
+  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see README); default nessie-postgres and nessie-s3-credentials." },
+
+  rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
+  rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
+  rgwRegion: { type: "string", default: "us-east-1", description: "S3 region (RGW zonegroup api_name)." },
+  rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
+  rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
+  s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
+  s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"}: changing a value issues a new key." },
+  rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
+  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see README); default warehouse + nessie backup." },
+
+  imageRegistry: { type: "string", description: "Registry host[:port] the spark-iceberg image is pushed to." },
+  imageRepository: { type: "string", default: "data-platform/spark-iceberg", description: "Repository of the spark-iceberg image." },
+  imageTag: { type: "string", default: "", description: "Tag pushed alongside the digest; empty = derived from the jar lock." },
+  imagePlatform: { type: "string", default: "linux/amd64", description: "Build platform (linux/amd64 or linux/arm64)." },
+  imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
+  imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
+  imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
+  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only, and Flux gets no SPARK_ICEBERG_IMAGE." },
+  imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
+  imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
+
+  fluxInstall: { type: "boolean", default: false, description: "Install Flux's controllers (flux2 Helm chart) before the Flux objects." },
+  fluxChartVersion: { type: "string", default: "2.16.2", description: "Version of the flux2 Helm chart installed with fluxInstall." },
+  fluxNamespace: { type: "string", default: "flux-system", description: "Namespace of Flux and of its GitRepository/Kustomizations." },
+  fluxGitUrl: { type: "string", description: "Platform Git repository: ssh://git@host/org/repo.git or https://..." },
+  fluxGitBranch: { type: "string", default: "main", description: "Branch Flux follows (set explicitly: Flux defaults to master)." },
+  fluxGitAuth: { type: "string", default: "ssh", description: "Git auth: ssh (deploy key generated by the stack) | https (token)." },
+  fluxGitInterval: { type: "string", default: "1m", description: "How often Flux fetches the repository (Go duration)." },
+  fluxKnownHosts: { type: "string", default: "", description: "known_hosts line(s) for the Git host (required with ssh auth)." },
+  fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
+  fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
+  fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
+  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see README); default the platform's layout." },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
+
+
+/** `["buckets", 0, "name"]` -> `data-platform:buckets[0].name`: the path a user finds in the stack file. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`), PROJECT).replace(`${PROJECT}.`, `${PROJECT}:`);
