@@ -11,6 +11,9 @@ export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
 /** Name of the Secret holding the Git credentials (SSH deploy key or HTTPS token). */
 export const GIT_AUTH_SECRET = "data-platform-git-auth";
 
+/** Keys of the Git auth Secret that are public (shown in full by the offline render); the rest are secret. */
+export const GIT_AUTH_PUBLIC_KEYS: readonly string[] = ["identity.pub", "known_hosts", "username"];
+
 /** Name of the GitRepository all Kustomizations read. */
 export const GIT_REPOSITORY_NAME = "data-platform";
 

@@ -1,5 +1,6 @@
 // Turns a mock run into what people read: an inventory with secrets redacted, Kubernetes manifests, a tree.
-import { MockRun, RecordedResource, redact, reveal } from "./mockEngine";
+import { GIT_AUTH_PUBLIC_KEYS } from "../../components/flux/manifests";
+import { MockRun, RecordedResource, isSecretValue, redact, reveal } from "./mockEngine";
 
 export interface InventoryEntry {
   type: string;
@@ -59,9 +60,38 @@ export type Manifest = Record<string, unknown> & { apiVersion: string; kind: str
 const isKubernetesObject = (r: RecordedResource) =>
   r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && typeof r.inputs.kind === "string";
 
-/** Kubernetes objects the stack itself applies, secrets replaced by placeholders. */
+const isHelmRelease = (r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:helm.sh/");
+
+/**
+ * A Secret's data with its keys kept: the Kubernetes SDK makes the whole map one secret, so the render
+ * opens it, shows the public keys' values and puts a placeholder in place of every other value.
+ */
+function redactSecretData(manifest: Record<string, unknown>): Record<string, unknown> {
+  const opened: Record<string, unknown> = { ...manifest };
+  for (const field of ["data", "stringData"]) {
+    const value = manifest[field];
+    if (!isSecretValue(value) || typeof value.value !== "object" || value.value === null) continue;
+    opened[field] = Object.fromEntries(
+      Object.entries(value.value as Record<string, unknown>).map(([key, v]) => [key, GIT_AUTH_PUBLIC_KEYS.includes(key) ? reveal(v) : `[secret:${field}.${key}]`]),
+    );
+  }
+  return opened;
+}
+
+/**
+ * What the stack applies to the cluster, secrets replaced by placeholders: every Kubernetes object, and
+ * each Helm release as its chart, version, repository and namespace (kind `PulumiHelmRelease`, not a Kubernetes object).
+ */
 export function clusterManifests(run: MockRun): Manifest[] {
-  return run.resources.filter(isKubernetesObject).map((r) => redact(r.inputs) as Manifest);
+  const objects = run.resources.filter(isKubernetesObject).map((r) => redact(r.inputs.kind === "Secret" ? redactSecretData(r.inputs) : r.inputs) as Manifest);
+  const releases = run.resources.filter(isHelmRelease).map((r): Manifest => {
+    const inputs = redact(r.inputs) as Record<string, unknown>;
+    const name = typeof inputs.name === "string" ? inputs.name : r.name;
+    const namespace = typeof inputs.namespace === "string" ? inputs.namespace : undefined;
+    const { chart, version, repositoryOpts, values, createNamespace, atomic } = inputs;
+    return { apiVersion: "pulumi.com/helm", kind: "PulumiHelmRelease", metadata: { name, namespace }, spec: { chart, version, repositoryOpts, values, createNamespace, atomic } };
+  });
+  return [...objects, ...releases];
 }
 
 /** Kubernetes objects the GitOps repository must hold, exported by the program as `gitopsManifests`. */

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Inventory, Manifest, buildInventory, clusterManifests, gitopsManifests, manifestFileName, renderTree } from "./inventory";
+import { PROJECT } from "../../config/keys";
 import { MockRun, evaluateProgram } from "./mockEngine";
 import { readStackConfig } from "./stackFiles";
 
@@ -26,11 +27,12 @@ export interface RenderResult {
 }
 
 export async function renderStack(options: RenderOptions): Promise<RenderResult> {
+  // A failed render must not leave the previous output behind, where it would pass for the new one.
+  const target = join(options.outDir, options.stack);
+  rmSync(target, { recursive: true, force: true });
   const input = readStackConfig(options.root, options.stack);
   const run = await evaluateProgram({ ...input, loadProgram: options.loadProgram });
 
-  const target = join(options.outDir, options.stack);
-  rmSync(target, { recursive: true, force: true });
   const inventory = buildInventory(run);
   const cluster = clusterManifests(run);
   const gitops = gitopsManifests(run);
@@ -42,9 +44,19 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
 
   const notes = [
     input.placeholders.length > 0
-      ? `secrets not in Pulumi.${options.stack}.yaml, rendered as placeholders (pulumi up requires them): ${input.placeholders.join(", ")}`
+      ? `secrets not in Pulumi.${options.stack}.yaml, rendered as placeholders (pulumi up requires them): ${neededSecrets(input.placeholders, input.config).join(", ")}`
       : "",
     `wrote ${join(target, "inventory.json")} and ${cluster.length} cluster + ${gitops.length} GitOps manifests under ${join(target, "manifests")}`,
   ].filter(Boolean);
   return { run, inventory, cluster, gitops, placeholders: input.placeholders, target, summary: `${renderTree(inventory)}\n${notes.join("\n")}\n` };
+}
+
+/** The placeholders this stack's config needs for `pulumi up`: optional secrets only in the modes that read them. */
+export function neededSecrets(placeholders: readonly string[], config: Readonly<Record<string, string>>): string[] {
+  const value = (key: string) => config[`${PROJECT}:${key}`] ?? "";
+  const needed: Record<string, () => boolean> = {
+    fluxGitToken: () => value("fluxGitAuth") === "https",
+    imageRegistryPassword: () => value("imageRegistryUsername") !== "",
+  };
+  return placeholders.filter((key) => needed[key]?.() ?? true);
 }
