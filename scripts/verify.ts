@@ -1,0 +1,69 @@
+// `npm run verify -- --stack <name>`: checks the live systems (Ceph RGW, 1Password Connect, the registry,
+// Kubernetes/Flux) against the stack's config and outputs, read-only apart from RGW probe objects under
+// `.verify/<run-id>/` that it removes again. One line per check and a summary (or --json); exit code
+// 1 when any check fails, 2 when verify cannot run (arguments, config, outputs). See README "Verify".
+import { resolve } from "node:path";
+import { loadJarLock } from "../components/sparkIcebergImage/jarLock";
+import { createRgwAdminClient } from "../providers/rgwAdmin";
+import { readStackConfig } from "./lib/stackFiles";
+import { parseVerifyArgs } from "../verify/cli";
+import { configFromStackFile, loadOutputs, pulumiCli, readCredential } from "../verify/environment";
+import { readDockerfile } from "../verify/expected";
+import { exitCode, formatJson, formatText } from "../verify/report";
+import { runVerify } from "../verify/run";
+
+const projectRoot = resolve(__dirname, "..");
+
+async function main(): Promise<number> {
+  const parsed = parseVerifyArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`verify: ${parsed.error}\n`);
+    return 2;
+  }
+  const args = parsed.args;
+  const stackRoot = args.stacksFrom ? resolve(args.stacksFrom) : projectRoot;
+  const config = configFromStackFile(readStackConfig(stackRoot, args.stack));
+  if (!config.ok) {
+    process.stderr.write(`verify: invalid configuration for stack ${args.stack}:\n${config.errors.map((e) => `  - ${e}`).join("\n")}\n`);
+    return 2;
+  }
+  const cli = pulumiCli(stackRoot);
+  const outputs = await loadOutputs(args.stack, args.outputsFile, cli);
+  if (!outputs.ok) {
+    process.stderr.write(`verify: ${outputs.error}\n`);
+    return 2;
+  }
+  const env = process.env;
+  const credential = (name: Parameters<typeof readCredential>[0]) => readCredential(name, args.stack, env, cli);
+  const skipping = (system: string) => (args.skip as string[]).includes(system);
+  const credentials = {
+    ...(!skipping("rgw") && { rgwAdminAccessKey: await credential("rgwAdminAccessKey"), rgwAdminSecretKey: await credential("rgwAdminSecretKey") }),
+    ...(!skipping("onepassword") && { onepasswordToken: await credential("onepasswordToken") }),
+    ...(!skipping("registry") && { imageRegistryPassword: await credential("imageRegistryPassword") }),
+    ...(env.OP_CONNECT_HOST && { connectHost: env.OP_CONNECT_HOST }),
+    ...(env.IMAGE_REGISTRY_USERNAME && { registryUsername: env.IMAGE_REGISTRY_USERNAME }),
+  };
+  const report = await runVerify(
+    {
+      stack: args.stack,
+      config: config.config,
+      outputs: outputs.outputs,
+      credentials,
+      skip: args.skip,
+      lock: loadJarLock(projectRoot),
+      dockerfile: readDockerfile(projectRoot),
+      registryPlainHttp: args.registryPlainHttp,
+    },
+    { rgwAdmin: (connection) => createRgwAdminClient(connection) },
+  );
+  process.stdout.write(args.json ? formatJson(report) : formatText(report));
+  return exitCode(report);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`verify: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,227 @@
+/**
+ * `verify` against a real Ceph RGW: the declared state is set up with the project's own pieces (users
+ * through the RgwUser provider object, buckets, versioning, lifecycle and policy with client-s3 from
+ * the stack's builders), the apps' keys are served by a loopback fake of 1Password Connect, and verify
+ * passes. Then one thing at a time drifts, and verify names it: versioning suspended, a lifecycle rule
+ * edited, a grant widened in a bucket policy, an app's key deleted. The CLI runs end to end too.
+ */
+import {
+  CreateBucketCommand,
+  ListObjectVersionsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { bucketGrants, rgwUserId } from "../../../components/objectStorage";
+import { bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../../../components/objectStorage/policies";
+import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
+import { createRgwAdminClient } from "../../../providers/rgwAdmin";
+import { rgwUserProvider, type RgwUserState } from "../../../providers/rgwUser";
+import type { CheckResult } from "../../../verify/checks";
+import { readDockerfile } from "../../../verify/expected";
+import { formatCheck } from "../../../verify/report";
+import { runVerify } from "../../../verify/run";
+import { type RgwCluster, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
+import { type FakeConnect, fullItem, startFakeConnect } from "../../verify/lib/fakeConnect";
+import { type StackFixture, projectRoot, stackFixture } from "./stackFixture";
+
+const STACK = "it";
+const APPS = ["nessie", "spark", "trino"];
+let cluster: RgwCluster | undefined;
+let connect: FakeConnect | undefined;
+let stack: StackFixture;
+let owner: S3Client;
+const users: Record<string, RgwUserState> = {};
+const lock = loadJarLock(projectRoot);
+const dockerfile = readDockerfile(projectRoot);
+
+function requireCluster(): RgwCluster {
+  if (!cluster) throw new Error("the Ceph RGW cluster did not start");
+  return cluster;
+}
+
+async function verify(): Promise<{ checks: CheckResult[]; failed: string[]; text: string }> {
+  const { adminAccessKey, adminSecretKey } = requireCluster();
+  const report = await runVerify(
+    {
+      stack: STACK,
+      config: stack.config,
+      outputs: stack.outputs,
+      credentials: { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: adminSecretKey, onepasswordToken: connect?.token },
+      skip: ["registry", "kubernetes"],
+      lock,
+      dockerfile,
+    },
+    { rgwAdmin: (connection) => createRgwAdminClient(connection) },
+  );
+  const lines = report.checks.map(formatCheck);
+  return { checks: report.checks, failed: lines.filter((l) => l.startsWith("FAIL")), text: lines.join("\n") };
+}
+
+const bucket = (key: string) => {
+  const config = stack.config.buckets.find((b) => b.key === key);
+  if (!config) throw new Error(`no bucket ${key}`);
+  return config;
+};
+
+async function applyBucket(key: string): Promise<void> {
+  const config = bucket(key);
+  await owner.send(new PutBucketVersioningCommand({ Bucket: config.name, VersioningConfiguration: { Status: config.versioning ? "Enabled" : "Suspended" } }));
+  const rules = bucketLifecycleRules({ noncurrentVersionDays: config.noncurrentVersionDays, abortIncompleteMultipartDays: config.abortIncompleteMultipartDays });
+  await owner.send(new PutBucketLifecycleConfigurationCommand({ Bucket: config.name, LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
+  const policy = bucketPolicyDocument(config.name, bucketGrants(config, stack.config.environment));
+  if (policy) await owner.send(new PutBucketPolicyCommand({ Bucket: config.name, Policy: JSON.stringify(policy) }));
+}
+
+beforeAll(async () => {
+  cluster = await startRgwCluster();
+  connect = await startFakeConnect("data-platform-it");
+  stack = await stackFixture(STACK, {
+    environment: STACK,
+    rgwEndpoint: cluster.endpoint,
+    onepasswordVault: "data-platform-it",
+    onepasswordConnectUrl: connect.url,
+    imageRegistry: "127.0.0.1:5000",
+    fluxGitUrl: "ssh://git@git.example.com/org/gitops.git",
+    fluxKnownHosts: "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    s3Apps: APPS,
+    buckets: [
+      { key: "warehouse", name: "iceberg-warehouse-it", readWrite: ["nessie", "spark"], read: ["trino"] },
+      { key: "nessie-backup", name: "nessie-backup-it", readWrite: ["nessie"] },
+    ],
+    credentials: [
+      { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie" },
+      ...APPS.map((app) => ({ title: `${app}-s3-credentials`, kind: "s3", app, bucket: "warehouse" })),
+    ],
+  });
+  const { endpoint, adminAccessKey, adminSecretKey } = cluster;
+  owner = s3Client(cluster, adminAccessKey, adminSecretKey);
+
+  // Users exactly as the stack makes them: the RgwUser provider with the stack's uid and rotation value.
+  for (const app of stack.config.apps) {
+    const created = await rgwUserProvider.create({
+      endpoint,
+      region: stack.config.rgw.region,
+      adminAccessKey,
+      adminSecretKey,
+      uid: rgwUserId(STACK, app.name),
+      displayName: `data-platform ${STACK} ${app.name}`,
+      keyRotation: app.keyRotation,
+      purgeDataOnDelete: false,
+    });
+    users[app.name] = created.outs as RgwUserState;
+  }
+  for (const config of stack.config.buckets) {
+    await owner.send(new CreateBucketCommand({ Bucket: config.name }));
+    await applyBucket(config.key);
+  }
+  // The items as the 1Password provider leaves them, holding the keys RgwUser made.
+  const vaultId = connect.vaultId;
+  connect.items = [
+    fullItem(vaultId, { title: "nessie-postgres", category: "DATABASE", builtin: { username: "nessie", password: "generated-password-0123456789ab", hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" } }),
+    ...APPS.map((app) =>
+      fullItem(vaultId, {
+        title: `${app}-s3-credentials`,
+        category: "LOGIN",
+        builtin: { username: users[app].accessKey, password: users[app].secretKey },
+        sections: { s3: { endpoint, region: "us-east-1", bucket: "iceberg-warehouse-it" } },
+      }),
+    ),
+  ];
+}, 180_000);
+
+afterAll(async () => {
+  owner?.destroy();
+  await connect?.close();
+  await stopRgwCluster(cluster);
+  if (stack) rmSync(stack.dir, { recursive: true, force: true });
+});
+
+describe("verify against a real Ceph RGW", () => {
+  it("passes on the declared state, probes every app on every bucket with its 1Password keys, and leaves nothing behind", async () => {
+    const started = Date.now();
+    const { checks, failed, text } = await verify();
+    console.log(`verify (RGW + fake Connect) in ${((Date.now() - started) / 1000).toFixed(1)} s:\n${text}`);
+    expect(failed).toEqual([]);
+    const probes = checks.filter((c) => c.subject.startsWith("app "));
+    expect(probes.map((c) => `${c.subject}: ${c.check}`).sort()).toEqual([
+      "app nessie on iceberg-warehouse-it: readWrite grant",
+      "app nessie on nessie-backup-it: readWrite grant",
+      "app spark on iceberg-warehouse-it: readWrite grant",
+      "app spark on nessie-backup-it: none grant",
+      "app trino on iceberg-warehouse-it: read grant",
+      "app trino on nessie-backup-it: none grant",
+    ]);
+    expect(probes.every((c) => c.note?.startsWith("keys from 1Password item"))).toBe(true);
+    expect(checks.filter((c) => c.system === "onepassword" && c.status === "ok").length).toBeGreaterThan(10);
+    for (const config of stack.config.buckets) {
+      const left = await owner.send(new ListObjectVersionsCommand({ Bucket: config.name, Prefix: ".verify/" }));
+      expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
+    }
+  });
+
+  it("runs as `npm run verify` does: exit 0, one line per check and a summary; --json for machines", async () => {
+    const { adminAccessKey, adminSecretKey } = requireCluster();
+    const env = { ...process.env, RGW_ADMIN_ACCESS_KEY: adminAccessKey, RGW_ADMIN_SECRET_KEY: adminSecretKey, OP_CONNECT_TOKEN: connect?.token ?? "", PATH: process.env.PATH ?? "" };
+    const args = [join(projectRoot, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", STACK, "--stacks-from", stack.dir, "--outputs", stack.outputsFile, "--skip", "registry,kubernetes"];
+    const text = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env, timeout: 120_000 });
+    expect(text.stdout).toMatch(/^ok {3}rgw {9}bucket iceberg-warehouse-it: versioning \(Enabled\)$/m);
+    expect(text.stdout).toMatch(/^verify it: \d+ checks, \d+ ok, 0 failed; skipped: registry, kubernetes$/m);
+    const json = await promisify(execFile)(process.execPath, [...args, "--json"], { cwd: projectRoot, env, timeout: 120_000 });
+    const report = JSON.parse(json.stdout) as { summary: { failed: number; total: number }; checks: CheckResult[] };
+    expect(report.summary.failed).toBe(0);
+    expect(report.checks.length).toBe(report.summary.total);
+    // Without credentials: every RGW and 1Password check fails, the exit code says so, no secret is asked for.
+    const bare = { ...process.env, RGW_ADMIN_ACCESS_KEY: "", RGW_ADMIN_SECRET_KEY: "", OP_CONNECT_TOKEN: "" };
+    const failed = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env: bare, timeout: 120_000 }).catch((error: { code: number; stdout: string }) => error);
+    expect("code" in failed ? failed.code : 0).toBe(1);
+    expect(failed.stdout).toMatch(/FAIL rgw .*cannot check: no admin keys: set RGW_ADMIN_ACCESS_KEY/);
+  }, 120_000);
+
+  it("names suspended versioning", async () => {
+    await owner.send(new PutBucketVersioningCommand({ Bucket: "nessie-backup-it", VersioningConfiguration: { Status: "Suspended" } }));
+    const { failed } = await verify();
+    expect(failed).toEqual([expect.stringMatching(/^FAIL rgw {9}bucket nessie-backup-it: versioning: expected Enabled, found Suspended$/)]);
+    await applyBucket("nessie-backup");
+    expect((await verify()).failed).toEqual([]);
+  });
+
+  it("names an edited lifecycle rule and the field that changed", async () => {
+    const rules = bucketLifecycleRules({ noncurrentVersionDays: 5, abortIncompleteMultipartDays: bucket("warehouse").abortIncompleteMultipartDays });
+    await owner.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "iceberg-warehouse-it", LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
+    const { failed } = await verify();
+    expect(failed).toEqual([expect.stringContaining("bucket iceberg-warehouse-it: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5")]);
+    await applyBucket("warehouse");
+    expect((await verify()).failed).toEqual([]);
+  });
+
+  it("names a grant widened in a bucket policy, and the probe shows the access it opened", async () => {
+    const widened = bucketPolicyDocument("nessie-backup-it", [...bucketGrants(bucket("nessie-backup"), STACK), { uid: rgwUserId(STACK, "trino"), access: "read" }]);
+    await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(widened) }));
+    const { failed } = await verify();
+    expect(failed).toEqual([
+      expect.stringMatching(/^FAIL rgw {9}bucket nessie-backup-it: policy: expected 2 statements; policy\.Statement\.ReadBucket: unexpected .*; policy\.Statement\.ReadObjects: unexpected .*"arn:aws:iam:::user\/data-platform-it-trino"/),
+      expect.stringMatching(/^FAIL rgw {9}app trino on nessie-backup-it: none grant: expected get-seed, list refused; get-seed: expected refused, found allowed; list: expected refused, found allowed/),
+    ]);
+    await applyBucket("nessie-backup");
+    await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK))) }));
+    expect((await verify()).failed).toEqual([]);
+  });
+
+  it("names a deleted key: the user has none, the 1Password item holds a dead key, the app's probes fail", async () => {
+    const admin = createRgwAdminClient({ endpoint: requireCluster().endpoint, region: "us-east-1", accessKey: requireCluster().adminAccessKey, secretKey: requireCluster().adminSecretKey });
+    await admin.removeKey(users.nessie.accessKey);
+    const { failed } = await verify();
+    expect(failed).toEqual([
+      "FAIL rgw         user data-platform-it-nessie: keys: expected 1 key(s), found 0",
+      expect.stringMatching(/^FAIL rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials: expected one of the user's keys, found access key \S+, which the user does not have$/),
+      expect.stringMatching(/^FAIL rgw {9}app nessie on iceberg-warehouse-it: readWrite grant: .*put: expected allowed, found error InvalidAccessKeyId/),
+      expect.stringMatching(/^FAIL rgw {9}app nessie on nessie-backup-it: readWrite grant: .*put: expected allowed, found error InvalidAccessKeyId/),
+    ]);
+  });
+});

@@ -1,0 +1,383 @@
+// Ceph RGW: buckets (existence, versioning, lifecycle, policy), app users (admin API) and, with each
+// app's own keys, what its grants allow and refuse. Pure comparisons first, then the thin I/O.
+import {
+  DeleteObjectCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type LifecycleRule,
+} from "@aws-sdk/client-s3";
+import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
+import { differences, keyed } from "./diff";
+import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
+
+// ---------------------------------------------------------------------------------------------
+// Pure: what was read, compared with what was declared.
+
+/** What verify read about one bucket with the bucket owner's (admin) keys. */
+export interface ObservedBucket {
+  exists: boolean;
+  /** GetBucketVersioning Status; undefined when versioning was never configured. */
+  versioning?: string;
+  /** As the SDK returns them; [] for NoSuchLifecycleConfiguration. */
+  lifecycle: LifecycleRule[];
+  /** The policy text; undefined for NoSuchBucketPolicy. */
+  policy?: string;
+}
+
+const OWNER_TOKEN = /^[0-9a-f]{6,}$/;
+
+/**
+ * Rules as RGW returns them, flattened like the declared ones. RGW answers with a legacy top-level Prefix
+ * (AWS with Filter.Prefix). BucketLifecycle writes IDs as `<id>.<ownerToken>`; the token is dropped
+ * for a declared ID so the rule compares by content.
+ */
+export function lifecycleView(rules: readonly LifecycleRule[], declaredIds: readonly string[]): LifecycleRuleView[] {
+  return rules.map((rule) => {
+    const { ID, Status, Prefix, Filter, NoncurrentVersionExpiration, AbortIncompleteMultipartUpload, ...rest } = rule;
+    const rawId = ID ?? "";
+    const id = declaredIds.find((d) => rawId === d || (rawId.startsWith(`${d}.`) && OWNER_TOKEN.test(rawId.slice(d.length + 1)))) ?? rawId;
+    const { Prefix: filterPrefix, ...filterRest } = Filter ?? {};
+    const other: Record<string, unknown> = Object.fromEntries(Object.entries({ ...rest, ...(Object.keys(filterRest).length > 0 && { Filter: filterRest }) }).filter(([, v]) => v !== undefined));
+    const { NewerNoncurrentVersions, NoncurrentDays } = NoncurrentVersionExpiration ?? {};
+    if (NewerNoncurrentVersions !== undefined) other.NewerNoncurrentVersions = NewerNoncurrentVersions;
+    return {
+      id,
+      status: Status ?? "(none)",
+      prefix: filterPrefix ?? Prefix ?? "",
+      ...(NoncurrentDays !== undefined && { noncurrentDays: NoncurrentDays }),
+      ...(AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && { abortIncompleteMultipartDays: AbortIncompleteMultipartUpload.DaysAfterInitiation }),
+      ...(Object.keys(other).length > 0 && { other: JSON.parse(JSON.stringify(other)) as Record<string, unknown> }),
+    };
+  });
+}
+
+/** A policy document in a comparable shape: statements keyed by Sid, single values as lists. */
+export function policyView(policy: unknown): Record<string, unknown> {
+  const doc = (typeof policy === "string" ? JSON.parse(policy) : policy) as { Version?: unknown; Statement?: unknown };
+  const list = (value: unknown): unknown => (typeof value === "string" ? [value] : value);
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement]) as Record<string, unknown>[];
+  const normalized = statements.map((s) => {
+    const principal = s.Principal;
+    const principalView = typeof principal === "object" && principal !== null ? Object.fromEntries(Object.entries(principal).map(([k, v]) => [k, list(v)])) : principal;
+    const { Sid: _sid, ...rest } = s;
+    void _sid;
+    return { ...rest, Principal: principalView, Action: list(s.Action), Resource: list(s.Resource), ...(s.NotAction !== undefined && { NotAction: list(s.NotAction) }) };
+  });
+  return { Version: doc.Version, Statement: keyed(normalized, (_, i) => String(statements[i].Sid ?? `#${i}`)) };
+}
+
+export function bucketChecks(expected: ExpectedBucket, observed: ObservedBucket): CheckResult[] {
+  const base = (check: string) => ({ system: "rgw" as const, subject: `bucket ${expected.name}`, check });
+  if (!observed.exists) return [failure(base("exists"), "the bucket", "no such bucket")];
+  const results: CheckResult[] = [pass(base("exists"))];
+  const versioning = observed.versioning ?? "(never enabled)";
+  results.push(versioning === expected.versioning ? pass(base("versioning"), versioning) : failure(base("versioning"), expected.versioning, versioning));
+  const found = lifecycleView(observed.lifecycle, expected.lifecycle.map((r) => r.id));
+  results.push(
+    compared(
+      base("lifecycle"),
+      `${expected.lifecycle.length} rules (${expected.lifecycle.map((r) => r.id).join(", ")})`,
+      differences(keyed(expected.lifecycle, (r) => r.id), keyed(found, (r) => r.id), "rule"),
+    ),
+  );
+  if (expected.policy === undefined) {
+    results.push(observed.policy === undefined ? pass(base("policy"), "none (no grants)") : failure(base("policy"), "no policy (no grants in config)", "a policy"));
+  } else if (observed.policy === undefined) {
+    results.push(failure(base("policy"), `${expected.policy.Statement.length} statements`, "no policy"));
+  } else {
+    let found: Record<string, unknown> | undefined;
+    try {
+      found = policyView(observed.policy);
+    } catch (error) {
+      results.push(failure(base("policy"), "a JSON policy", `unparseable: ${errorText(error)}`));
+    }
+    if (found) results.push(compared(base("policy"), `${expected.policy.Statement.length} statements`, differences(policyView(expected.policy), found, "policy")));
+  }
+  return results;
+}
+
+/** What the admin API says about an app's user (secret keys stay inside the I/O layer). */
+export interface ObservedUser {
+  exists: boolean;
+  suspended: boolean;
+  accessKeys: string[];
+}
+
+/** The app's keys as its 1Password item holds them, checked against the user's keys. */
+export interface ItemKeyMatch {
+  title: string;
+  accessKey: string;
+  /** The item's secret equals RGW's secret for that access key. */
+  secretMatches: boolean;
+}
+
+export function userChecks(expected: ExpectedUser, observed: ObservedUser, itemKey?: ItemKeyMatch): CheckResult[] {
+  const base = (check: string) => ({ system: "rgw" as const, subject: `user ${expected.uid}`, check });
+  if (!observed.exists) return [failure(base("exists"), "the user", "no such user")];
+  const count = observed.accessKeys.length;
+  const want = expected.minKeys === expected.maxKeys ? `${expected.minKeys}` : `${expected.minKeys}-${expected.maxKeys} (after a rotation the replaced key stays valid until the next one)`;
+  const results = [
+    pass(base("exists")),
+    observed.suspended ? failure(base("suspended"), "not suspended", "suspended") : pass(base("suspended"), "no"),
+    count >= expected.minKeys && count <= expected.maxKeys
+      ? pass(base("keys"), `${count} key${count === 1 ? "" : "s"}`)
+      : failure(base("keys"), `${want} key(s)`, `${count}${count > 0 ? ` (${observed.accessKeys.map(maskKey).join(", ")})` : ""}`),
+  ];
+  if (itemKey) {
+    const check = base(`key in 1Password item ${itemKey.title}`);
+    if (!observed.accessKeys.includes(itemKey.accessKey)) results.push(failure(check, "one of the user's keys", `access key ${maskKey(itemKey.accessKey)}, which the user does not have`));
+    else if (!itemKey.secretMatches) results.push(failure(check, "the user's secret key", `a different secret key for ${maskKey(itemKey.accessKey)}`));
+    else results.push(pass(check, maskKey(itemKey.accessKey)));
+  }
+  return results;
+}
+
+export type ProbeOperation = "put" | "get" | "list" | "delete" | "delete-version" | "get-seed";
+export type ProbeOutcome = "allowed" | "denied" | `error ${string}`;
+
+export interface ProbeStep {
+  operation: ProbeOperation;
+  /** What the grant means for this operation. */
+  want: "allowed" | "denied";
+}
+
+/**
+ * What an app's key must be able to do on a bucket, and one thing it must not: read-write apps write,
+ * read back, list and delete their probe object, but cannot delete an object version (no *Version
+ * actions); read-only apps read and list but cannot write; apps without a grant cannot read or list.
+ */
+export function probePlan(access: BucketAccess): ProbeStep[] {
+  switch (access) {
+    case "readWrite":
+      return [
+        { operation: "put", want: "allowed" },
+        { operation: "get", want: "allowed" },
+        { operation: "list", want: "allowed" },
+        { operation: "delete-version", want: "denied" },
+        { operation: "delete", want: "allowed" },
+      ];
+    case "read":
+      return [
+        { operation: "get-seed", want: "allowed" },
+        { operation: "list", want: "allowed" },
+        { operation: "put", want: "denied" },
+      ];
+    case "none":
+      return [
+        { operation: "get-seed", want: "denied" },
+        { operation: "list", want: "denied" },
+      ];
+  }
+}
+
+export function probeCheck(expected: ExpectedAccess, outcomes: readonly { step: ProbeStep; outcome: ProbeOutcome }[], keySource: string): CheckResult {
+  const base = { system: "rgw" as const, subject: `app ${expected.app} on ${expected.bucket}`, check: `${expected.access} grant` };
+  const describe = (want: "allowed" | "denied") => outcomes.filter((o) => o.step.want === want).map((o) => o.step.operation).join(", ");
+  const wanted = [describe("allowed") && `${describe("allowed")} allowed`, describe("denied") && `${describe("denied")} refused`].filter(Boolean).join("; ");
+  const wrong = outcomes.filter((o) => o.outcome !== o.step.want).map((o) => `${o.step.operation}: expected ${o.step.want === "allowed" ? "allowed" : "refused"}, found ${o.outcome === "denied" ? "refused (AccessDenied)" : o.outcome}`);
+  return wrong.length === 0 ? pass(base, wanted, keySource) : failure(base, wanted, "different", wrong, keySource);
+}
+
+// ---------------------------------------------------------------------------------------------
+// I/O
+
+export interface S3Keys {
+  accessKey: string;
+  secretKey: string;
+}
+
+export function s3Client(endpoint: string, region: string, keys: S3Keys): S3Client {
+  return new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: keys.accessKey, secretAccessKey: keys.secretKey },
+    // RGW rejects the SDK's default flexible checksums (see the shared Ceph notes).
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 2,
+  });
+}
+
+/** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or Node's network code. */
+export function s3ErrorCode(error: unknown): string {
+  if (typeof error !== "object" || error === null) return String(error);
+  const fields = error as { name?: unknown; Code?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof fields.code === "string" && /^E[A-Z]+/.test(fields.code)) return fields.code;
+  if (typeof fields.Code === "string") return fields.Code;
+  const name = typeof fields.name === "string" ? fields.name : "";
+  if (name === "NotFound" || fields.$metadata?.httpStatusCode === 404) return name === "NotFound" || name === "" ? "NotFound" : name;
+  if (fields.$metadata?.httpStatusCode === 403 && (name === "" || name === "Forbidden" || name === "UnknownError")) return "AccessDenied";
+  return name || errorText(error);
+}
+
+async function optional<T>(call: Promise<T>, absent: readonly string[]): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (absent.includes(s3ErrorCode(error))) return undefined;
+    throw error;
+  }
+}
+
+export async function observeBucket(client: S3Client, name: string): Promise<ObservedBucket> {
+  const head = await optional(client.send(new HeadBucketCommand({ Bucket: name })), ["NotFound", "NoSuchBucket"]);
+  if (head === undefined) return { exists: false, lifecycle: [] };
+  const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: name }));
+  const lifecycle = await optional(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })), ["NoSuchLifecycleConfiguration"]);
+  const policy = await optional(client.send(new GetBucketPolicyCommand({ Bucket: name })), ["NoSuchBucketPolicy"]);
+  return { exists: true, versioning: versioning.Status, lifecycle: lifecycle?.Rules ?? [], policy: policy?.Policy };
+}
+
+/** The reserved prefix of one run's probe objects. */
+export const probePrefix = (runId: string): string => `.verify/${runId}/`;
+
+async function outcomeOf(call: () => Promise<unknown>): Promise<ProbeOutcome> {
+  try {
+    await call();
+    return "allowed";
+  } catch (error) {
+    const code = s3ErrorCode(error);
+    return code === "AccessDenied" ? "denied" : `error ${code}`;
+  }
+}
+
+/** Runs one app's probe plan on one bucket with the app's own keys. */
+export async function runProbe(app: S3Client, bucket: string, appName: string, runId: string, plan: readonly ProbeStep[]): Promise<{ step: ProbeStep; outcome: ProbeOutcome }[]> {
+  const key = `${probePrefix(runId)}${appName}`;
+  const seed = `${probePrefix(runId)}seed`;
+  const body = `verify ${runId} ${appName}`;
+  let versionId: string | undefined;
+  const results: { step: ProbeStep; outcome: ProbeOutcome }[] = [];
+  for (const step of plan) {
+    const outcome = await outcomeOf(async () => {
+      switch (step.operation) {
+        case "put":
+          versionId = (await app.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).VersionId ?? "null";
+          return;
+        case "get": {
+          const text = await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
+          if (text !== body) throw Object.assign(new Error("read back different content"), { name: "ContentMismatch" });
+          return;
+        }
+        case "get-seed":
+          await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: seed }))).Body?.transformToString();
+          return;
+        case "list":
+          await app.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix(runId) }));
+          return;
+        case "delete-version":
+          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId ?? "null" }));
+          return;
+        case "delete":
+          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+          return;
+      }
+    });
+    results.push({ step, outcome });
+  }
+  return results;
+}
+
+/** With the owner's keys: the seed object read-only and unauthorized apps probe for. */
+export async function putSeed(owner: S3Client, bucket: string, runId: string): Promise<void> {
+  await owner.send(new PutObjectCommand({ Bucket: bucket, Key: `${probePrefix(runId)}seed`, Body: `verify ${runId}` }));
+}
+
+/** With the owner's keys: every version and delete marker under this run's prefix, removed. */
+export async function removeProbeObjects(owner: S3Client, bucket: string, runId: string): Promise<number> {
+  const listed = await owner.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: probePrefix(runId) }));
+  const versions = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
+  for (const v of versions) await owner.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+  return versions.length;
+}
+
+export interface RgwAdminReader {
+  getUser(uid: string): Promise<{ suspended: boolean; keys: { accessKey: string; secretKey: string }[] } | undefined>;
+}
+
+export interface RgwVerifyInput {
+  expected: ExpectedRgw;
+  admin: RgwAdminReader;
+  owner: S3Keys;
+  /** Per app, its keys as its 1Password item holds them (absent: no item, or 1Password skipped/unreachable). */
+  itemKeys: Record<string, { title: string; keys: S3Keys }>;
+  runId: string;
+  probes: boolean;
+}
+
+/** Every RGW check. Errors of one subject become a failed check for it; the others still run. */
+export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
+  const { expected } = input;
+  const owner = s3Client(expected.endpoint, expected.region, input.owner);
+  const results: CheckResult[] = [];
+  const existing = new Set<string>();
+  for (const bucket of expected.buckets) {
+    try {
+      const observed = await observeBucket(owner, bucket.name);
+      if (observed.exists) existing.add(bucket.name);
+      results.push(...bucketChecks(bucket, observed));
+    } catch (error) {
+      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, errorText(error)));
+    }
+  }
+  const probeKeys: Record<string, { keys: S3Keys; source: string }> = {};
+  for (const user of expected.users) {
+    try {
+      const info = await input.admin.getUser(user.uid);
+      const item = input.itemKeys[user.app];
+      const match = item && info ? info.keys.find((k) => k.accessKey === item.keys.accessKey) : undefined;
+      results.push(
+        ...userChecks(
+          user,
+          { exists: info !== undefined, suspended: info?.suspended ?? false, accessKeys: info?.keys.map((k) => k.accessKey) ?? [] },
+          item && info ? { title: item.title, accessKey: item.keys.accessKey, secretMatches: match?.secretKey === item.keys.secretKey } : undefined,
+        ),
+      );
+      if (item) probeKeys[user.app] = { keys: item.keys, source: `keys from 1Password item ${item.title}` };
+      else if (info && info.keys.length > 0) probeKeys[user.app] = { keys: info.keys[0], source: "keys from the RGW admin API: no 1Password item read for this app" };
+    } catch (error) {
+      results.push(notChecked({ system: "rgw", subject: `user ${user.uid}`, check: "read" }, errorText(error)));
+    }
+  }
+  if (!input.probes) return results;
+
+  const buckets = expected.buckets.filter((b) => existing.has(b.name));
+  try {
+    for (const bucket of buckets) await putSeed(owner, bucket.name, input.runId);
+    for (const access of expected.access) {
+      if (!existing.has(access.bucket)) continue;
+      const keys = probeKeys[access.app];
+      const base = { system: "rgw" as const, subject: `app ${access.app} on ${access.bucket}`, check: `${access.access} grant` };
+      if (!keys) {
+        results.push(notChecked(base, "no key to probe with (user missing or without keys)"));
+        continue;
+      }
+      const client = s3Client(expected.endpoint, expected.region, keys.keys);
+      try {
+        results.push(probeCheck(access, await runProbe(client, access.bucket, access.app, input.runId, probePlan(access.access)), keys.source));
+      } finally {
+        client.destroy();
+      }
+    }
+  } catch (error) {
+    results.push(notChecked({ system: "rgw", subject: "probes", check: "seed objects" }, errorText(error)));
+  } finally {
+    for (const bucket of buckets) {
+      try {
+        await removeProbeObjects(owner, bucket.name, input.runId);
+      } catch (error) {
+        results.push(failure({ system: "rgw", subject: `bucket ${bucket.name}`, check: `probe cleanup ${probePrefix(input.runId)}` }, "removed", `left behind: ${errorText(error)}`));
+      }
+    }
+    owner.destroy();
+  }
+  return results;
+}
