@@ -1,7 +1,9 @@
 // GitHub Actions workflows: schema validation (SchemaStore github-workflow.json,
 // pinned in tests/schemas/, see tests/schemas/PROVENANCE.md) plus the structure
-// the deployment process relies on (PR previews per stack, dev on push, prod
-// only by manual dispatch behind the protected `prod` environment).
+// the deployment process relies on (dev previewed on PRs with dev's preview
+// credentials only, an offline render diff for every PR commented by a separate
+// workflow_run workflow, dev on push, prod previewed and deployed only by manual
+// dispatch from main behind the protected environments `preview-prod` and `prod`).
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -17,11 +19,29 @@ const SCHEMA_PATH = path.join(__dirname, "schemas", "github", "github-workflow.j
 const PROVENANCE_PATH = path.join(__dirname, "schemas", "PROVENANCE.md");
 
 const STACKS = ["dev", "prod"];
-const PULUMI_ACTION = /^pulumi\/actions@v\d+$/;
+const PULUMI_ACTION = /^pulumi\/actions@/;
 // Jobs that run Pulumi need the private network (RGW, 1Password Connect, registry,
 // Docker engine, cluster API); plain `npm ci && npm test` jobs stay GitHub-hosted.
 const SELF_HOSTED = ["self-hosted", "linux", "data-platform"];
 const KUBECONFIG_STEP = "kubeconfig";
+const COMMENT_WORKFLOW = "render-diff-comment.yml";
+const RENDER_JOB = "render-diff";
+const RENDER_STEP = "render base and head";
+const COMMENT_TEXT_STEP = "comment text";
+const COMMENT_STEP = "comment";
+const COMMENT_MARKER = "<!-- data-platform:render-diff -->";
+const COMMENT_LIMIT = 65536; // GitHub's limit for a comment body, in characters
+
+// Every third-party action, pinned by the commit its release tag points to. Each SHA was read
+// from the action's own repository (`git rev-parse <tag>^{commit}` in a clone) and matched
+// against other public workflows pinning the same tag; update SHA and tag together.
+const PINNED_ACTIONS: Record<string, { sha: string; version: string }> = {
+  "actions/checkout": { sha: "fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09", version: "v5.1.0" },
+  "actions/setup-node": { sha: "a0853c24544627f65ddf259abe73b1d18a591444", version: "v5.0.0" },
+  "pulumi/actions": { sha: "8582a9e8cc630786854029b4e09281acd6794b58", version: "v6.6.1" },
+  "actions/upload-artifact": { sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", version: "v7.0.0" },
+  "actions/download-artifact": { sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", version: "v8.0.1" },
+};
 
 // ---------------------------------------------------------------------------
 // Types (the subset of the workflow syntax used below; shapes are guaranteed by
@@ -30,9 +50,12 @@ const KUBECONFIG_STEP = "kubeconfig";
 type Dict = Record<string, unknown>;
 
 interface Step {
+  id?: string;
   name?: string;
+  if?: string | boolean;
   uses?: string;
   run?: string;
+  shell?: string;
   with?: Dict;
   env?: Dict;
 }
@@ -148,7 +171,7 @@ function expectSetupNodeWithNpmCache(job: Job): void {
   const setup = steps(job).find((s) => s.uses?.startsWith("actions/setup-node@"));
   expect(setup).toBeDefined();
   expect(setup?.with?.cache).toBe("npm");
-  expect(setup?.with?.["node-version"]).toBeDefined();
+  expect(setup?.with?.["node-version-file"]).toBe(".nvmrc");
   expect(steps(job).some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(true);
 }
 
@@ -198,6 +221,256 @@ function secretsIn(env: Dict | undefined): string[] {
     .filter(([, v]) => typeof v === "string" && v.includes("secrets."))
     .map(([k]) => k);
 }
+
+/** Names X of every `secrets.X` in a value (a step, a job, a workflow). */
+function secretNames(value: unknown): string[] {
+  const found = JSON.stringify(value ?? {}).match(/secrets\.(\w+)/g) ?? [];
+  return [...new Set(found.map((m) => m.slice("secrets.".length)))].sort();
+}
+
+function workflowText(file: string): string {
+  return fs.readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+}
+
+/** The comment block at the top of a workflow file, without the `#`s. */
+function headerComment(file: string): string {
+  const lines = workflowText(file).split("\n");
+  const end = lines.findIndex((l) => !l.startsWith("#"));
+  return lines
+    .slice(0, end === -1 ? lines.length : end)
+    .map((l) => l.replace(/^# ?/, ""))
+    .join("\n");
+}
+
+/** Every `uses:` line of a workflow file with its trailing comment (YAML parsing drops comments). */
+function rawUses(file: string): { uses: string; comment: string | undefined; line: string }[] {
+  return workflowText(file)
+    .split("\n")
+    .map((line) => ({ line, m: /^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*?))?\s*$/.exec(line) }))
+    .filter(({ m }) => m !== null)
+    .map(({ line, m }) => ({ uses: (m as RegExpExecArray)[1], comment: (m as RegExpExecArray)[2], line: line.trim() }));
+}
+
+function stepNamed(job: Job, name: string): Step | undefined {
+  return steps(job).find((s) => s.name === name);
+}
+
+function stepUsing(job: Job, action: string): Step | undefined {
+  return steps(job).find((s) => s.uses?.startsWith(`${action}@`));
+}
+
+/** The stack a Pulumi step works on. */
+function stackOf(step: Step): string {
+  return String(step.with?.["stack-name"]);
+}
+
+/** Runs `script` with bash -e (the runner's default shell) in `cwd`, with only the given env (plus PATH). */
+function runBash(script: string, cwd: string, env: Record<string, string>, binDir?: string): { status: number | null; output: string } {
+  const r = spawnSync("bash", ["-e", "-c", script], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: binDir === undefined ? String(process.env.PATH) : `${binDir}${path.delimiter}${process.env.PATH}`, HOME: cwd, LANG: "C.UTF-8", ...env },
+  });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+function writeExecutable(file: string, text: string): void {
+  fs.writeFileSync(file, text);
+  fs.chmodSync(file, 0o755);
+}
+
+function withTmp<T>(prefix: string, fn: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    return fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// A stand-in for npm in the render step: `npm ci` needs a package-lock.json; `npm run render --
+// --stack <s> --out <dir>` writes <dir>/<s>/inventory.json from Pulumi.<s>.yaml, or fails like the
+// real render (stderr, exit 1) when the stack file contains INVALID. Every call is logged.
+const FAKE_NPM = `#!/usr/bin/env bash
+printf '%s|%s\\n' "\${PWD##*/}" "$*" >> "$NPM_LOG"
+args=()
+for a in "$@"; do [[ "$a" == --silent || "$a" == -s ]] || args+=("$a"); done
+if [[ "\${args[0]}" == ci ]]; then
+  [[ -f package-lock.json ]] && exit 0
+  echo "npm error The npm ci command can only install with an existing package-lock.json" >&2
+  exit 1
+fi
+if [[ \${#args[@]} -ne 7 || "\${args[*]:0:4}" != "run render -- --stack" || "\${args[5]}" != --out ]]; then
+  echo "fake npm: unexpected arguments: $*" >&2
+  exit 99
+fi
+stack="\${args[4]}"
+out="\${args[6]}"
+if grep -q INVALID "Pulumi.$stack.yaml"; then
+  echo "render failed: invalid configuration for stack $stack (1 problem):" >&2
+  echo '  - data-platform:rgwEndpoint: "not a url" is not an http(s) URL' >&2
+  exit 1
+fi
+mkdir -p "$out/$stack/manifests/cluster"
+cp "Pulumi.$stack.yaml" "$out/$stack/inventory.json"
+echo "rendered $stack"
+`;
+
+interface RenderRun {
+  status: number | null;
+  output: string;
+  npmCalls: string[];
+  files: Record<string, string>;
+}
+
+/** Runs the render step's script with base/ and head/ holding the given files (path -> content). */
+function runRenderScript(script: string, base: Record<string, string>, head: Record<string, string>): RenderRun {
+  return withTmp("render-step-", (tmp) => {
+    const work = path.join(tmp, "work");
+    const bin = path.join(tmp, "bin");
+    const out = path.join(tmp, "runner", "render-diff");
+    for (const [side, files] of [["base", base], ["head", head]] as const) {
+      fs.mkdirSync(path.join(work, side), { recursive: true });
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(work, side, name), text);
+    }
+    fs.mkdirSync(bin);
+    writeExecutable(path.join(bin, "npm"), FAKE_NPM);
+    const npmLog = path.join(tmp, "npm.log");
+    fs.writeFileSync(npmLog, "");
+    const r = runBash(script, work, { OUT: out, PR_NUMBER: "17", NPM_LOG: npmLog, RUNNER_TEMP: path.join(tmp, "runner") }, bin);
+    const files: Record<string, string> = {};
+    const walk = (dir: string): void => {
+      if (!fs.existsSync(dir)) return;
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else files[path.relative(out, full)] = fs.readFileSync(full, "utf8");
+      }
+    };
+    walk(out);
+    const npmCalls = fs
+      .readFileSync(npmLog, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split(out).join("$OUT"));
+    return { status: r.status, output: r.output, npmCalls, files };
+  });
+}
+
+/** Runs the comment-text step (`shell: node {0}`) on an artifact directory with the given files. */
+function runCommentTextScript(script: string, files: Record<string, string>): { status: number | null; output: string; comment: string } {
+  return withTmp("comment-text-", (tmp) => {
+    const out = path.join(tmp, "render-diff");
+    fs.mkdirSync(path.join(out, "errors"), { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(out, name)), { recursive: true });
+      fs.writeFileSync(path.join(out, name), text);
+    }
+    const scriptFile = path.join(tmp, "step");
+    fs.writeFileSync(scriptFile, script);
+    const r = spawnSync(process.execPath, [scriptFile], {
+      cwd: tmp,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      env: { PATH: process.env.PATH, OUT: out, BASE_SHA: "a".repeat(40), HEAD_SHA: "b".repeat(40) },
+    });
+    const commentFile = path.join(out, "comment.md");
+    return { status: r.status, output: `${r.stdout}${r.stderr}`, comment: fs.existsSync(commentFile) ? fs.readFileSync(commentFile, "utf8") : "" };
+  });
+}
+
+// A stand-in for the GitHub CLI in the comment step: answers `gh api` GETs from files
+// (pull.json, comments.json; missing = 404), applies --jq with the real jq, records writes.
+const FAKE_GH = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$FAKE_DIR/gh.log"
+method=GET; jqf=""; input=""; url=""
+[[ "$1" == api ]] || { echo "fake gh: only api" >&2; exit 99; }
+shift
+while (($#)); do
+  case "$1" in
+    --paginate) shift ;;
+    --method|-X) method=$2; shift 2 ;;
+    --jq|-q) jqf=$2; shift 2 ;;
+    --input) input=$2; shift 2 ;;
+    -*) echo "fake gh: unexpected flag $1" >&2; exit 99 ;;
+    *) url=$1; shift ;;
+  esac
+done
+case "$method $url" in
+  "GET repos/$REPO/pulls/"*) resp="$FAKE_DIR/pull.json" ;;
+  "GET repos/$REPO/issues/"*"/comments"*) resp="$FAKE_DIR/comments.json" ;;
+  "PATCH "*|"POST "*)
+    cp "$input" "$FAKE_DIR/sent.json"
+    printf '%s %s' "$method" "$url" > "$FAKE_DIR/sent-to"
+    echo '{}'
+    exit 0 ;;
+  *) echo "fake gh: unexpected $method $url" >&2; exit 99 ;;
+esac
+[[ -f "$resp" ]] || { echo "gh: Not Found (HTTP 404)" >&2; exit 1; }
+if [[ -n "$jqf" ]]; then jq -r "$jqf" "$resp"; else cat "$resp"; fi
+`;
+
+const REPO = "example/data-platform-stack";
+const RUN_HEAD_SHA = "c".repeat(40);
+
+interface CommentRun {
+  status: number | null;
+  output: string;
+  ghCalls: string[];
+  sentTo?: string;
+  body?: string;
+  pwned: boolean;
+}
+
+/** Runs the comment step's script against an artifact (files or symlinks) and a fake GitHub API. */
+function runCommentScript(
+  script: string,
+  artifact: Record<string, string | { symlink: string }>,
+  api: { pull?: Dict; comments?: Dict[] },
+  run: { headSha?: string; headRepo?: string } = {},
+): CommentRun {
+  return withTmp("comment-step-", (tmp) => {
+    const bin = path.join(tmp, "bin");
+    const fake = path.join(tmp, "fake");
+    const dir = path.join(tmp, "runner", "render-diff");
+    for (const d of [bin, fake, dir]) fs.mkdirSync(d, { recursive: true });
+    writeExecutable(path.join(bin, "gh"), FAKE_GH);
+    for (const [name, content] of Object.entries(artifact)) {
+      if (typeof content === "string") fs.writeFileSync(path.join(dir, name), content);
+      else fs.symlinkSync(content.symlink, path.join(dir, name));
+    }
+    if (api.pull !== undefined) fs.writeFileSync(path.join(fake, "pull.json"), JSON.stringify(api.pull));
+    fs.writeFileSync(path.join(fake, "comments.json"), JSON.stringify(api.comments ?? []));
+    fs.writeFileSync(path.join(fake, "gh.log"), "");
+    const r = runBash(
+      script,
+      tmp,
+      {
+        GH_TOKEN: "fake-token",
+        REPO,
+        ARTIFACT_DIR: dir,
+        RUN_HEAD_SHA: run.headSha ?? RUN_HEAD_SHA,
+        RUN_HEAD_REPO: run.headRepo ?? "someone/data-platform-stack",
+        RUN_URL: `https://github.com/${REPO}/actions/runs/42`,
+        RUNNER_TEMP: path.join(tmp, "runner"),
+        FAKE_DIR: fake,
+      },
+      bin,
+    );
+    const sent = path.join(fake, "sent.json");
+    return {
+      status: r.status,
+      output: r.output,
+      ghCalls: fs.readFileSync(path.join(fake, "gh.log"), "utf8").split("\n").filter((l) => l !== ""),
+      sentTo: fs.existsSync(sent) ? fs.readFileSync(path.join(fake, "sent-to"), "utf8") : undefined,
+      body: fs.existsSync(sent) ? (JSON.parse(fs.readFileSync(sent, "utf8")) as { body: string }).body : undefined,
+      pwned: fs.existsSync(path.join(tmp, "pwned")),
+    };
+  });
+}
+
+/** Characters as GitHub counts them (code points, not UTF-16 units). */
+const chars = (text: string): number => [...text].length;
 
 // ---------------------------------------------------------------------------
 // A small evaluator for GitHub expressions as used in job `if:` conditions:
@@ -342,7 +615,7 @@ describe("workflow files", () => {
   const files = workflowFiles();
 
   it("exist", () => {
-    expect(files).toEqual(expect.arrayContaining(["deploy.yml", "pull-request.yml"]));
+    expect(files).toEqual(expect.arrayContaining(["deploy.yml", "pull-request.yml", COMMENT_WORKFLOW]));
   });
 
   it.each(files)("%s is valid YAML and matches the GitHub workflow schema", (file) => {
@@ -358,16 +631,51 @@ describe("workflow files", () => {
     expect(validateWorkflow({ on: "push" })).toBe(false);
   });
 
-  it.each(files)("%s pins every action to a major version tag or a commit SHA", (file) => {
+  it.each(files)("%s pins every action by full commit SHA with a trailing `# vX.Y.Z` comment", (file) => {
     const wf = loadWorkflow(file);
-    const bad: string[] = [];
+    const parsed = Object.values(wf.jobs).flatMap((job) => steps(job).map((s) => s.uses)).filter((u): u is string => u !== undefined);
+    const raw = rawUses(file);
+    // The line scan sees every `uses:` the parser sees (none hidden in flow style).
+    expect(raw.map((r) => r.uses)).toEqual(parsed);
+    expect(raw.length).toBeGreaterThan(0);
+    const bad = raw
+      .filter((r) => !r.uses.startsWith("./") && !r.uses.startsWith("docker://"))
+      .filter((r) => !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(r.uses) || !/^v\d+\.\d+\.\d+$/.test(r.comment ?? ""))
+      .map((r) => r.line);
+    expect(bad).toEqual([]);
+  });
+
+  it.each(files)("%s uses only the reviewed pins (SHA and tag comment as recorded in PINNED_ACTIONS)", (file) => {
+    for (const { uses, comment, line } of rawUses(file)) {
+      const [action, sha] = uses.split("@");
+      const pin = PINNED_ACTIONS[action.split("/").slice(0, 2).join("/")];
+      expect({ line, pinned: pin !== undefined }).toEqual({ line, pinned: true });
+      expect({ line, sha, comment }).toEqual({ line, sha: pin?.sha, comment: pin?.version });
+    }
+  });
+
+  it("no workflow runs on pull_request_target (a write token next to PR code)", () => {
+    for (const file of files) {
+      expect({ file, triggers: triggers(loadWorkflow(file)) }).toEqual({ file, triggers: expect.not.arrayContaining(["pull_request_target"]) });
+      expect({ file, text: /pull_request_target\s*:/.test(workflowText(file).replace(/^\s*#.*$/gm, "")) }).toEqual({ file, text: false });
+    }
+  });
+
+  it("the project's Node.js is 24, in .nvmrc", () => {
+    expect(fs.readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim()).toMatch(/^v?24\.\d+\.\d+$/);
+  });
+
+  it.each(files)("%s sets up Node.js from .nvmrc (node-version-file), never a hardcoded version", (file) => {
+    const wf = loadWorkflow(file);
     for (const [id, job] of Object.entries(wf.jobs)) {
-      for (const step of steps(job)) {
-        if (step.uses === undefined || step.uses.startsWith("./") || step.uses.startsWith("docker://")) continue;
-        if (!/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(step.uses)) bad.push(`${id}: ${step.uses}`);
+      for (const step of steps(job).filter((s) => s.uses?.startsWith("actions/setup-node@"))) {
+        expect({ id, version: step.with?.["node-version"] }).toEqual({ id, version: undefined });
+        expect({ id, file: step.with?.["node-version-file"] }).toEqual({ id, file: expect.stringMatching(/^([\w.-]+\/)?\.nvmrc$/) });
+        // A subfolder's .nvmrc must be a checkout of this repository made by the same job.
+        const dir = String(step.with?.["node-version-file"]).replace(/\/?\.nvmrc$/, "");
+        if (dir !== "") expect(steps(job).some((s) => s.uses?.startsWith("actions/checkout@") && s.with?.path === dir)).toBe(true);
       }
     }
-    expect(bad).toEqual([]);
   });
 
   it.each(files)("%s keeps secrets off workflow- and job-level env (not exposed to npm ci)", (file) => {
@@ -383,6 +691,23 @@ describe("workflow files", () => {
     const wf = loadWorkflow(file);
     for (const job of Object.values(wf.jobs)) {
       for (const step of pulumiSteps(job)) expect(String(step.with?.["pulumi-version"])).toBe(pinned);
+    }
+  });
+
+  it.each(files)("%s: every job that uses a secret (other than GITHUB_TOKEN) runs in a GitHub environment", (file) => {
+    for (const [id, job] of Object.entries(loadWorkflow(file).jobs)) {
+      const used = secretNames(job).filter((n) => n !== "GITHUB_TOKEN");
+      if (used.length > 0) expect({ id, environment: environmentName(job) }).toEqual({ id, environment: expect.any(String) });
+    }
+  });
+
+  it.each(files)("%s documents every secret and every environment it uses in its header comment", (file) => {
+    const wf = loadWorkflow(file);
+    const header = headerComment(file);
+    for (const name of secretNames(wf.jobs)) expect({ name, documented: header.includes(name) }).toEqual({ name, documented: true });
+    for (const job of Object.values(wf.jobs)) {
+      const env = environmentName(job);
+      if (env !== undefined) expect({ env, documented: header.includes(`\`${env}\``) }).toEqual({ env, documented: true });
     }
   });
 });
@@ -401,6 +726,48 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: Pulumi step settings", (f
         AWS_REQUEST_CHECKSUM_CALCULATION: "when_required",
         AWS_RESPONSE_CHECKSUM_VALIDATION: "when_required",
       });
+    }
+  });
+
+  it("every Pulumi job runs in its stack's own environment: `preview-<stack>` for a preview, `<stack>` for up", () => {
+    for (const [id, job] of jobsWithPulumi(loadWorkflow(file))) {
+      for (const step of pulumiSteps(job)) {
+        const stack = stackOf(step);
+        expect(STACKS).toContain(stack);
+        const expected = step.with?.command === "preview" ? `preview-${stack}` : stack;
+        expect({ id, environment: environmentName(job) }).toEqual({ id, environment: expected });
+      }
+      // One stack per job, so one environment never serves two stacks.
+      expect(new Set(pulumiSteps(job).map(stackOf)).size).toBe(1);
+    }
+  });
+
+  it("passphrase, state backend keys and kubeconfig are the environment's own secrets (no per-stack selection from shared secrets)", () => {
+    for (const [id, job] of jobsWithPulumi(loadWorkflow(file))) {
+      // All Pulumi credentials come from secrets of one name per role, resolved by the job's environment.
+      expect({ id, secrets: secretNames(job) }).toEqual({
+        id,
+        secrets: expect.arrayContaining(["KUBECONFIG_DATA", "PULUMI_BACKEND_ACCESS_KEY_ID", "PULUMI_BACKEND_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]),
+      });
+      expect({ id, secrets: secretNames(job).filter((n) => !["GITHUB_TOKEN", "KUBECONFIG_DATA", "PULUMI_BACKEND_ACCESS_KEY_ID", "PULUMI_BACKEND_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"].includes(n)) }).toEqual({ id, secrets: [] });
+      expect(kubeconfigStep(job)?.env?.KUBECONFIG_DATA).toBe("${{ secrets.KUBECONFIG_DATA }}");
+      for (const step of pulumiSteps(job)) {
+        expect(step.env?.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+        expect(step.env?.AWS_ACCESS_KEY_ID).toBe("${{ secrets.PULUMI_BACKEND_ACCESS_KEY_ID }}");
+        expect(step.env?.AWS_SECRET_ACCESS_KEY).toBe("${{ secrets.PULUMI_BACKEND_SECRET_ACCESS_KEY }}");
+      }
+    }
+  });
+
+  it("the header says the credentials are environment secrets, never repository secrets, and the preview kubeconfig is read-only (`view`)", () => {
+    const header = headerComment(file).replace(/\s+/g, " ");
+    expect(header).toMatch(/environment secrets?/i);
+    expect(header).toMatch(/None of them may also exist as a repository secret/i);
+    expect(header).toMatch(/own passphrase|different passphrases/i);
+    expect(header).toMatch(/per stack/i);
+    if (jobsWithPulumi(loadWorkflow(file)).some(([, job]) => pulumiSteps(job).some((st) => st.with?.command === "preview"))) {
+      expect(header).toMatch(/must be a read-only identity/i);
+      expect(header).toMatch(/ServiceAccount bound to the ClusterRole `view`/);
     }
   });
 });
@@ -424,8 +791,9 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: runners, kubeconfig and s
       expect(at).toBeGreaterThan(runIndex(job, "npm ci"));
       expect(at).toBeLessThan(steps(job).indexOf(pulumiSteps(job)[0]));
       expect(step?.env?.KUBECONFIG_PATH).toMatch(/^\$\{\{ runner\.temp \}\}\/[\w.-]+$/);
-      expect(step?.env?.KUBECONFIG_DATA).toMatch(/secrets\.KUBECONFIG_\w+/);
-      expect(step?.env?.STACK).toEqual(expect.stringMatching(/^(dev|prod|\$\{\{ matrix\.stack \}\})$/));
+      expect(step?.env?.KUBECONFIG_DATA).toBe("${{ secrets.KUBECONFIG_DATA }}");
+      // The stack the job's Pulumi step works on.
+      expect(step?.env?.STACK).toBe(stackOf(pulumiSteps(job)[0]));
       // The Kubernetes provider must pick up this file, not a default one.
       expect(pulumiSteps(job)[0].env?.KUBECONFIG).toBeUndefined();
     }
@@ -548,23 +916,25 @@ describe("pull-request.yml", () => {
     expectNpmCiThenTest(test);
   });
 
-  it("job preview: needs test, matrix stack [dev, prod], pulumi preview --diff commented on the PR", () => {
+  it("job preview: needs test, stack dev only, in environment preview-dev, pulumi preview --diff commented on the PR", () => {
     const preview = wf().jobs.preview;
     expect(preview).toBeDefined();
     expect(preview["runs-on"]).toEqual(SELF_HOSTED);
     expect(needsOf(preview)).toContain("test");
-    expect(preview.strategy?.matrix).toMatchObject({ stack: STACKS });
+    expect(preview.strategy).toBeUndefined();
+    expect(environmentName(preview)).toBe("preview-dev");
     expect(preview.permissions).toEqual({ contents: "read", "pull-requests": "write" });
 
     const ps = pulumiSteps(preview);
     expect(ps).toHaveLength(1);
     expect(ps[0].with).toMatchObject({
       command: "preview",
-      "stack-name": "${{ matrix.stack }}",
+      "stack-name": "dev",
       "comment-on-pr": true,
       diff: true,
       "github-token": expect.stringMatching(/^\$\{\{ (secrets\.GITHUB_TOKEN|github\.token) \}\}$/),
     });
+    expect(kubeconfigStep(preview)?.env).toMatchObject({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG_DATA }}", STACK: "dev" });
     // npm ci must run before the Pulumi program is loaded.
     expect(runIndex(preview, "npm ci")).toBeGreaterThanOrEqual(0);
     expect(runIndex(preview, "npm ci")).toBeLessThan(steps(preview).indexOf(ps[0]));
@@ -577,24 +947,179 @@ describe("pull-request.yml", () => {
     expect(evaluateCondition(preview.if, ctx("someone/data-platform-stack"))).toBe(false);
   });
 
-  it.each([
-    ["dev", { KUBECONFIG_DEV: "dev-kubeconfig", KUBECONFIG_PROD: "prod-kubeconfig" }, "dev-kubeconfig"],
-    ["prod", { KUBECONFIG_DEV: "dev-kubeconfig", KUBECONFIG_PROD: "prod-kubeconfig" }, "prod-kubeconfig"],
-    ["prod", { KUBECONFIG_DEV: "dev-kubeconfig" }, ""],
-    ["dev", { KUBECONFIG_PROD: "prod-kubeconfig" }, ""],
-    ["dev", {}, ""],
-  ] as [string, Dict, string][])("kubeconfig of stack %s with secrets %j -> %j (never the other stack's)", (stack, secrets, expected) => {
-    const step = kubeconfigStep(wf().jobs.preview);
-    expect(step).toBeDefined();
-    const data = step?.env?.KUBECONFIG_DATA;
-    expect(typeof data).toBe("string");
-    const value = evaluateExpression(String(data), { matrix: { stack }, secrets });
-    expect(truthy(value) ? value : "").toBe(expected);
+  it("never previews prod: no job, environment, matrix or secret of prod (PR code never gets prod's passphrase or kubeconfig)", () => {
+    const w = wf();
+    for (const [id, job] of Object.entries(w.jobs)) {
+      for (const step of pulumiSteps(job)) expect({ id, stack: stackOf(step) }).toEqual({ id, stack: "dev" });
+      expect({ id, environment: environmentName(job) ?? "" }).toEqual({ id, environment: expect.not.stringMatching(/prod/i) });
+      expect({ id, matrix: job.strategy?.matrix }).toEqual({ id, matrix: undefined });
+    }
+    // Nothing in the jobs mentions prod at all (the former KUBECONFIG_PROD, a prod matrix entry, ...).
+    expect(JSON.stringify(w.jobs)).not.toMatch(/prod/i);
+    // The header says where prod's preview runs instead.
+    const header = headerComment("pull-request.yml").replace(/\s+/g, " ");
+    expect(header).toMatch(/prod is never previewed from a pull request/);
+    expect(header).toContain("deploy.yml");
+    expect(header).toContain("preview-prod");
   });
 
   it("never runs pulumi up", () => {
     expect(pulumiJobs(wf(), "up")).toEqual([]);
     expect(pulumiJobs(wf(), "destroy")).toEqual([]);
+  });
+
+  describe("job render-diff (offline plan diff for every PR, forks included)", () => {
+    const job = (): Job => wf().jobs[RENDER_JOB];
+
+    it("runs on GitHub-hosted ubuntu-latest for every pull request, forks included, without needing other jobs", () => {
+      const j = job();
+      expect(j).toBeDefined();
+      expect(j["runs-on"]).toBe("ubuntu-latest");
+      const ctx = (head: string): Dict => ({ github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } } });
+      expect(evaluateCondition(j.if, ctx("someone/data-platform-stack"))).toBe(true);
+      expect(evaluateCondition(j.if, ctx("example/data-platform-stack"))).toBe(true);
+      expect(needsOf(j)).toEqual([]);
+    });
+
+    it("has no secrets, no environment, no Pulumi and a read-only token", () => {
+      const j = job();
+      expect(secretNames(j)).toEqual([]);
+      expect(JSON.stringify(j)).not.toMatch(/github\.token|GITHUB_TOKEN/);
+      expect(environmentName(j)).toBeUndefined();
+      expect(pulumiSteps(j)).toEqual([]);
+      // No job-level permissions: the workflow's contents: read applies.
+      expect(j.permissions).toBeUndefined();
+      expect(wf().permissions).toEqual({ contents: "read" });
+      for (const step of steps(j).filter((s) => s.uses?.startsWith("actions/checkout@"))) expect(step.with?.["persist-credentials"]).toBe(false);
+    });
+
+    it("checks out head (GitHub's merge commit, with its parents) and base (the merge commit's first parent)", () => {
+      const j = job();
+      const checkouts = steps(j).filter((s) => s.uses?.startsWith("actions/checkout@"));
+      expect(checkouts).toHaveLength(1);
+      expect(checkouts[0].with).toMatchObject({ path: "head", "fetch-depth": 2, "persist-credentials": false });
+      expect(checkouts[0].with?.ref).toBeUndefined();
+      const base = stepNamed(j, "checkout base");
+      expect(base?.run).toContain("git -C head worktree add --detach ../base HEAD^1");
+      expect(steps(j).indexOf(base as Step)).toBeGreaterThan(steps(j).indexOf(checkouts[0]));
+      const setup = stepUsing(j, "actions/setup-node");
+      expect(setup?.with).toMatchObject({ "node-version-file": "head/.nvmrc", cache: "npm" });
+      expect(String(setup?.with?.["cache-dependency-path"]).split("\n").filter((l) => l !== "").sort()).toEqual(["base/package-lock.json", "head/package-lock.json"]);
+    });
+
+    it("its scripts take every value from env (no ${{ }} expressions inside run:)", () => {
+      for (const step of steps(job())) expect({ step: step.name ?? step.uses, run: (step.run ?? "").includes("${{") }).toEqual({ step: step.name ?? step.uses, run: false });
+    });
+
+    it("renders every Pulumi.*.yaml on base and head with npm ci + npm run render -- --stack <s> --out <dir>, and diffs them with diff -ru", () => {
+      const step = stepNamed(job(), RENDER_STEP);
+      expect(step?.env).toMatchObject({ OUT: "${{ runner.temp }}/render-diff", PR_NUMBER: "${{ github.event.pull_request.number }}" });
+      const stack = (name: string, endpoint: string): string => `config:\n  data-platform:environment: ${name}\n  data-platform:rgwEndpoint: ${endpoint}\n`;
+      const r = runRenderScript(
+        String(step?.run),
+        { "package-lock.json": "{}", "Pulumi.yaml": "name: data-platform\n", "Pulumi.dev.yaml": stack("dev", "http://rgw-old:80"), "Pulumi.prod.yaml": stack("prod", "http://rgw:80") },
+        {
+          "package-lock.json": "{}",
+          "Pulumi.yaml": "name: data-platform\n",
+          "Pulumi.dev.yaml": stack("dev", "http://rgw-new:80"),
+          "Pulumi.prod.yaml": stack("prod", "INVALID"),
+          "Pulumi.staging.yaml": stack("staging", "http://rgw:80"),
+        },
+      );
+      expect(r.status).toBe(0);
+      expect(r.files["pr-number"]).toBe("17\n");
+      expect(r.npmCalls.filter((c) => c.includes("|ci"))).toEqual(["base|ci --no-audit --no-fund", "head|ci --no-audit --no-fund"]);
+      const renders = r.npmCalls.filter((c) => !c.includes("|ci")).map((c) => c.replace(/--silent /, ""));
+      expect(renders).toEqual([
+        "base|run render -- --stack dev --out $OUT/render/base",
+        "base|run render -- --stack prod --out $OUT/render/base",
+        "head|run render -- --stack dev --out $OUT/render/head",
+        "head|run render -- --stack prod --out $OUT/render/head",
+        "head|run render -- --stack staging --out $OUT/render/head",
+      ]);
+      const diff = r.files["render.diff"];
+      expect(r.files["diff-status"]).toBe("1\n");
+      expect(diff).toMatch(/^diff -ru base\/dev\/inventory\.json head\/dev\/inventory\.json$/m);
+      // Without the timestamps diff puts on the ---/+++ lines (they would change on every run).
+      expect(diff).toMatch(/^--- base\/dev\/inventory\.json\n\+\+\+ head\/dev\/inventory\.json\n/m);
+      expect(Object.keys(r.files).filter((f) => !f.startsWith("render/") && !f.startsWith("errors/")).sort()).toEqual(["diff-status", "pr-number", "render.diff"]);
+      expect(diff).toContain("-  data-platform:rgwEndpoint: http://rgw-old:80");
+      expect(diff).toContain("+  data-platform:rgwEndpoint: http://rgw-new:80");
+      expect(diff).toContain("Only in head: staging");
+      expect(diff).toContain("Only in base: prod"); // the failed render left nothing
+      // The failed render's stderr is kept for the comment; successful renders leave no error file.
+      expect(Object.keys(r.files).filter((f) => f.startsWith("errors/"))).toEqual(["errors/head.prod.stderr"]);
+      expect(r.files["errors/head.prod.stderr"]).toContain("render failed: invalid configuration for stack prod");
+    });
+
+    it("the render script records a failed npm ci, and reports no differences as diff status 0", () => {
+      const script = String(stepNamed(job(), RENDER_STEP)?.run);
+      const files = { "package-lock.json": "{}", "Pulumi.dev.yaml": "config: {}\n" };
+      const same = runRenderScript(script, files, files);
+      expect(same.status).toBe(0);
+      expect(same.files["diff-status"]).toBe("0\n");
+      expect(same.files["render.diff"]).toBe("");
+
+      const broken = runRenderScript(script, { "Pulumi.dev.yaml": "config: {}\n" }, files);
+      expect(broken.status).toBe(0);
+      expect(broken.files["errors/base.npm-ci.log"]).toContain("npm ci command can only install");
+      expect(broken.npmCalls.some((c) => c.startsWith("base|run"))).toBe(false);
+      expect(broken.files["render.diff"]).toContain("Only in head: dev");
+    });
+
+    it("writes the comment text: failed renders with their stderr, the diff in a fence it cannot close", () => {
+      const step = stepNamed(job(), COMMENT_TEXT_STEP);
+      expect(step?.shell).toBe("node {0}");
+      expect(step?.env).toMatchObject({ OUT: "${{ runner.temp }}/render-diff" });
+      const diff = "diff -ru base/dev/inventory.json head/dev/inventory.json\n--- a\n+++ b\n-old\n+new ``` not the end\n+````\n";
+      const r = runCommentTextScript(String(step?.run), {
+        "diff-status": "1\n",
+        "render.diff": diff,
+        "errors/head.prod.stderr": "render failed: invalid configuration for stack prod (1 problem):\n  - data-platform:rgwEndpoint: \"not a url\" is not an http(s) URL\n",
+      });
+      expect(r.status).toBe(0);
+      expect(r.comment).toContain("The render of stack `prod` failed on head");
+      expect(r.comment).toContain('  - data-platform:rgwEndpoint: "not a url" is not an http(s) URL');
+      expect(r.comment).toContain("+new ``` not the end");
+      // The diff's fence is longer than any backtick run inside it.
+      const open = /^(`{3,})diff$/m.exec(r.comment);
+      expect(open?.[1].length).toBeGreaterThan(4);
+      expect(r.comment.split("\n").filter((l) => l === open?.[1])).toHaveLength(1);
+      expect(r.comment).not.toContain("Truncated");
+
+      const none = runCommentTextScript(String(step?.run), { "diff-status": "0\n", "render.diff": "" });
+      expect(none.comment).toContain("No differences");
+    });
+
+    it("truncates the comment text to fit GitHub's 65,536-character limit, with a note", () => {
+      const step = stepNamed(job(), COMMENT_TEXT_STEP);
+      const line = (i: number): string => `+  line ${i}: ${"x".repeat(60)} é\n`;
+      const diff = "diff -ru base/dev/inventory.json head/dev/inventory.json\n" + Array.from({ length: 5000 }, (_, i) => line(i)).join("");
+      expect(diff.length).toBeGreaterThan(4 * COMMENT_LIMIT);
+      const r = runCommentTextScript(String(step?.run), { "diff-status": "1\n", "render.diff": diff, "errors/head.prod.stderr": "E".repeat(50000) });
+      expect(r.status).toBe(0);
+      // Room is left for the marker and footer the commenting workflow adds.
+      expect(chars(r.comment)).toBeLessThanOrEqual(COMMENT_LIMIT - 512);
+      expect(chars(r.comment)).toBeGreaterThan(COMMENT_LIMIT / 2);
+      expect(r.comment).toMatch(/\*\*Truncated:\*\* showing \d+ of 5001 lines/);
+      expect(r.comment).toContain("render-diff");
+      // Cut at a line boundary, and the fence is closed before the note.
+      expect(r.comment).toMatch(/x{60} é\n```\n\n\*\*Truncated:\*\*/);
+      expect(r.comment).toContain("characters left out");
+    });
+
+    it("uploads the artifact render-diff (the whole output folder) after the render and the comment text, even when a step failed", () => {
+      const j = job();
+      const upload = stepUsing(j, "actions/upload-artifact");
+      expect(upload?.with).toMatchObject({ name: "render-diff", path: "${{ runner.temp }}/render-diff", "if-no-files-found": "error" });
+      expect(String(upload?.if).replace(/\s+/g, "")).toBe("${{!cancelled()}}");
+      const at = steps(j).indexOf(upload as Step);
+      expect(at).toBeGreaterThan(steps(j).indexOf(stepNamed(j, RENDER_STEP) as Step));
+      expect(at).toBeGreaterThan(steps(j).indexOf(stepNamed(j, COMMENT_TEXT_STEP) as Step));
+      expect(steps(j).indexOf(stepNamed(j, COMMENT_TEXT_STEP) as Step)).toBeGreaterThan(steps(j).indexOf(stepNamed(j, RENDER_STEP) as Step));
+      // It never comments itself.
+      expect(JSON.stringify(j)).not.toMatch(/\bgh (api|pr)\b|comments/);
+    });
   });
 });
 
@@ -607,7 +1132,7 @@ describe("deploy.yml", () => {
     return [matches[0][0], matches[0][1]];
   };
 
-  it("triggers: push to main, and workflow_dispatch with input stack (choice prod|dev)", () => {
+  it("triggers: push to main, and workflow_dispatch with input stack (choice dev|prod)", () => {
     const w = wf();
     expect(triggers(w).sort()).toEqual(["push", "workflow_dispatch"]);
     const on = w.on as Dict;
@@ -618,11 +1143,35 @@ describe("deploy.yml", () => {
     expect(w.permissions).toEqual({ contents: "read" });
   });
 
-  it("has exactly one pulumi up job per stack and no other Pulumi commands", () => {
+  it("the manual dispatch defaults to dev, never prod", () => {
+    const dispatch = (wf().on as Dict).workflow_dispatch as { inputs: Record<string, Dict> };
+    expect(dispatch.inputs.stack.default).toBe("dev");
+  });
+
+  it("has exactly one pulumi up job per stack and, besides, only prod's gated preview", () => {
     const ups = pulumiJobs(wf(), "up").map(([, , step]) => step.with?.["stack-name"]);
     expect([...ups].sort()).toEqual(STACKS);
     const all = Object.values(wf().jobs).flatMap(pulumiSteps);
-    expect(all.map((s) => s.with?.command)).toEqual(STACKS.map(() => "up"));
+    expect(all.map((s) => `${s.with?.command} ${stackOf(s)}`).sort()).toEqual(["preview prod", "up dev", "up prod"]);
+  });
+
+  it("prod's preview: job preview-prod in environment preview-prod, needed by up-prod, with the diff in the job summary", () => {
+    const w = wf();
+    const previews = pulumiJobs(w, "preview");
+    expect(previews).toHaveLength(1);
+    const [id, job, step] = previews[0];
+    expect(stackOf(step)).toBe("prod");
+    expect(environmentName(job)).toBe("preview-prod");
+    expect(job["runs-on"]).toEqual(SELF_HOSTED);
+    expect(step.with).toMatchObject({ diff: true, "comment-on-summary": true });
+    expect(needsOf(job)).toContain("test");
+    expect(kubeconfigStep(job)?.env).toMatchObject({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG_DATA }}", STACK: "prod" });
+    // The reviewers of `prod` approve up-prod after this preview has run.
+    expect(needsOf(upJobFor("prod")[1])).toContain(id);
+    // The header documents it as prod's only preview, and its read-only kubeconfig.
+    const header = headerComment("deploy.yml").replace(/\s+/g, " ");
+    expect(header).toContain("preview-prod is prod's only preview");
+    expect(header).toMatch(/preview-prod .*must be a read-only identity/);
   });
 
   it.each(STACKS)("stack %s: environment of the same name, npm ci && npm test first, per-stack concurrency without cancelling", (stack) => {
@@ -681,6 +1230,13 @@ describe("deploy.yml", () => {
     expect(deployed).toEqual(expected);
   });
 
+  it.each(scenarios.map(([s, e]) => [s.label, e.includes("prod"), s] as const))("job conditions: %s -> prod preview %s", (_label, expected, scenario) => {
+    const w = wf();
+    const ctx = contextFor(scenario);
+    const [id, job] = pulumiJobs(w, "preview")[0];
+    expect([id, ...needsOf(job)].every((j) => evaluateCondition(w.jobs[j].if, ctx))).toBe(expected);
+  });
+
   it("prod is deployed only by workflow_dispatch (stack=prod) and only in environment prod", () => {
     const w = wf();
     const [, prodJob] = upJobFor("prod");
@@ -691,9 +1247,184 @@ describe("deploy.yml", () => {
         expect(evaluateCondition(prodJob.if, ctx)).toBe(false);
       }
     }
-    // No other job deploys to the prod environment.
+    // No other job deploys to the prod environment, and only prod's preview uses preview-prod.
     const inProd = Object.entries(w.jobs).filter(([, j]) => environmentName(j) === "prod");
     expect(inProd.map(([id]) => id)).toEqual([upJobFor("prod")[0]]);
+    const inPreviewProd = Object.entries(w.jobs).filter(([, j]) => environmentName(j) === "preview-prod");
+    expect(inPreviewProd.map(([id]) => id)).toEqual([pulumiJobs(w, "preview")[0][0]]);
+  });
+});
+
+describe("render-diff-comment.yml (workflow_run: comments the render diff without running PR code)", () => {
+  const wf = (): Workflow => loadWorkflow(COMMENT_WORKFLOW);
+  const job = (): Job => {
+    const jobs = Object.values(wf().jobs);
+    expect(jobs).toHaveLength(1);
+    return jobs[0];
+  };
+  const script = (): string => String(stepNamed(job(), COMMENT_STEP)?.run);
+  const pull = (over: Dict = {}): Dict => ({ number: 12, head: { sha: RUN_HEAD_SHA, repo: { full_name: "someone/data-platform-stack" } }, ...over });
+  const artifact = (text: string, pr = "12\n"): Record<string, string> => ({ "pr-number": pr, "comment.md": text });
+
+  it("jq is installed here (the comment script and these tests use it; ubuntu-latest has it)", () => {
+    expect(spawnSync("jq", ["--version"], { encoding: "utf8" }).status).toBe(0);
+  });
+
+  it("runs only when the pull-request workflow completes (workflow_run), for pull_request runs that succeeded or failed", () => {
+    const w = wf();
+    expect(triggers(w)).toEqual(["workflow_run"]);
+    const name = loadWorkflow("pull-request.yml").name;
+    expect((w.on as Dict).workflow_run).toEqual({ workflows: [name], types: ["completed"] });
+    const ctx = (event: string, conclusion: string): Dict => ({ github: { event: { workflow_run: { event, conclusion } } } });
+    expect(evaluateCondition(job().if, ctx("pull_request", "success"))).toBe(true);
+    expect(evaluateCondition(job().if, ctx("pull_request", "failure"))).toBe(true);
+    expect(evaluateCondition(job().if, ctx("pull_request", "cancelled"))).toBe(false);
+    expect(evaluateCondition(job().if, ctx("push", "success"))).toBe(false);
+  });
+
+  it("has a token that can only read the run's artifacts and write PR comments, and no secrets", () => {
+    const w = wf();
+    expect(w.permissions).toEqual({});
+    expect(job().permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    expect(job()["runs-on"]).toBe("ubuntu-latest");
+    expect(environmentName(job())).toBeUndefined();
+    expect(secretNames(w)).toEqual([]);
+  });
+
+  it("never checks out or runs PR code: no checkout, no npm/node/git, no local actions", () => {
+    for (const step of steps(job())) {
+      expect(step.uses ?? "").not.toMatch(/^actions\/checkout@|^\.\//);
+      expect(step.run ?? "").not.toMatch(/\b(npm|npx|node|git|source)\b|\beval\b|(^|\s)\.\s/);
+      expect(step.shell).toBeUndefined();
+    }
+    expect(steps(job()).map((s) => s.uses?.split("@")[0] ?? "run")).toEqual(["actions/download-artifact", "run"]);
+  });
+
+  it("downloads the artifact render-diff of the triggering run into runner.temp", () => {
+    const dl = stepUsing(job(), "actions/download-artifact");
+    expect(dl?.with).toEqual({
+      name: "render-diff",
+      path: "${{ runner.temp }}/render-diff",
+      "run-id": "${{ github.event.workflow_run.id }}",
+      "github-token": "${{ github.token }}",
+    });
+    expect(stepNamed(job(), COMMENT_STEP)?.env).toMatchObject({
+      GH_TOKEN: "${{ github.token }}",
+      ARTIFACT_DIR: "${{ runner.temp }}/render-diff",
+      RUN_HEAD_SHA: "${{ github.event.workflow_run.head_sha }}",
+      RUN_HEAD_REPO: "${{ github.event.workflow_run.head_repository.full_name }}",
+    });
+  });
+
+  it("the comment script takes every value from env and sends the body from a file (gh api --input)", () => {
+    const text = script();
+    expect(text).not.toContain("${{");
+    expect(text).toContain("--input");
+    expect(text).not.toMatch(/-[fF]\s+"?body=/);
+    expect(text).toContain(COMMENT_MARKER);
+  });
+
+  it("posts one comment (marker first, text verbatim, never executed) when the PR has none", () => {
+    const text = "### Offline render diff\n\n$(touch pwned) `touch pwned` ${{ github.token }} \"quotes\" 'single' \\ backslash\n";
+    const r = runCommentScript(script(), artifact(text), { pull: pull(), comments: [] });
+    expect(r.status).toBe(0);
+    expect(r.pwned).toBe(false);
+    expect(r.sentTo).toBe(`POST repos/${REPO}/issues/12/comments`);
+    expect(r.body?.startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
+    expect(r.body).toContain(text);
+    expect(r.body).toContain(RUN_HEAD_SHA);
+    expect(r.ghCalls[0]).toBe(`api repos/${REPO}/pulls/12 --jq ${String(/--jq '([^']*)'/.exec(script())?.[1])}`);
+  });
+
+  it("edits its own earlier comment (found by marker among github-actions[bot]'s comments) instead of adding one", () => {
+    const comments = [
+      { id: 444, user: { login: "mallory" }, body: `${COMMENT_MARKER}\nfake` },
+      { id: 333, user: { login: "github-actions[bot]" }, body: "Pulumi preview of dev ..." },
+      { id: 555, user: { login: "github-actions[bot]" }, body: `${COMMENT_MARKER}\nold diff` },
+    ];
+    const r = runCommentScript(script(), artifact("new diff\n"), { pull: pull(), comments });
+    expect(r.status).toBe(0);
+    expect(r.sentTo).toBe(`PATCH repos/${REPO}/issues/comments/555`);
+    expect(r.body).toContain("new diff");
+  });
+
+  it.each([
+    ["letters", "abc\n"],
+    ["a command", "12; touch pwned\n"],
+    ["a substitution", "$(touch pwned)\n"],
+    ["two lines", "1\n2\n"],
+    ["zero", "0\n"],
+    ["negative", "-12\n"],
+    ["too long", "12345678901\n"],
+    ["empty", ""],
+    ["padding", `12${" ".repeat(20)}\n`],
+    ["full-width digits", "１２\n"],
+  ])("rejects a PR number that is not plain digits (%s), before any API call", (_label, pr) => {
+    const r = runCommentScript(script(), artifact("text\n", pr), { pull: pull(), comments: [] });
+    expect(r.status).not.toBe(0);
+    expect(r.ghCalls).toEqual([]);
+    expect(r.body).toBeUndefined();
+    expect(r.pwned).toBe(false);
+    expect(r.output).toContain("not a number");
+  });
+
+  it("rejects an artifact without a regular comment.md or pr-number (e.g. a symlink)", () => {
+    const missing = runCommentScript(script(), { "pr-number": "12\n" }, { pull: pull() });
+    expect(missing.status).not.toBe(0);
+    expect(missing.ghCalls).toEqual([]);
+    const link = runCommentScript(script(), { "pr-number": "12\n", "comment.md": { symlink: "/etc/passwd" } }, { pull: pull() });
+    expect(link.status).not.toBe(0);
+    expect(link.ghCalls).toEqual([]);
+  });
+
+  it.each([
+    ["a PR at another commit (stale run, or a forged number)", pull({ head: { sha: "d".repeat(40), repo: { full_name: "someone/data-platform-stack" } } })],
+    ["a PR with the same commit from another repository", pull({ head: { sha: RUN_HEAD_SHA, repo: { full_name: "mallory/data-platform-stack" } } })],
+    ["a PR whose head repository was deleted", pull({ head: { sha: RUN_HEAD_SHA, repo: null } })],
+  ])("does not comment on %s", (_label, pr) => {
+    const r = runCommentScript(script(), artifact("text\n"), { pull: pr as Dict, comments: [] });
+    expect(r.status).toBe(0);
+    expect(r.body).toBeUndefined();
+    expect(r.ghCalls).toHaveLength(1);
+  });
+
+  it("fails without commenting when the PR does not exist", () => {
+    const r = runCommentScript(script(), artifact("text\n"), { comments: [] });
+    expect(r.status).not.toBe(0);
+    expect(r.body).toBeUndefined();
+  });
+
+  it.each([
+    ["ASCII", "x"],
+    ["multi-byte", "é"],
+    ["astral", "😀"],
+  ])("cuts an oversized (%s) text to GitHub's 65,536-character limit, with a note", (_label, ch) => {
+    const text = `${ch.repeat(99)}\n`.repeat(3000);
+    const r = runCommentScript(script(), artifact(text), { pull: pull(), comments: [] });
+    expect(r.status).toBe(0);
+    expect(chars(r.body ?? "")).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(chars(r.body ?? "")).toBeGreaterThan(COMMENT_LIMIT - 1000);
+    expect(r.body).toContain("**Truncated**");
+    expect(r.body?.startsWith(COMMENT_MARKER)).toBe(true);
+  });
+
+  it("a text within the limit is posted whole", () => {
+    const text = "y".repeat(COMMENT_LIMIT - 1024);
+    const r = runCommentScript(script(), artifact(text), { pull: pull(), comments: [] });
+    expect(r.body).toContain(text);
+    expect(r.body).not.toContain("Truncated");
+  });
+
+  it("end to end: the render step's output, the comment text and the comment agree", () => {
+    const pr = loadWorkflow("pull-request.yml").jobs[RENDER_JOB];
+    const files = { "package-lock.json": "{}", "Pulumi.dev.yaml": "config:\n  a: 1\n" };
+    const rendered = runRenderScript(String(stepNamed(pr, RENDER_STEP)?.run), files, { ...files, "Pulumi.dev.yaml": "config:\n  a: 2\n", "Pulumi.prod.yaml": "INVALID\n" });
+    const text = runCommentTextScript(String(stepNamed(pr, COMMENT_TEXT_STEP)?.run), rendered.files);
+    expect(text.status).toBe(0);
+    const r = runCommentScript(script(), { "pr-number": rendered.files["pr-number"].replace("17", "12"), "comment.md": text.comment }, { pull: pull(), comments: [] });
+    expect(r.status).toBe(0);
+    expect(r.body).toContain("+  a: 2");
+    expect(r.body).toContain("render failed: invalid configuration for stack prod");
   });
 });
 
