@@ -1,4 +1,5 @@
-// Integration tests talk to real servers that .ci/run (or tests/integration/run.sh) starts.
+// Integration tests: real servers (Ceph RGW, registry, PostgreSQL, Nessie, Spark, the Pulumi engine) that
+// each test file starts and stops itself, by PID. `.ci/run` installs what they need first.
 const base = require("./jest.config");
 
 /** @type {import('jest').Config} */
