@@ -3,7 +3,7 @@
 // exactly the locked jars (names, sizes, sha256).
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
+import { type CheckResult, compared, errorText, failure, networkCode, notChecked, pass } from "./checks";
 import { differences } from "./diff";
 import type { ExpectedImage } from "./expected";
 
@@ -216,8 +216,7 @@ export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchI
     try {
       response = await send(authorizations.get(repository));
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`cannot reach the registry at ${baseUrl}: ${cause?.code ?? cause?.message ?? errorText(error)}`);
+      throw new Error(`cannot reach the registry at ${baseUrl}: ${networkCode(error) ?? errorText(error)}`);
     }
     if (response.status === 401) {
       const challenge = response.headers.get("www-authenticate");

@@ -61,7 +61,7 @@ export function lifecycleView(rules: readonly LifecycleRule[], declaredIds: read
 /** A policy document in a comparable shape: statements keyed by Sid, single values as lists. */
 export function policyView(policy: unknown): Record<string, unknown> {
   const doc = (typeof policy === "string" ? JSON.parse(policy) : policy) as { Version?: unknown; Statement?: unknown };
-  const list = (value: unknown): unknown => (typeof value === "string" ? [value] : value);
+  const list = (value: unknown): unknown => (typeof value === "string" ? [value] : Array.isArray(value) ? [...(value as unknown[])].map(String).sort() : value);
   const statements = (Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement]) as Record<string, unknown>[];
   const normalized = statements.map((s) => {
     const principal = s.Principal;

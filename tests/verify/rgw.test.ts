@@ -1,0 +1,131 @@
+// The RGW comparisons on responses as Ceph RGW 16.2 returns them (recorded with @aws-sdk/client-s3 against
+// the integration tests' cluster): lifecycle with a legacy top-level Prefix, the policy text as stored.
+import type { LifecycleRule } from "@aws-sdk/client-s3";
+import { type PlatformConfig, parsePlatformConfig } from "../../config";
+import { expectedRgw } from "../../verify/expected";
+import { bucketChecks, lifecycleView, policyView, probeCheck, probePlan, userChecks } from "../../verify/rgw";
+import { formatCheck } from "../../verify/report";
+
+function config(raw: Record<string, string> = {}): PlatformConfig {
+  const result = parsePlatformConfig(
+    {
+      environment: "dev",
+      rgwEndpoint: "https://rgw.example.com",
+      onepasswordConnectUrl: "https://op.example.com",
+      imageRegistry: "registry.example.com",
+      fluxGitUrl: "ssh://git@github.com/example/gitops.git",
+      fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+      buckets: JSON.stringify([
+        { key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["nessie", "spark"], read: ["trino"] },
+        { key: "nessie-backup", name: "nessie-backup-dev", readWrite: ["nessie"], versioning: false },
+      ]),
+      ...raw,
+    },
+    { present: new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]) },
+  );
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}
+
+const expected = expectedRgw(config({ s3KeyRotation: JSON.stringify({ spark: "2026-11" }) }));
+const warehouse = expected.buckets[0];
+/** GetBucketLifecycleConfiguration as RGW answers it for the declared rules (legacy Prefix, no Filter). */
+const rgwLifecycle: LifecycleRule[] = [
+  { ID: "abort-incomplete-multipart-uploads", Prefix: "", Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+  { ID: "expire-noncurrent-versions", Prefix: "", Status: "Enabled", NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
+];
+const storedPolicy = JSON.stringify(warehouse.policy);
+
+describe("expected RGW state", () => {
+  it("comes from the config with the stack's builders: names, versioning, rules, grants, keys", () => {
+    expect(expected.buckets.map((b) => [b.name, b.versioning, b.policy?.Statement.map((s) => s.Sid)])).toEqual([
+      ["iceberg-warehouse-dev", "Enabled", ["ReadBucket", "ReadObjects", "ReadWriteBucket", "ReadWriteObjects"]],
+      ["nessie-backup-dev", "Suspended", ["ReadWriteBucket", "ReadWriteObjects"]],
+    ]);
+    expect(expected.users).toEqual([
+      { app: "nessie", uid: "data-platform-dev-nessie", minKeys: 1, maxKeys: 1 },
+      { app: "spark", uid: "data-platform-dev-spark", minKeys: 1, maxKeys: 2 },
+      { app: "trino", uid: "data-platform-dev-trino", minKeys: 1, maxKeys: 1 },
+    ]);
+    expect(expected.access.filter((a) => a.bucket === "nessie-backup-dev").map((a) => `${a.app}:${a.access}`)).toEqual(["nessie:readWrite", "spark:none", "trino:none"]);
+    expect(expected.keyItems).toContainEqual({ app: "nessie", title: "nessie-s3-credentials" });
+  });
+});
+
+describe("bucket checks", () => {
+  it("pass on what RGW returns for the declared state", () => {
+    const lines = bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, policy: storedPolicy }).map(formatCheck);
+    expect(lines.every((l) => l.startsWith("ok"))).toBe(true);
+    expect(lines).toHaveLength(4);
+  });
+
+  it("read rule IDs written by BucketLifecycle with its owner token as the declared rules", () => {
+    const owned = rgwLifecycle.map((r) => ({ ...r, ID: `${r.ID}.a1b2c3d4e5` }));
+    expect(lifecycleView(owned, ["expire-noncurrent-versions", "abort-incomplete-multipart-uploads"]).map((r) => r.id)).toEqual(["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"]);
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: owned, policy: storedPolicy })[2].status).toBe("ok");
+  });
+
+  it("name a missing bucket, suspended versioning, an edited or added rule and a changed policy", () => {
+    expect(bucketChecks(warehouse, { exists: false, lifecycle: [] }).map(formatCheck)).toEqual(["FAIL rgw         bucket iceberg-warehouse-dev: exists: expected the bucket, found no such bucket"]);
+    const widened = JSON.parse(storedPolicy) as { Statement: { Sid: string; Action: string[]; Principal: { AWS: string[] } }[] };
+    widened.Statement[3].Action.push("s3:DeleteObjectVersion");
+    widened.Statement[0].Principal.AWS = "arn:aws:iam:::user/data-platform-dev-trino" as unknown as string[];
+    const lifecycle: LifecycleRule[] = [
+      { ...rgwLifecycle[0] },
+      { ...rgwLifecycle[1], NoncurrentVersionExpiration: { NoncurrentDays: 5 } },
+      { ID: "by-hand", Prefix: "tmp/", Status: "Enabled", Expiration: { Days: 1 } },
+    ];
+    const lines = bucketChecks(warehouse, { exists: true, versioning: "Suspended", lifecycle, policy: JSON.stringify(widened) }).map(formatCheck);
+    expect(lines).toEqual([
+      "ok   rgw         bucket iceberg-warehouse-dev: exists",
+      "FAIL rgw         bucket iceberg-warehouse-dev: versioning: expected Enabled, found Suspended",
+      'FAIL rgw         bucket iceberg-warehouse-dev: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.by-hand: unexpected {"id":"by-hand","other":{"Expiration":{"Days":1}},"prefix":"tmp/","status":"Enabled"}; rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5',
+      'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
+    ]);
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements, found no policy");
+  });
+
+  it("compare policies by content: statement order, single-string values and key order do not matter", () => {
+    const doc = warehouse.policy;
+    if (!doc) throw new Error("no policy");
+    const reordered = { Statement: [...doc.Statement].reverse().map((s) => ({ Resource: s.Resource[0], Action: [...s.Action].reverse(), Principal: s.Principal, Effect: s.Effect, Sid: s.Sid })), Version: doc.Version };
+    expect(policyView(JSON.stringify(reordered))).toEqual(policyView(doc));
+  });
+});
+
+describe("user checks", () => {
+  const nessie = expected.users[0];
+  const spark = expected.users[1];
+  it("want one key before a rotation and up to two after it, not suspended, with the 1Password key among them", () => {
+    expect(userChecks(nessie, { exists: true, suspended: false, accessKeys: ["AKIAONE000"] }, { title: "nessie-s3-credentials", accessKey: "AKIAONE000", secretMatches: true }).map((c) => c.status)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(userChecks(spark, { exists: true, suspended: false, accessKeys: ["AKIAOLD000", "AKIANEW000"] }).every((c) => c.status === "ok")).toBe(true);
+    expect(userChecks(nessie, { exists: true, suspended: true, accessKeys: ["AKIAONE000", "AKIAHAND00"] }, { title: "i", accessKey: "AKIAGONE00", secretMatches: false }).map(formatCheck)).toEqual([
+      "ok   rgw         user data-platform-dev-nessie: exists",
+      "FAIL rgw         user data-platform-dev-nessie: suspended: expected not suspended, found suspended",
+      "FAIL rgw         user data-platform-dev-nessie: keys: expected 1 key(s), found 2 (AKIA…00, AKIA…00)",
+      "FAIL rgw         user data-platform-dev-nessie: key in 1Password item i: expected one of the user's keys, found access key AKIA…00, which the user does not have",
+    ]);
+    expect(userChecks(spark, { exists: true, suspended: false, accessKeys: ["A1", "A2", "A3"] }).map(formatCheck)[2]).toContain("expected 1-2 (after a rotation the replaced key stays valid until the next one) key(s), found 3");
+    expect(userChecks(nessie, { exists: false, suspended: false, accessKeys: [] }).map(formatCheck)).toEqual(["FAIL rgw         user data-platform-dev-nessie: exists: expected the user, found no such user"]);
+    expect(userChecks(nessie, { exists: true, suspended: false, accessKeys: ["AKIAONE000"] }, { title: "i", accessKey: "AKIAONE000", secretMatches: false }).map(formatCheck)[3]).toContain("expected the user's secret key, found a different secret key");
+  });
+});
+
+describe("probes", () => {
+  it("allow what the grant gives and refuse one thing it does not", () => {
+    expect(probePlan("readWrite").map((s) => `${s.operation}:${s.want}`)).toEqual(["put:allowed", "get:allowed", "list:allowed", "delete-version:denied", "delete:allowed"]);
+    expect(probePlan("read").map((s) => `${s.operation}:${s.want}`)).toEqual(["get-seed:allowed", "list:allowed", "put:denied"]);
+    expect(probePlan("none").map((s) => `${s.operation}:${s.want}`)).toEqual(["get-seed:denied", "list:denied"]);
+  });
+
+  it("say which operation went the wrong way", () => {
+    const access = { app: "trino", uid: "u", bucket: "b", access: "read" as const };
+    const plan = probePlan("read");
+    expect(formatCheck(probeCheck(access, plan.map((step) => ({ step, outcome: step.want })), "keys from 1Password item x"))).toBe(
+      "ok   rgw         app trino on b: read grant (get-seed, list allowed; put refused) [keys from 1Password item x]",
+    );
+    expect(formatCheck(probeCheck(access, plan.map((step) => ({ step, outcome: step.operation === "put" ? "allowed" : step.operation === "list" ? "error InvalidAccessKeyId" : "allowed" })), "k"))).toBe(
+      "FAIL rgw         app trino on b: read grant: expected get-seed, list allowed; put refused; list: expected allowed, found error InvalidAccessKeyId; put: expected refused, found allowed [k]",
+    );
+  });
+});
