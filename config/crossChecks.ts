@@ -1,10 +1,13 @@
 // Rules that span keys or list entries, which zod sees one at a time: references between lists,
-// duplicates, renames, and settings that only make sense together.
-import type { SecretKeyState } from "./parse";
+// duplicates, renames, names that collide once rendered, and settings that only make sense together.
+// Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
+import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
 import { formatPath } from "./keys";
-import { BucketConfig, CredentialConfig, KustomizationConfig, ScalarConfig, show } from "./schema";
+import { didYouMean, show } from "./messages";
+import type { Entry, SecretKeyState } from "./parse";
+import { BucketConfig, CredentialConfig, KustomizationConfig, ScalarConfig } from "./schema";
 
-function findCycle(kustomizations: readonly KustomizationConfig[]): string[] | undefined {
+function findCycle(kustomizations: readonly { name: string; dependsOn: string[] }[]): string[] | undefined {
   const edges = new Map(kustomizations.map((k) => [k.name, k.dependsOn]));
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
@@ -28,96 +31,123 @@ function findCycle(kustomizations: readonly KustomizationConfig[]): string[] | u
   return undefined;
 }
 
-function duplicates<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number[]> {
-  const seen = new Map<string, number[]>();
-  items.forEach((item, index) => seen.set(keyOf(item), [...(seen.get(keyOf(item)) ?? []), index]));
-  return new Map([...seen].filter(([, indexes]) => indexes.length > 1));
+/** Entries whose field parsed, by that field's value (as keyed by `keyOf`), with their config index. */
+function groups<T, K extends keyof T>(entries: readonly Entry<T>[], field: K, keyOf: (value: NonNullable<T[K]>) => string): Map<string, { index: number; value: NonNullable<T[K]> }[]> {
+  const seen = new Map<string, { index: number; value: NonNullable<T[K]> }[]>();
+  for (const entry of entries) {
+    const value = entry.value[field];
+    if (value === undefined || value === null) continue;
+    const key = keyOf(value as NonNullable<T[K]>);
+    seen.set(key, [...(seen.get(key) ?? []), { index: entry.index, value: value as NonNullable<T[K]> }]);
+  }
+  return seen;
 }
 
-/** Cross-key rules zod cannot see one key at a time. */
 export function crossChecks(
   c: Partial<ScalarConfig>,
-  bucketEntries: (BucketConfig | undefined)[],
-  credentialEntries: (CredentialConfig | undefined)[],
-  kustomizationEntries: (KustomizationConfig | undefined)[],
+  buckets: readonly Entry<BucketConfig>[],
+  credentials: readonly Entry<CredentialConfig>[],
+  kustomizations: readonly Entry<KustomizationConfig>[],
   secrets: SecretKeyState,
   failed: ReadonlySet<string>,
 ): string[] {
-  // Entries keep their config index; invalid ones (already reported) are skipped.
-  const indexed = <T>(items: (T | undefined)[]) => items.flatMap((item, index) => (item === undefined ? [] : [{ item, index }]));
-  const buckets = indexed(bucketEntries);
-  const credentials = indexed(credentialEntries);
-  const kustomizations = indexed(kustomizationEntries);
   const errors: string[] = [];
-  // A reference is only judged when the list it points into parsed completely (no false "unknown" errors).
-  const judge = (key: string) => !failed.has(key);
   const at = (path: PropertyKey[], message: string) => errors.push(`${formatPath(path)}: ${message}`);
+  // A reference is only judged when every name it could point to is known (no false "unknown" errors).
   const appList = c.s3Apps ?? [];
+  const appsKnown = c.s3Apps !== undefined;
   const apps = new Set(appList);
-  const bucketKeys = new Set(buckets.map(({ item }) => item.key));
+  const bucketKeys = buckets.flatMap(({ value }) => (value.key === undefined ? [] : [value.key]));
+  const bucketKeysKnown = !failed.has("buckets") || buckets.every(({ value }) => value.key !== undefined);
+  const unknownApp = (app: string) => `unknown app ${show(app)} (s3Apps is ${show(appList)})${didYouMean(app, appList)}`;
 
-  for (const [name, indexes] of duplicates(appList, (a) => a)) at(["s3Apps", indexes[1]], `duplicate app ${show(name)}`);
-  if (judge("s3Apps")) for (const app of Object.keys(c.s3KeyRotation ?? {})) if (!apps.has(app)) at(["s3KeyRotation", app], `unknown app ${show(app)} (not in s3Apps)`);
+  appList.forEach((name, index) => {
+    const first = appList.indexOf(name);
+    if (first !== index) at(["s3Apps", index], `duplicate app ${show(name)} (also s3Apps[${first}])`);
+  });
+  if (appsKnown) for (const app of Object.keys(c.s3KeyRotation ?? {})) if (!apps.has(app)) at(["s3KeyRotation", app], unknownApp(app));
 
-  const original = (list: { index: number }[], at: number[]) => at.map((i) => list[i].index);
-  for (const [name, positions] of duplicates(buckets, ({ item }) => item.name)) {
-    const [first, second] = original(buckets, positions);
-    at(["buckets", second, "name"], `duplicate bucket name ${show(name)} (also buckets[${first}])`);
-  }
-  for (const [key, positions] of duplicates(buckets, ({ item }) => item.key)) {
-    const [first, second] = original(buckets, positions);
-    at(["buckets", second, "key"], `duplicate bucket key ${show(key)} (also buckets[${first}])`);
-  }
-  buckets.forEach(({ item: bucket, index: i }) => {
+  // Duplicates, and names that differ but render the same (S3_BUCKET_A_B from a-b and a--b).
+  const sameName = <T, K extends keyof T>(list: string, entries: readonly Entry<T>[], field: K, what: string, keyOf: (value: NonNullable<T[K]>) => string, describe: (key: string) => string) => {
+    for (const [key, found] of groups(entries, field, keyOf)) {
+      for (const other of found.slice(1)) {
+        const first = found[0];
+        const message =
+          show(other.value) === show(first.value)
+            ? `duplicate ${what} ${show(other.value)} (also ${list}[${first.index}])`
+            : `${show(other.value)} and ${list}[${first.index}].${String(field)} ${show(first.value)} ${describe(key)}`;
+        at([list, other.index, field as string], message);
+      }
+    }
+  };
+  const same = (v: unknown) => String(v);
+  sameName("buckets", buckets, "name", "bucket name", same, () => "");
+  sameName("buckets", buckets, "key", "bucket key", same, () => "");
+  sameName("buckets", buckets, "key", "bucket key", (k) => variableSuffix(String(k)), (suffix) => `both become the Flux variable S3_BUCKET_${suffix}: rename one`);
+  sameName("credentials", credentials, "title", "item title", same, () => "");
+  sameName("credentials", credentials, "title", "item title", (t) => variableSuffix(String(t)), (suffix) => `both become the Flux variable OP_ITEM_${suffix}: rename one`);
+  sameName("fluxKustomizations", kustomizations, "name", "Kustomization", same, () => "");
+
+  for (const { value: bucket, index: i } of buckets) {
     for (const field of ["readWrite", "read"] as const) {
-      bucket[field].forEach((app, j) => {
-        if (judge("s3Apps") && !apps.has(app)) at(["buckets", i, field, j], `unknown app ${show(app)} (s3Apps is ${show(appList)})`);
+      bucket[field]?.forEach((app, j) => {
+        if (appsKnown && !apps.has(app)) at(["buckets", i, field, j], unknownApp(app));
       });
     }
-    for (const app of bucket.read) if (bucket.readWrite.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
-  });
-
-  for (const [title, positions] of duplicates(credentials, ({ item }) => item.title)) {
-    const [first, second] = original(credentials, positions);
-    at(["credentials", second, "title"], `duplicate item title ${show(title)} (also credentials[${first}])`);
+    for (const app of bucket.read ?? []) if (bucket.readWrite?.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
   }
-  credentials.forEach(({ item: cred, index: i }) => {
-    if (cred.app !== undefined && judge("s3Apps") && !apps.has(cred.app)) at(["credentials", i, "app"], `unknown app ${show(cred.app)} (not in s3Apps)`);
-    if (cred.bucket !== undefined && judge("buckets") && !bucketKeys.has(cred.bucket)) {
-      at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show([...bucketKeys])})`);
+
+  for (const { value: cred, index: i } of credentials) {
+    if (cred.app !== undefined && appsKnown && !apps.has(cred.app)) at(["credentials", i, "app"], unknownApp(cred.app));
+    if (cred.bucket !== undefined && bucketKeysKnown && !bucketKeys.includes(cred.bucket)) {
+      at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show(bucketKeys)})${didYouMean(cred.bucket, bucketKeys)}`);
     }
-  });
-
-  const names = new Set(kustomizations.map(({ item }) => item.name));
-  for (const [name, positions] of duplicates(kustomizations, ({ item }) => item.name)) {
-    at(["fluxKustomizations", original(kustomizations, positions)[1], "name"], `duplicate Kustomization ${show(name)}`);
   }
-  kustomizations.forEach(({ item: k, index: i }) =>
-    k.dependsOn.forEach((dep, j) => {
-      if (!names.has(dep)) {
-        if (judge("fluxKustomizations")) at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${[...names].join(", ")})`);
-      } else if (dep === k.name) at(["fluxKustomizations", i, "dependsOn", j], "a Kustomization cannot depend on itself");
-    }),
-  );
-  const cycle = findCycle(kustomizations.map(({ item: k }) => ({ ...k, dependsOn: k.dependsOn.filter((d) => d !== k.name) })));
+  const names = kustomizations.flatMap(({ value }) => (value.name === undefined ? [] : [value.name]));
+  const namesKnown = kustomizations.every(({ value }) => value.name !== undefined);
+  for (const { value: k, index: i } of kustomizations) {
+    k.dependsOn?.forEach((dep, j) => {
+      if (dep === k.name) at(["fluxKustomizations", i, "dependsOn", j], "a Kustomization cannot depend on itself");
+      else if (namesKnown && !names.includes(dep)) at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${names.join(", ")})${didYouMean(dep, names)}`);
+    });
+  }
+  const graph = kustomizations.flatMap(({ value: k }) => (k.name === undefined ? [] : [{ name: k.name, dependsOn: (k.dependsOn ?? []).filter((d) => d !== k.name) }]));
+  const cycle = findCycle(graph);
   if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
 
   // An old name may alias only one entry, and never a name in use: Pulumi rejects duplicate aliases.
-  const renames = (list: "buckets" | "credentials", entries: { item: { name: string; previous: string[] }; index: number }[], field: string) => {
-    const current = new Set(entries.map(({ item }) => item.name));
+  const renames = (list: "buckets" | "credentials", entries: { name?: string; previous?: string[]; index: number }[], field: string) => {
+    const current = new Set(entries.flatMap(({ name }) => (name === undefined ? [] : [name])));
     const claimed = new Map<string, number>();
-    for (const { item, index } of entries) {
-      item.previous.forEach((old, j) => {
+    for (const { previous, index } of entries) {
+      previous?.forEach((old, j) => {
         if (current.has(old)) at([list, index, field, j], `${show(old)} is the name of a current entry`);
         else if (claimed.has(old)) at([list, index, field, j], `${show(old)} is also listed by ${list}[${claimed.get(old)}]`);
         else claimed.set(old, index);
       });
     }
   };
-  renames("buckets", buckets.map(({ item, index }) => ({ item: { name: item.key, previous: item.previousKeys }, index })), "previousKeys");
-  renames("credentials", credentials.map(({ item, index }) => ({ item: { name: item.title, previous: item.previousTitles }, index })), "previousTitles");
+  renames("buckets", buckets.map(({ value, index }) => ({ name: value.key, previous: value.previousKeys, index })), "previousKeys");
+  renames("credentials", credentials.map(({ value, index }) => ({ name: value.title, previous: value.previousTitles, index })), "previousTitles");
 
-  if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "" && judge("onepasswordConnectUrl")) at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
+  // Two owners must not write one Secret: the bootstrap token Secret, Flux's Git auth Secret and the
+  // Secrets the ExternalSecrets create (named after their item titles, in the workload namespace).
+  const collision = (name: string, owner: string) => `${show(name)} is also the name of ${owner} in the same namespace: two owners would write one Secret; choose another name`;
+  const tokenSecret = c.onepasswordTokenSecretName;
+  if (tokenSecret === GIT_AUTH_SECRET && c.externalSecretsNamespace !== undefined && c.externalSecretsNamespace === c.fluxNamespace) {
+    at(["onepasswordTokenSecretName"], collision(tokenSecret, `Flux's Git auth Secret (externalSecretsNamespace = fluxNamespace = ${show(c.fluxNamespace)})`));
+  }
+  for (const { value: { title }, index } of credentials) {
+    if (title === undefined || c.dataPlatformNamespace === undefined) continue;
+    if (title === tokenSecret && c.dataPlatformNamespace === c.externalSecretsNamespace) {
+      at(["credentials", index, "title"], collision(title, `the 1Password bootstrap token Secret (onepasswordTokenSecretName; dataPlatformNamespace = externalSecretsNamespace = ${show(c.dataPlatformNamespace)})`));
+    }
+    if (title === GIT_AUTH_SECRET && c.dataPlatformNamespace === c.fluxNamespace) {
+      at(["credentials", index, "title"], collision(title, `Flux's Git auth Secret (dataPlatformNamespace = fluxNamespace = ${show(c.dataPlatformNamespace)})`));
+    }
+  }
+
+  if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "") at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
   const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";
   if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth) at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
   if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "") at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");

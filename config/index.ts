@@ -1,9 +1,10 @@
 // The config's public API: key declarations, the model's types and schema, parsing and loading.
+export { redact } from "./messages";
 export { CONFIG_KEYS, DEFAULT_APPS, PROJECT, configKeyPath, formatPath } from "./keys";
 export type { ConfigKey, ConfigKeySpec, ConfigKeyType } from "./keys";
-export { DEPLOY_KEY_ITEM_TITLE, defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
+export { DEPLOY_KEY_ITEM_TITLE, MAX_LIFECYCLE_DAYS, defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
 export type { BucketConfig, CredentialConfig, KustomizationConfig, PlatformConfig } from "./schema";
-export { parsePlatformConfig } from "./parse";
+export { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 export type { ConfigResult, RawConfig, SecretKeyState } from "./parse";
 export { loadStackConfig } from "./load";
 export type { PlatformSecrets, StackConfig } from "./load";

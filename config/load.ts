@@ -1,7 +1,7 @@
 // Reads the stack's config from Pulumi and fails the program, before any resource exists, when it is invalid.
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigKey, PROJECT, configKeyPath } from "./keys";
-import { parsePlatformConfig } from "./parse";
+import { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 import type { PlatformConfig } from "./schema";
 
 /** Secret config, only ever held as Pulumi secrets. */
@@ -29,7 +29,10 @@ function configSecretKeys(): ReadonlySet<string> | undefined {
 export function loadStackConfig(): StackConfig {
   const secretKeys = configSecretKeys();
   const prefix = `${PROJECT}:`;
-  const setKeys = Object.keys(pulumi.runtime.allConfig())
+  const allKeys = Object.keys(pulumi.runtime.allConfig());
+  // Pulumi passes keys of every namespace; one meant for this project but misspelt would do nothing.
+  for (const warning of foreignKeyWarnings(allKeys)) void pulumi.log.warn(warning);
+  const setKeys = allKeys
     .filter((k) => k.startsWith(prefix))
     .map((k) => k.slice(prefix.length));
   const isSecret = (key: string) => (CONFIG_KEYS as Record<string, { secret?: boolean }>)[key]?.secret === true;

@@ -2,18 +2,21 @@
 // return every problem, each with its key path. Pure: `load.ts` does the reading from Pulumi.
 import { z } from "zod";
 import { crossChecks } from "./crossChecks";
-import { CONFIG_KEYS, ConfigKey, ConfigKeySpec, configKeyPath, formatPath } from "./keys";
+import { CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, configKeyPath, formatPath } from "./keys";
+import { didYouMean, show, suggest } from "./messages";
 import {
   PlatformConfig,
   ScalarConfig,
   bucketSchema,
+  bucketShape,
   credentialSchema,
+  credentialShape,
   defaultBuckets,
   defaultCredentials,
   defaultKustomizations,
   kustomizationSchema,
+  kustomizationShape,
   scalarSchema,
-  show,
   toModel,
 } from "./schema";
 
@@ -29,8 +32,9 @@ export interface SecretKeyState {
   plaintext?: ReadonlySet<string>;
 }
 
-/** Turn raw strings into typed JSON values per the key's declared type; collect what does not parse. */
-function decodeRaw(raw: RawConfig, errors: string[]): Record<string, unknown> {
+/** Turn raw strings into typed JSON values per the key's declared type. A key that does not decode is
+ * reported here, once, and marked failed so that its schema does not report it again. */
+function decodeRaw(raw: RawConfig, errors: string[], failed: Set<string>): Record<string, unknown> {
   const decoded: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeySpec][]) {
     if (spec.secret) continue;
@@ -47,20 +51,65 @@ function decodeRaw(raw: RawConfig, errors: string[]): Record<string, unknown> {
       decoded[key] = JSON.parse(text);
     } catch {
       const expected = { integer: "a number", boolean: "true or false", "string[]": "a list", "object[]": "a list", object: "an object" }[spec.type];
-      errors.push(`${configKeyPath(key)}: must be ${expected}, got ${show(text)}`);
+      const hint = spec.type === "string[]" && text.includes(",") ? " (write a YAML list: [a, b])" : "";
+      errors.push(`${configKeyPath(key)}: must be ${expected}, got ${text === "" ? "an empty value" : show(text)}${hint}`);
+      failed.add(key);
     }
   }
-  const known = new Set(Object.keys(CONFIG_KEYS));
+  const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) errors.push(`${configKeyPath(key)}: unknown key (known keys are listed in README's config reference)`);
+    if (!known.includes(key)) {
+      const suggestion = didYouMean(key, known);
+      errors.push(`${configKeyPath(key)}: unknown key${suggestion === "" ? " (known keys are listed in README's config reference)" : suggestion}`);
+    }
   }
   return decoded;
+}
+
+/**
+ * Keys under another namespace that look meant for this project (`dataplatform:fluxGitBranch`): Pulumi
+ * passes them on, and the program would silently ignore them. Provider keys (`aws:region`) are left
+ * alone: only a namespace close to the project name, or a key this project declares, is flagged.
+ */
+export function foreignKeyWarnings(qualifiedKeys: readonly string[]): string[] {
+  const known = Object.keys(CONFIG_KEYS);
+  return qualifiedKeys.flatMap((qualified) => {
+    const colon = qualified.indexOf(":");
+    if (colon < 0) return [];
+    const namespace = qualified.slice(0, colon);
+    const key = qualified.slice(colon + 1).split(".")[0];
+    if (namespace === PROJECT) return [];
+    const nearProject = suggest(namespace, [PROJECT]) !== undefined;
+    if (!nearProject && !known.includes(key)) return [];
+    const meant = known.includes(key) ? key : suggest(key, known);
+    const instead = meant === undefined ? `this project reads only ${PROJECT}:<key>` : `did you mean ${configKeyPath(meant)}?`;
+    return [`${qualified} is ignored: it is not in this project's namespace ${PROJECT} (${instead})`];
+  });
+}
+
+/** A list entry as far as it parsed: invalid entries keep their valid fields, for the cross-checks. */
+export interface Entry<T> {
+  index: number;
+  value: Partial<T>;
+  valid: boolean;
+}
+
+function validFields<T>(shape: Record<string, z.ZodType>, item: unknown): Partial<T> {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return {};
+  const fields: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(shape)) {
+    const result = schema.safeParse((item as Record<string, unknown>)[field]);
+    if (result.success && result.data !== undefined) fields[field] = result.data;
+  }
+  return fields as Partial<T>;
 }
 
 /** Validate raw Pulumi config and build the typed model; every problem is returned, none thrown. */
 export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): ConfigResult {
   const errors: string[] = [];
-  const decoded = decodeRaw(raw, errors);
+  // Keys whose value is invalid: reported once, and not used to judge references into them.
+  const failed = new Set<string>();
+  const decoded = decodeRaw(raw, errors, failed);
 
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, ConfigKeySpec][]) {
     if (!spec.secret) continue;
@@ -69,9 +118,9 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   }
 
   // Each key (and each list entry) is parsed on its own so that one mistake does not hide the others.
-  const failed = new Set<string>();
   const values: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(scalarSchema.shape)) {
+    if (failed.has(key)) continue;
     const result = schema.safeParse(decoded[key]);
     if (result.success) values[key] = result.data;
     else {
@@ -79,34 +128,30 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
       for (const issue of result.error.issues) errors.push(`${formatPath([key, ...issue.path])}: ${issue.message}`);
     }
   }
-  const c = values as ScalarConfig;
-  const environment = failed.has("environment") ? "env" : c.environment;
-  const namespace = failed.has("dataPlatformNamespace") ? "data-platform" : c.dataPlatformNamespace;
-  // Entries stay at their index (undefined where invalid) so later messages name the right one.
-  const entries = <S extends z.ZodType>(key: string, schema: S, given: unknown[] | undefined, fallback: unknown[]): (z.output<S> | undefined)[] => {
-    const parsed: (z.output<S> | undefined)[] = [];
-    (given ?? fallback).forEach((item, index) => {
+  const c = values as Partial<ScalarConfig>;
+  const environment = c.environment ?? "env";
+  const namespace = c.dataPlatformNamespace ?? "data-platform";
+  // Entries keep their index so that messages name the right one.
+  const entries = <S extends z.ZodType>(key: string, schema: S, shape: Record<string, z.ZodType>, given: unknown[] | undefined, fallback: unknown[]): Entry<z.output<S>>[] =>
+    (given ?? fallback).map((item, index) => {
       const result = schema.safeParse(item);
-      if (result.success) parsed.push(result.data);
-      else {
-        parsed.push(undefined);
-        failed.add(key);
-        const origin = given === undefined ? " (from the default)" : "";
-        for (const issue of result.error.issues) errors.push(`${formatPath([key, index, ...issue.path])}: ${issue.message}${origin}`);
-      }
+      if (result.success) return { index, value: result.data, valid: true };
+      failed.add(key);
+      const origin = given === undefined ? " (from the default)" : "";
+      for (const issue of result.error.issues) errors.push(`${formatPath([key, index, ...issue.path])}: ${issue.message}${origin}`);
+      return { index, value: validFields<z.output<S>>(shape, item), valid: false };
     });
-    return parsed;
-  };
   const given = (key: "buckets" | "credentials" | "fluxKustomizations") => (failed.has(key) ? [] : c[key]);
-  const buckets = entries("buckets", bucketSchema, given("buckets"), defaultBuckets(environment));
-  const credentials = entries("credentials", credentialSchema, given("credentials"), defaultCredentials(namespace));
-  const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, given("fluxKustomizations"), defaultKustomizations(namespace));
+  const buckets = entries("buckets", bucketSchema, bucketShape, given("buckets"), defaultBuckets(environment));
+  const credentials = entries("credentials", credentialSchema, credentialShape, given("credentials"), defaultCredentials(namespace));
+  const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, given("fluxKustomizations"), defaultKustomizations(namespace));
 
   errors.push(...crossChecks(c, buckets, credentials, fluxKustomizations, secrets, failed));
   if (errors.length > 0) return { ok: false, errors: unique(errors) };
-  const defined = <T>(items: (T | undefined)[]): T[] => items.filter((item): item is T => item !== undefined);
-
-  return { ok: true, config: toModel({ ...c, buckets: defined(buckets), credentials: defined(credentials), fluxKustomizations: defined(fluxKustomizations) }) };
+  // No errors: every key parsed and every entry is valid.
+  const valid = <T>(list: Entry<T>[]): T[] => list.map((entry) => entry.value as T);
+  const scalars = c as ScalarConfig;
+  return { ok: true, config: toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations) }) };
 }
 
 const unique = (items: string[]): string[] => [...new Set(items)];

@@ -3,9 +3,11 @@
 import { z } from "zod";
 import { validateBucketName } from "../components/objectStorage/policies";
 import { PROJECT } from "./keys";
+import { didYouMean, redact, show } from "./messages";
 
 // ---------------------------------------------------------------------------------------------
-// Building blocks with messages that say what a valid value looks like.
+// Building blocks with messages that say what a valid value looks like. Values are quoted with `show`,
+// which redacts credentials: a message may end up in CI logs.
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -14,23 +16,47 @@ const DURATION_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const ITEM_TITLE_RE = DNS_LABEL_RE;
 /** The item the Flux handoff writes its SSH deploy key to. */
 export const DEPLOY_KEY_ITEM_TITLE = "flux-deploy-key";
+/** RGW reads lifecycle days as a signed 32-bit integer: larger values wrap or are refused. */
+export const MAX_LIFECYCLE_DAYS = 2147483647;
 
-export const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+/** A number or boolean written in quotes in YAML arrives as a string: say so, it is easy to miss. */
+const quotedHint = (input: unknown, parsesAs: "number" | "boolean"): string => {
+  if (typeof input !== "string") return "";
+  const looksLike = parsesAs === "number" ? /^-?[0-9]+(\.[0-9]+)?$/.test(input.trim()) : /^(true|false)$/i.test(input.trim());
+  return looksLike ? ` (a quoted string: write it without quotes)` : "";
+};
 
 const requiredString = (what: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? "is required" : `must be ${what}, got ${show(issue.input)}`) });
+  z
+    .string({ error: (issue) => (issue.input === undefined || issue.input === null ? "is required" : `must be ${what}, got ${show(issue.input)}`) })
+    // An empty value (`key:` with nothing after it) is a missing value, not a short one.
+    .min(1, { error: "is required, got an empty value", abort: true });
 
 const matching = (re: RegExp, what: string) =>
   requiredString(what).refine((s) => re.test(s), { error: (issue) => `${show(issue.input)} is not ${what}` });
 
 const appName = matching(NAME_RE, "a valid app name (lowercase letters, digits, hyphens; starts with a letter)");
 const dnsLabel = matching(DNS_LABEL_RE, "a valid Kubernetes name (lowercase letters, digits, hyphens; at most 63 chars)");
-const duration = matching(DURATION_RE, "a Go duration like 30s, 5m or 1h");
-const bool = z.boolean({ error: (issue) => `must be true or false, got ${show(issue.input)}` });
-const positiveInt = (what: string) =>
-  z.number({ error: (issue) => `must be ${what}, got ${show(issue.input)}` })
-    .int({ error: (issue) => `must be ${what}, got ${show(issue.input)}` })
-    .positive({ error: (issue) => `must be ${what}, got ${show(issue.input)}` });
+
+/** Go duration, as Flux parses it; zero would make the controller spin, so it must be positive. */
+const goDurationMs = (text: string): number => {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return [...text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
+};
+const duration = matching(DURATION_RE, "a Go duration like 30s, 5m or 1h").refine((s) => !DURATION_RE.test(s) || goDurationMs(s) > 0, {
+  error: (issue) => `${show(issue.input)} is zero: Flux needs a positive interval, e.g. 1m`,
+});
+
+const bool = z.boolean({ error: (issue) => `must be true or false, got ${show(issue.input)}${quotedHint(issue.input, "boolean")}` });
+const positiveInt = (what: string, max = Number.MAX_SAFE_INTEGER) => {
+  const message = (issue: { input?: unknown }) => `must be ${what}, got ${show(issue.input)}${quotedHint(issue.input, "number")}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .positive({ error: message })
+    .max(max, { error: (issue) => `must be ${what} (at most ${max}), got ${show(issue.input)}` });
+};
+const lifecycleDays = positiveInt("a positive number of days", MAX_LIFECYCLE_DAYS);
 
 const parseUrl = (value: string): URL | undefined => {
   try {
@@ -40,17 +66,28 @@ const parseUrl = (value: string): URL | undefined => {
   }
 };
 
-/** Endpoints end up in ConfigMaps, outputs and state: they must not carry credentials. */
-const httpUrl = requiredString("an http(s) URL").superRefine((value, ctx) => {
+/**
+ * URLs end up in ConfigMaps, outputs and state: they must not carry credentials (userinfo, or a query
+ * or fragment, where signed URLs keep them). The URL parser trims spaces silently, while the providers
+ * get the value as written, so whitespace is refused. `endpoint` (an S3 or Connect endpoint the clients
+ * append their own paths to) also refuses a path.
+ */
+const checkUrl = (what: string, endpoint: boolean) => (value: string, ctx: z.core.$RefinementCtx<string>) => {
+  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
   const url = parseUrl(value);
-  if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "") {
-    ctx.addIssue({ code: "custom", message: `${show(value)} is not an http(s) URL` });
-  } else if (url.username || url.password) {
-    ctx.addIssue({ code: "custom", message: "must not contain credentials (they would be stored in plaintext); use the secret config keys" });
-  } else if (url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `${show(value)} must not have a query or fragment` });
-  }
-});
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "") fail(`${show(value)} is not ${what}`);
+  else if (/\s/.test(value)) fail(`${show(value)} contains whitespace`);
+  else if (url.username || url.password) fail(`${show(value)} must not contain credentials (they would be stored in plaintext); use the secret config keys`);
+  else if (url.search || url.hash || value.includes("?") || value.includes("#")) fail(`${show(value)} must not have a query or fragment`);
+  else if (endpoint && url.pathname !== "/") fail(`${show(value)} must not have a path (${show(url.pathname)}): write the endpoint as http(s)://host[:port]`);
+};
+const httpUrl = requiredString("an http(s) URL").superRefine(checkUrl("an http(s) URL", false));
+const endpointUrl = requiredString("an http(s) URL").superRefine(checkUrl("an http(s) URL", true));
+/** Optional keys: `""` means unset. */
+const optionalUrl = (endpoint: boolean) => {
+  const what = "an http(s) URL";
+  return z.string({ error: (issue) => `must be ${what}, got ${show(issue.input)}` }).superRefine((value, ctx) => (value === "" ? undefined : checkUrl(what, endpoint)(value, ctx)));
+};
 
 const bucketName = requiredString("an S3 bucket name").superRefine((name, ctx) => {
   const problem = validateBucketName(name);
@@ -59,60 +96,83 @@ const bucketName = requiredString("an S3 bucket name").superRefine((name, ctx) =
   }
 });
 
-/** Git URL Flux can use: `ssh://` (not scp form `git@host:org/repo`) or `https://`. */
+/** Git URL Flux can use: `ssh://` (not scp form `git@host:org/repo`) or `https://`, without credentials. */
 const gitUrl = requiredString("a Git URL").superRefine((value, ctx) => {
-  if (/^[\w.-]+@[\w.-]+:(?!\/\/)/.test(value)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `${show(value)} is an scp-style SSH address, which Flux does not accept: write it as ssh://${value.replace(":", "/")}`,
-    });
-    return;
+  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+  if (/^[^/:@\s]+@[\w.-]+:(?!\/\/)/.test(value)) {
+    return fail(`${show(value)} is an scp-style SSH address, which Flux does not accept: write it as ${redact(`ssh://${value.replace(":", "/")}`)}`);
   }
   const url = parseUrl(value);
-  if (!url || !["ssh:", "https:"].includes(url.protocol) || url.hostname === "") {
-    ctx.addIssue({ code: "custom", message: `${show(value)} is not an ssh:// or https:// Git URL` });
-  } else if (url.password) {
-    ctx.addIssue({ code: "custom", message: "must not contain a password or token (it would be stored in plaintext); use fluxGitToken" });
-  } else if (url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `${show(value)} must not have a query or fragment` });
+  if (!url || !["ssh:", "https:"].includes(url.protocol) || url.hostname === "") fail(`${show(value)} is not an ssh:// or https:// Git URL`);
+  else if (/\s/.test(value)) fail(`${show(value)} contains whitespace`);
+  else if (url.protocol === "https:" && (url.username || url.password)) {
+    fail(`${show(value)} must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken (pulumi config set --secret fluxGitToken ...) and the user in fluxGitUsername`);
+  } else if (url.password) fail(`${show(value)} must not contain a password or token (it would be stored in plaintext); use the SSH deploy key`);
+  else if (url.search || url.hash || value.includes("?") || value.includes("#")) fail(`${show(value)} must not have a query or fragment`);
+});
+
+/** Branch names as `git check-ref-format --branch` accepts them (Flux passes the name to Git as is). */
+export function branchProblem(name: string): string | undefined {
+  if (name.startsWith("-")) return "must not start with -";
+  if (name === "@") return "must not be @";
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
+  if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) return "must not start or end with / or contain //";
+  if (name.includes("..")) return "must not contain ..";
+  if (name.includes("@{")) return "must not contain @{";
+  if (name.endsWith(".")) return "must not end with .";
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `must not have a component starting with . (${show(part)})`;
+    if (part.endsWith(".lock")) return `must not have a component ending with .lock (${show(part)})`;
   }
+  return undefined;
+}
+const branch = requiredString("a branch name").superRefine((name, ctx) => {
+  const problem = branchProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${show(name)} is not a valid Git branch name: ${problem} (git check-ref-format)` });
+});
+
+/** A path inside the Git repository: `./` first, and no `..` segment that would climb out of it. */
+const repositoryPath = matching(/^\.\/[A-Za-z0-9._/-]*$/, "a repository path starting with ./").refine((p) => !p.split("/").includes(".."), {
+  error: (issue) => `${show(issue.input)} must not contain .. segments (the path stays inside the repository)`,
 });
 
 // ---------------------------------------------------------------------------------------------
-// List entries.
+// List entries. Each entry's shape is exported: when an entry is invalid, the parser still reads its
+// valid fields one by one, so that cross-references in it are checked in the same pass.
 
-const entryError: z.core.$ZodErrorMap = (issue) =>
-  issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `must be an object, got ${show(issue.input)}`;
+/** Not an object, or fields the schema does not know (with the nearest known name). */
+const entryError =
+  (known: readonly string[]): z.core.$ZodErrorMap =>
+  (issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => `unknown field ${key}${didYouMean(key, known)}`).join("; ")
+      : `must be an object, got ${show(issue.input)}`;
+
+const strictEntry = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shape, { error: entryError(Object.keys(shape)) });
 
 const accessList = z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }).default([]);
 
-export const bucketSchema = z.strictObject(
-  {
-    key: matching(NAME_RE, "a valid bucket key (lowercase letters, digits, hyphens; names the resource and the Flux variable)"),
-    name: bucketName,
-    versioning: bool.default(true),
-    noncurrentVersionDays: positiveInt("a positive number of days").default(30),
-    abortIncompleteMultipartDays: positiveInt("a positive number of days").default(7),
-    readWrite: accessList,
-    read: accessList,
-    /** Keys this entry had before a rename: its resources are aliased, not replaced. */
-    previousKeys: z.array(matching(NAME_RE, "a valid bucket key"), { error: "must be a list of bucket keys" }).default([]),
-  },
-  { error: entryError },
-);
+export const bucketShape = {
+  key: matching(NAME_RE, "a valid bucket key (lowercase letters, digits, hyphens; names the resource and the Flux variable)"),
+  name: bucketName,
+  versioning: bool.default(true),
+  noncurrentVersionDays: lifecycleDays.default(30),
+  abortIncompleteMultipartDays: lifecycleDays.default(7),
+  readWrite: accessList,
+  read: accessList,
+  /** Keys this entry had before a rename: its resources are aliased, not replaced. */
+  previousKeys: z.array(matching(NAME_RE, "a valid bucket key"), { error: "must be a list of bucket keys" }).default([]),
+};
+export const bucketSchema = strictEntry(bucketShape);
 
-const passwordPolicySchema = z
-  .strictObject(
-    {
-      length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(32),
-      special: bool.default(false),
-      upper: bool.default(true),
-      lower: bool.default(true),
-      numeric: bool.default(true),
-    },
-    { error: entryError },
-  )
-  .refine((p) => p.special || p.upper || p.lower || p.numeric, { error: "enables no character class (special, upper, lower, numeric)" });
+const passwordPolicySchema = strictEntry({
+  length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(32),
+  special: bool.default(false),
+  upper: bool.default(true),
+  lower: bool.default(true),
+  numeric: bool.default(true),
+}).refine((p) => p.special || p.upper || p.lower || p.numeric, { error: "enables no character class (special, upper, lower, numeric)" });
 
 type CredentialKind = "database" | "login" | "password" | "s3";
 type CredentialField = "username" | "hostname" | "port" | "database" | "url" | "app" | "bucket" | "password" | "rotation";
@@ -124,26 +184,23 @@ const CREDENTIAL_FIELDS: Record<CredentialKind, { required: CredentialField[]; a
   s3: { required: ["app", "bucket"], allowed: [] },
 };
 
-export const credentialSchema = z
-  .strictObject(
-    {
-      title: matching(ITEM_TITLE_RE, "a valid item title: lowercase letters, digits, hyphens, at most 63 chars (it also names the Kubernetes Secret)"),
-      kind: z.enum(["database", "login", "password", "s3"], { error: (issue) => `must be one of database, login, password, s3, got ${show(issue.input)}` }),
-      username: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
-      hostname: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
-      port: positiveInt("a port number").refine((n) => n <= 65535, { error: "must be a port number (1-65535)" }).optional(),
-      database: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
-      url: httpUrl.optional(),
-      /** s3 kind: the app whose RGW keys fill the item, and the bucket key it uses. */
-      app: appName.optional(),
-      bucket: z.string({ error: "must be a bucket key" }).optional(),
-      password: passwordPolicySchema.optional(),
-      rotation: z.string({ error: "must be a string" }).optional(),
-      /** Titles this entry had before a rename: its resources are aliased, not replaced. */
-      previousTitles: z.array(matching(ITEM_TITLE_RE, "a valid item title"), { error: "must be a list of item titles" }).default([]),
-    },
-    { error: entryError },
-  )
+export const credentialShape = {
+  title: matching(ITEM_TITLE_RE, "a valid item title: lowercase letters, digits, hyphens, at most 63 chars (it also names the Kubernetes Secret)"),
+  kind: z.enum(["database", "login", "password", "s3"], { error: (issue) => `must be one of database, login, password, s3, got ${show(issue.input)}` }),
+  username: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+  hostname: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+  port: positiveInt("a port number").refine((n) => n <= 65535, { error: "must be a port number (1-65535)" }).optional(),
+  database: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
+  url: httpUrl.optional(),
+  /** s3 kind: the app whose RGW keys fill the item, and the bucket key it uses. */
+  app: appName.optional(),
+  bucket: z.string({ error: "must be a bucket key" }).optional(),
+  password: passwordPolicySchema.optional(),
+  rotation: z.string({ error: "must be a string" }).optional(),
+  /** Titles this entry had before a rename: its resources are aliased, not replaced. */
+  previousTitles: z.array(matching(ITEM_TITLE_RE, "a valid item title"), { error: "must be a list of item titles" }).default([]),
+};
+export const credentialSchema = strictEntry(credentialShape)
   .superRefine((credential, ctx) => {
     const rules = CREDENTIAL_FIELDS[credential.kind];
     for (const field of rules.required) {
@@ -158,19 +215,17 @@ export const credentialSchema = z
   })
   .transform((credential) => ({ ...credential, password: credential.password ?? passwordPolicySchema.parse({}), rotation: credential.rotation ?? "1" }));
 
-export const kustomizationSchema = z.strictObject(
-  {
-    name: dnsLabel,
-    path: matching(/^\.\/[A-Za-z0-9._/-]*$/, "a repository path starting with ./"),
-    dependsOn: z.array(z.string(), { error: "must be a list of Kustomization names" }).default([]),
-    targetNamespace: dnsLabel.optional(),
-    interval: duration.default("10m"),
-    timeout: duration.default("5m"),
-    wait: bool.default(true),
-    prune: bool.default(true),
-  },
-  { error: entryError },
-);
+export const kustomizationShape = {
+  name: dnsLabel,
+  path: repositoryPath,
+  dependsOn: z.array(dnsLabel, { error: "must be a list of Kustomization names" }).default([]),
+  targetNamespace: dnsLabel.optional(),
+  interval: duration.default("10m"),
+  timeout: duration.default("5m"),
+  wait: bool.default(true),
+  prune: bool.default(true),
+};
+export const kustomizationSchema = strictEntry(kustomizationShape);
 
 export type BucketConfig = z.output<typeof bucketSchema>;
 export type CredentialConfig = z.output<typeof credentialSchema>;
@@ -212,12 +267,12 @@ export const scalarSchema = z.object({
   externalSecretsNamespace: dnsLabel,
   onepasswordVault: requiredString("a vault name").min(1, { error: "must not be empty" }),
   onepasswordMode: z.enum(["connect", "serviceAccount"], { error: (issue) => `must be connect or serviceAccount, got ${show(issue.input)}` }),
-  onepasswordConnectUrl: z.union([z.literal(""), httpUrl]),
-  onepasswordClusterConnectUrl: z.union([z.literal(""), httpUrl]),
+  onepasswordConnectUrl: optionalUrl(true),
+  onepasswordClusterConnectUrl: optionalUrl(true),
   clusterSecretStoreName: dnsLabel,
   onepasswordTokenSecretName: dnsLabel,
-  rgwEndpoint: httpUrl,
-  rgwInClusterEndpoint: z.union([z.literal(""), httpUrl]),
+  rgwEndpoint: endpointUrl,
+  rgwInClusterEndpoint: optionalUrl(true),
   rgwRegion: matching(/^[a-z0-9-]+$/, "a region name like us-east-1"),
   s3Apps: z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }),
   s3KeyRotation: z.record(z.string(), z.string({ error: "must be a string" }), { error: "must be an object of app name to rotation value" }).default({}),
@@ -227,15 +282,15 @@ export const scalarSchema = z.object({
   imageTag: z.union([z.literal(""), matching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "a valid image tag")]),
   imagePlatform: z.enum(["linux/amd64", "linux/arm64"], { error: (issue) => `must be linux/amd64 or linux/arm64, got ${show(issue.input)}` }),
   imageBaseImage: z.string(),
-  imageMavenRepository: z.union([z.literal(""), httpUrl]),
-  imageSourceUrl: z.union([z.literal(""), httpUrl]),
+  imageMavenRepository: optionalUrl(false),
+  imageSourceUrl: optionalUrl(false),
   imagePush: bool,
   imageRegistryUsername: z.string(),
   fluxInstall: bool,
   fluxChartVersion: matching(/^[0-9]+\.[0-9]+\.[0-9]+$/, "a chart version like 2.16.2"),
   fluxNamespace: dnsLabel,
   fluxGitUrl: gitUrl,
-  fluxGitBranch: matching(/^[A-Za-z0-9._/-]+$/, "a branch name"),
+  fluxGitBranch: branch,
   fluxGitAuth: z.enum(["ssh", "https"], { error: (issue) => `must be ssh or https, got ${show(issue.input)}` }),
   fluxGitInterval: duration,
   fluxKnownHosts: z.string(),

@@ -198,6 +198,10 @@ export function validateBucketName(name: string): string | undefined {
   if (name.includes("..")) {
     return "must not contain two adjacent dots";
   }
+  // RGW's valid_s3_bucket_name (strict names, the default) refuses a hyphen next to a dot.
+  if (name.includes(".-") || name.includes("-.")) {
+    return "must not have a hyphen next to a dot";
+  }
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) {
     return "must not be formatted as an IP address";
   }

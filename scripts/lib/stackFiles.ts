@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKeySpec, PROJECT } from "../../config";
+import { CONFIG_KEYS, ConfigKeySpec, PROJECT, foreignKeyWarnings } from "../../config";
 
 export interface StackConfigInput {
   stack: string;
@@ -11,6 +11,8 @@ export interface StackConfigInput {
   secretKeys: string[];
   /** Secret keys the stack file does not hold, filled with placeholders for an offline run. */
   placeholders: string[];
+  /** Keys the program will ignore (another project's namespace), for the render to print. */
+  warnings: string[];
 }
 
 const qualify = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
@@ -31,7 +33,17 @@ function replaceSecure(value: unknown, key: string, found: { secret: boolean }):
   return value;
 }
 
-const asConfigString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+// An empty YAML value (`key:`) is null; the Pulumi CLI passes it to the program as "", not "null".
+const asConfigString = (value: unknown): string => (typeof value === "string" ? value : value === null ? "" : JSON.stringify(value));
+
+/** A YAML syntax error names the file it is in; the parser's own message only has line and column. */
+function parseYamlFile(file: string): unknown {
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 export function listStacks(root: string): string[] {
   return readdirSync(root)
@@ -45,8 +57,8 @@ export function readStackConfig(root: string, stack: string): StackConfigInput {
   if (!existsSync(stackFile)) {
     throw new Error(`no stack file ${stackFile} (stacks here: ${listStacks(root).join(", ") || "none"})`);
   }
-  const project = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const stackDoc = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const project = (parseYamlFile(join(root, "Pulumi.yaml")) ?? {}) as { config?: Record<string, unknown> };
+  const stackDoc = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> };
 
   const config: Record<string, string> = {};
   const secretKeys = new Set<string>();
@@ -71,5 +83,6 @@ export function readStackConfig(root: string, stack: string): StackConfigInput {
     secretKeys.add(qualify(key));
     placeholders.push(key);
   }
-  return { stack, config, secretKeys: [...secretKeys].sort(), placeholders };
+  const warnings = foreignKeyWarnings(Object.keys(stackDoc.config ?? {}).map(qualify)).map((w) => `${stackFile}: ${w}`);
+  return { stack, config, secretKeys: [...secretKeys].sort(), placeholders, warnings };
 }

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, parsePlatformConfig } from "../../config";
-import { listStacks } from "../../scripts/lib/stackFiles";
+import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarnings, parsePlatformConfig, redact } from "../../config";
+import { listStacks, readStackConfig } from "../../scripts/lib/stackFiles";
 import { README_SECTIONS, configReferenceTable, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
 
 const root = join(__dirname, "..", "..");
@@ -65,7 +67,11 @@ describe("valid config", () => {
       s3Apps: ["nessie", "spark"],
       s3KeyRotation: { spark: "2026-11" },
       buckets: [{ key: "warehouse", name: "wh.prod-1", noncurrentVersionDays: 90, readWrite: ["spark"], read: ["nessie"] }],
-      credentials: [{ title: "trino-password", kind: "password", rotation: "2" }],
+      credentials: [
+        { title: "trino-password", kind: "password", rotation: "2" },
+        { title: "nessie-s3", kind: "s3", app: "nessie", bucket: "warehouse" },
+        { title: "spark-s3", kind: "s3", app: "spark", bucket: "warehouse" },
+      ],
     });
     expect(config.image.push).toBe(false);
     expect(config.apps).toEqual([
@@ -112,7 +118,7 @@ describe("invalid config: each problem names its key", () => {
       { buckets: [{ key: "warehouse", name: "wh-dev", readWrite: ["nessie", "flink"] }] },
       'data-platform:buckets[0].readWrite[1]: unknown app "flink"',
     ],
-    ["unknown bucket field", { buckets: [{ key: "warehouse", name: "wh-dev", versoning: true }] }, "data-platform:buckets[0]: unknown field(s) versoning"],
+    ["unknown bucket field", { buckets: [{ key: "warehouse", name: "wh-dev", versoning: true }] }, "data-platform:buckets[0]: unknown field versoning (did you mean versioning?)"],
     ["bad S3 endpoint URL", { rgwEndpoint: "rgw.example.com" }, 'data-platform:rgwEndpoint: "rgw.example.com" is not an http(s) URL'],
     ["bad Connect URL", { onepasswordConnectUrl: "ftp://op" }, "data-platform:onepasswordConnectUrl:"],
     ["Connect mode without a URL", { onepasswordConnectUrl: "" }, "data-platform:onepasswordConnectUrl: is required when onepasswordMode is connect"],
@@ -150,14 +156,14 @@ describe("invalid config: each problem names its key", () => {
     ["registry user without password", { imageRegistryUsername: "ci" }, "data-platform:imageRegistryPassword: is required when imageRegistryUsername is set"],
     ["unknown key", { rgwEndpiont: "http://x" }, "data-platform:rgwEndpiont: unknown key"],
     ["duplicate credential titles", { credentials: [{ title: "a", kind: "password" }, { title: "a", kind: "password" }] }, 'data-platform:credentials[1].title: duplicate item title "a"'],
-    ["s3 credential with an unknown app", { credentials: [{ title: "x", kind: "s3", app: "flink", bucket: "warehouse" }] }, 'data-platform:credentials[0].app: unknown app "flink"'],
+    ["s3 credential with an unknown app", { s3Apps: [], credentials: [{ title: "x", kind: "s3", app: "flink", bucket: "warehouse" }] }, 'data-platform:credentials[0].app: unknown app "flink"'],
     ["s3 credential with an unknown bucket", { credentials: [{ title: "x", kind: "s3", app: "spark", bucket: "lake" }] }, 'data-platform:credentials[0].bucket: unknown bucket key "lake"'],
     ["database credential without a username", { credentials: [{ title: "db", kind: "database", hostname: "h", database: "d" }] }, "data-platform:credentials[0].username: is required for kind database"],
     ["password shorter than 16", { credentials: [{ title: "p", kind: "password", password: { length: 8 } }] }, "data-platform:credentials[0].password.length: must be between 16 and 128"],
     ["key rotation for an unknown app", { s3KeyRotation: { flink: "2" } }, 'data-platform:s3KeyRotation.flink: unknown app "flink"'],
     ["invalid JSON for an object key", { buckets: "[{not json" }, 'data-platform:buckets: must be a list, got "[{not json"'],
-    ["credentials in an endpoint URL", { rgwEndpoint: "http://admin:pw@rgw:7480" }, "data-platform:rgwEndpoint: must not contain credentials"],
-    ["a token in the Git URL", { fluxGitUrl: "https://x:ghp_token@github.com/o/r.git", fluxGitAuth: "https" }, "data-platform:fluxGitUrl: must not contain a password or token"],
+    ["credentials in an endpoint URL", { rgwEndpoint: "http://admin:pw@rgw:7480" }, 'data-platform:rgwEndpoint: "http://***@rgw:7480" must not contain credentials'],
+    ["a token in the Git URL", { fluxGitUrl: "https://x:ghp_token@github.com/o/r.git", fluxGitAuth: "https" }, 'data-platform:fluxGitUrl: "https://***@github.com/o/r.git" must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken'],
     ["item title that is no Kubernetes name", { credentials: [{ title: "Nessie_PG", kind: "password" }] }, 'data-platform:credentials[0].title: "Nessie_PG" is not a valid item title'],
     ["reserved item title", { credentials: [{ title: "flux-deploy-key", kind: "password" }] }, 'data-platform:credentials[0].title: "flux-deploy-key" is reserved'],
     ["database credential without a port", { credentials: [{ title: "db", kind: "database", username: "u", hostname: "h", database: "d" }] }, "data-platform:credentials[0].port: is required for kind database"],
@@ -175,6 +181,57 @@ describe("invalid config: each problem names its key", () => {
       { credentials: [{ title: "a", kind: "password", previousTitles: ["old"] }, { title: "b", kind: "password", previousTitles: ["old"] }] },
       'data-platform:credentials[1].previousTitles[0]: "old" is also listed by credentials[0]',
     ],
+    // One line per wrong-typed scalar, with a hint where the mistake is a common one.
+    ["a list written as text", { s3Apps: "nessie, spark" }, 'data-platform:s3Apps: must be a list, got "nessie, spark" (write a YAML list: [a, b])'],
+    ["an empty environment (YAML null)", { environment: "" }, "data-platform:environment: is required, got an empty value"],
+    ["a quoted number", { buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: "90" }] }, 'data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days, got "90" (a quoted string: write it without quotes)'],
+    ["a quoted boolean", { buckets: [{ key: "warehouse", name: "wh-dev", versioning: "false" }] }, 'data-platform:buckets[0].versioning: must be true or false, got "false" (a quoted string'],
+    // Names close to a known one are suggested.
+    ["a misspelt key", { fluxGitBrnch: "main" }, "data-platform:fluxGitBrnch: unknown key (did you mean fluxGitBranch?)"],
+    ["a field in the wrong case", { buckets: [{ key: "warehouse", name: "wh-dev", readwrite: ["spark"] }] }, "data-platform:buckets[0]: unknown field readwrite (did you mean readWrite?)"],
+    ["a misspelt app", { buckets: [{ key: "warehouse", name: "wh-dev", readWrite: ["sprak"] }] }, 'data-platform:buckets[0].readWrite[0]: unknown app "sprak" (s3Apps is ["nessie","spark","trino"]) (did you mean spark?)'],
+    ["a misspelt bucket key", { credentials: [{ title: "x", kind: "s3", app: "nessie", bucket: "warehose" }] }, 'data-platform:credentials[0].bucket: unknown bucket key "warehose" (buckets are ["warehouse","nessie-backup"]) (did you mean warehouse?)'],
+    // Endpoints and URLs: no credentials, no path on an endpoint, no surrounding spaces.
+    ["a token as the Git URL's user", { fluxGitUrl: "https://ghp_abc@github.com/org/repo.git", fluxGitAuth: "https" }, 'data-platform:fluxGitUrl: "https://***@github.com/org/repo.git" must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken'],
+    ["an endpoint with a path", { rgwEndpoint: "https://rgw.example.com/warehouse" }, 'data-platform:rgwEndpoint: "https://rgw.example.com/warehouse" must not have a path ("/warehouse")'],
+    ["an endpoint with spaces", { rgwEndpoint: " https://rgw.example.com " }, 'data-platform:rgwEndpoint: " https://rgw.example.com " contains whitespace'],
+    ["an endpoint with a query", { rgwInClusterEndpoint: "http://rgw?secret=s3cr3t" }, 'data-platform:rgwInClusterEndpoint: "http://rgw?***" must not have a query or fragment'],
+    ["a Connect URL with a path", { onepasswordConnectUrl: "https://op.example.com/connect" }, "data-platform:onepasswordConnectUrl:"],
+    ["an endpoint with another scheme and credentials", { rgwEndpoint: "ftp://user:pass@rgw.example.com" }, 'data-platform:rgwEndpoint: "ftp://***@rgw.example.com" is not an http(s) URL'],
+    ["an scp-style Git address with a token user", { fluxGitUrl: "ghp_tok@github.com:org/repo.git" }, 'data-platform:fluxGitUrl: "***@github.com:org/repo.git" is an scp-style SSH address, which Flux does not accept: write it as ssh://***@github.com/org/repo.git'],
+    // Names RGW refuses and numbers it reads as int32.
+    ["a bucket name with a hyphen before a dot", { buckets: [{ key: "warehouse", name: "data-.lake" }] }, 'data-platform:buckets[0].name: "data-.lake" is not a valid S3 bucket name: must not have a hyphen next to a dot'],
+    ["a bucket name with a hyphen after a dot", { buckets: [{ key: "warehouse", name: "data.-lake" }] }, 'data-platform:buckets[0].name: "data.-lake" is not a valid S3 bucket name: must not have a hyphen next to a dot'],
+    ["lifecycle days beyond int32", { buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: 2147483648 }] }, "data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days (at most 2147483647), got 2147483648"],
+    ["multipart days beyond int32", { buckets: [{ key: "warehouse", name: "wh-dev", abortIncompleteMultipartDays: 4294967297 }] }, "data-platform:buckets[0].abortIncompleteMultipartDays: must be a positive number of days (at most 2147483647)"],
+    // Different names that render as one Flux variable, and Secrets with two owners.
+    [
+      "bucket keys that become one Flux variable",
+      { buckets: [{ key: "a-b", name: "bucket-one", readWrite: ["nessie"] }, { key: "a--b", name: "bucket-two" }], credentials: [{ title: "s3", kind: "s3", app: "nessie", bucket: "a-b" }], s3Apps: ["nessie"] },
+      'data-platform:buckets[1].key: "a--b" and buckets[0].key "a-b" both become the Flux variable S3_BUCKET_A_B',
+    ],
+    [
+      "credential titles that become one Flux variable",
+      { credentials: [{ title: "x-y", kind: "password" }, { title: "x--y", kind: "password" }], s3Apps: [] },
+      'data-platform:credentials[1].title: "x--y" and credentials[0].title "x-y" both become the Flux variable OP_ITEM_X_Y',
+    ],
+    [
+      "the token Secret named like the Git auth Secret",
+      { onepasswordTokenSecretName: "data-platform-git-auth", externalSecretsNamespace: "flux-system" },
+      'data-platform:onepasswordTokenSecretName: "data-platform-git-auth" is also the name of Flux\'s Git auth Secret',
+    ],
+    [
+      "a credential named like the token Secret in the same namespace",
+      { credentials: [{ title: "onepassword-token", kind: "password" }], s3Apps: [], externalSecretsNamespace: "data-platform" },
+      'data-platform:credentials[0].title: "onepassword-token" is also the name of the 1Password bootstrap token Secret',
+    ],
+    // Git and Flux rules.
+    ["a branch that climbs", { fluxGitBranch: "../../x" }, 'data-platform:fluxGitBranch: "../../x" is not a valid Git branch name: must not contain ..'],
+    ["a branch ending in .lock", { fluxGitBranch: "release.lock" }, "data-platform:fluxGitBranch:"],
+    ["a Kustomization path that climbs", { fluxKustomizations: [{ name: "a", path: "./../../.." }] }, 'data-platform:fluxKustomizations[0].path: "./../../.." must not contain .. segments'],
+    ["a zero Git interval", { fluxGitInterval: "0s" }, 'data-platform:fluxGitInterval: "0s" is zero: Flux needs a positive interval'],
+    ["a zero Kustomization interval", { fluxKustomizations: [{ name: "a", path: "./a", interval: "0m0s" }] }, 'data-platform:fluxKustomizations[0].interval: "0m0s" is zero'],
+    ["a dependsOn that is no Kubernetes name", { fluxKustomizations: [{ name: "a", path: "./a" }, { name: "b", path: "./b", dependsOn: ["A_1"] }] }, 'data-platform:fluxKustomizations[1].dependsOn[0]: "A_1" is not a valid Kubernetes name'],
   ];
 
   it.each(cases)("%s", (_name, overrides, expected) => {
@@ -210,6 +267,146 @@ describe("invalid config: each problem names its key", () => {
         expect.stringMatching(/^data-platform:fluxGitUrl:/),
       ]),
     );
+  });
+});
+
+describe("each problem once, every problem in one pass", () => {
+  it.each([
+    ["imagePush", "yes please", 'data-platform:imagePush: must be true or false, got "yes please"'],
+    ["fluxInstall", "True", 'data-platform:fluxInstall: must be true or false, got "True"'],
+    ["s3Apps", "nessie, spark", 'data-platform:s3Apps: must be a list, got "nessie, spark" (write a YAML list: [a, b])'],
+  ])("a wrong-typed %s gives one line", (key, value, expected) => {
+    expect(errors({ [key]: value }).filter((e) => e.startsWith(`data-platform:${key}`))).toEqual([expected]);
+  });
+
+  it("checks references of an entry that also has a field error", () => {
+    const found = errors({ buckets: [{ key: "warehouse", name: "Bad_Name", readWrite: ["nessie", "sprak"] }, { key: "nessie-backup", name: "nessie-backup-dev" }] });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^data-platform:buckets\[0\]\.name: "Bad_Name" is not a valid S3 bucket name/),
+        expect.stringMatching(/^data-platform:buckets\[0\]\.readWrite\[1\]: unknown app "sprak" .*did you mean spark\?/),
+      ]),
+    );
+    const credential = errors({ credentials: [{ title: "nessie-s3", kind: "s3", app: "nesie", bucket: "lake", rotation: "2" }] });
+    expect(credential).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^data-platform:credentials\[0\]\.rotation: does not apply to kind s3/),
+        expect.stringMatching(/^data-platform:credentials\[0\]\.app: unknown app "nesie" .*did you mean nessie\?/),
+        expect.stringMatching(/^data-platform:credentials\[0\]\.bucket: unknown bucket key "lake"/),
+      ]),
+    );
+  });
+
+  it("accepts the largest lifecycle days RGW reads (int32)", () => {
+    expect(ok({ buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: 2147483647, abortIncompleteMultipartDays: 2147483647, readWrite: ["nessie", "spark"], read: ["trino"] }]}).buckets[0].noncurrentVersionDays).toBe(2147483647);
+  });
+
+  it("warns about keys in another project's namespace, not about provider keys", () => {
+    expect(foreignKeyWarnings(["dataplatform:fluxGitBranch", "aws:region", "kubernetes:context", "data-platform:environment", "other:fluxGitUrl", "data_platform:fluxGitBrnch"])).toEqual([
+      "dataplatform:fluxGitBranch is ignored: it is not in this project's namespace data-platform (did you mean data-platform:fluxGitBranch?)",
+      "other:fluxGitUrl is ignored: it is not in this project's namespace data-platform (did you mean data-platform:fluxGitUrl?)",
+      "data_platform:fluxGitBrnch is ignored: it is not in this project's namespace data-platform (did you mean data-platform:fluxGitBranch?)",
+    ]);
+  });
+});
+
+describe("no credential in any message", () => {
+  const CANARY = "CANARYt0k3nQ9";
+  const leaky: [string, Record<string, unknown>][] = [
+    ["token as the https user", { fluxGitUrl: `https://${CANARY}@github.com/org/repo.git`, fluxGitAuth: "https" }],
+    ["password in an ssh URL", { fluxGitUrl: `ssh://git:${CANARY}@github.com/org/repo.git` }],
+    ["scp form with a token user", { fluxGitUrl: `${CANARY}@github.com:org/repo.git` }],
+    ["another scheme with userinfo", { fluxGitUrl: `ftp://user:${CANARY}@example.com/repo.git` }],
+    ["an endpoint with another scheme", { rgwEndpoint: `ftp://user:${CANARY}@rgw.example.com` }],
+    ["an unparsable endpoint with userinfo", { rgwEndpoint: `http://us er:${CANARY}@rgw.example.com` }],
+    ["an unparsable endpoint, password with a slash", { onepasswordConnectUrl: `https://user:a/${CANARY}@op.example.com` }],
+    ["an endpoint with a secret query", { rgwInClusterEndpoint: `http://rgw.example.com?secret=${CANARY}` }],
+    ["an endpoint with a path and a query", { rgwEndpoint: `https://rgw.example.com/x?sig=${CANARY}` }],
+    ["a URL with a fragment", { imageSourceUrl: `https://github.com/org/repo#${CANARY}` }],
+    ["a credential URL with userinfo", { credentials: [{ title: "l", kind: "login", username: "u", url: `https://${CANARY}@app.example.com` }] }],
+    ["a list of URLs where a list of apps belongs", { s3Apps: [`https://${CANARY}@x`] }],
+    ["a non-JSON list", { buckets: `https://u:${CANARY}@x` }],
+  ];
+
+  it.each(leaky)("%s: refused, value redacted", (_name, overrides) => {
+    const found = errors(overrides);
+    expect(found.length).toBeGreaterThan(0);
+    for (const message of found) expect(message).not.toContain(CANARY);
+  });
+
+  it("redacts userinfo, query and fragment, keeping the SSH user git", () => {
+    expect(redact(`https://x:${CANARY}@host/p?q=1#f`)).toBe("https://***@host/p?***");
+    expect(redact("ssh://git@github.com/org/repo.git")).toBe("ssh://git@github.com/org/repo.git");
+    expect(redact(`${CANARY}@github.com:org/repo`)).toBe("***@github.com:org/repo");
+    expect(redact("plain-name")).toBe("plain-name");
+  });
+
+  it("the offline render prints no credential and writes nothing for an invalid stack", () => {
+    const dir = mkdtempSync(join(tmpdir(), "config-canary-"));
+    const out = join(dir, "out");
+    try {
+      copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      writeFileSync(
+        join(dir, "Pulumi.leak.yaml"),
+        [
+          "config:",
+          "  data-platform:environment: leak",
+          `  data-platform:rgwEndpoint: "ftp://admin:${CANARY}@rgw.example.com"`,
+          `  data-platform:rgwInClusterEndpoint: "http://rgw.example.com/?secret=${CANARY}"`,
+          `  data-platform:onepasswordConnectUrl: "https://op.example.com#${CANARY}"`,
+          "  data-platform:imageRegistry: registry.example.com",
+          `  data-platform:fluxGitUrl: "https://${CANARY}@github.com/org/repo.git"`,
+          "  data-platform:fluxGitAuth: https",
+          `  dataplatform:fluxGitBranch: "https://${CANARY}@x"`,
+          "",
+        ].join("\n"),
+      );
+      const result = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(root, "scripts", "render.ts"), "--stacks-from", dir, "--stack", "leak", "--out", out], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      const printed = `${result.stdout}${result.stderr}`;
+      expect(result.status).toBe(1);
+      expect(printed).toContain("data-platform:fluxGitUrl:");
+      expect(printed).toContain("data-platform:rgwEndpoint:");
+      expect(printed).not.toContain(CANARY);
+      expect(printed).toContain("dataplatform:fluxGitBranch is ignored");
+      const written = existsSync(out) ? readdirSync(out, { recursive: true, encoding: "utf8" }) : [];
+      for (const file of written) {
+        const path = join(out, file);
+        if (statSync(path).isFile()) expect(readFileSync(path, "utf8")).not.toContain(CANARY);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe("stack files are read as the Pulumi CLI reads them", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "stack-files-"));
+    copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes an empty value as an empty string, which is refused for a required key", () => {
+    writeFileSync(join(dir, "Pulumi.x.yaml"), "config:\n  data-platform:environment:\n");
+    const { config } = readStackConfig(dir, "x");
+    expect(config["data-platform:environment"]).toBe("");
+    expect(errors({ environment: config["data-platform:environment"] })).toContain("data-platform:environment: is required, got an empty value");
+  });
+
+  it("names the file of a YAML syntax error", () => {
+    writeFileSync(join(dir, "Pulumi.x.yaml"), "config:\n  data-platform:environment: [dev\n");
+    expect(() => readStackConfig(dir, "x")).toThrow(`${join(dir, "Pulumi.x.yaml")}: `);
+  });
+
+  it("warns about a key in another project's namespace", () => {
+    writeFileSync(join(dir, "Pulumi.x.yaml"), "config:\n  data-platform:environment: x\n  dataplatform:fluxGitBranch: dev\n  aws:region: us-east-1\n");
+    expect(readStackConfig(dir, "x").warnings).toEqual([
+      `${join(dir, "Pulumi.x.yaml")}: dataplatform:fluxGitBranch is ignored: it is not in this project's namespace data-platform (did you mean data-platform:fluxGitBranch?)`,
+    ]);
   });
 });
 

@@ -179,6 +179,8 @@ describe("validateBucketName", () => {
     ["lake-", /start and end/],
     ["lake.", /start and end/],
     ["la..ke", /adjacent dots/],
+    ["data.-lake", /hyphen next to a dot/],
+    ["data-.lake", /hyphen next to a dot/],
     ["192.168.1.10", /IP address/],
     ["xn--lake", /xn--/],
     ["lake-s3alias", /-s3alias/],
