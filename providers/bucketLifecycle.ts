@@ -7,10 +7,19 @@
  * PutBucketLifecycleConfiguration itself works on RGW; this provider calls it directly.
  *
  * Like RgwUser, the provider object is serialized (closure capture) and run in a separate process:
- * it references only this module's pure functions and @aws-sdk/client-s3 (serialized as a require).
- * So: no Error subclass (a serialized `class X extends Error` loses its message), no module-level
- * Set/Map (serialized as plain objects), errors recognised by their fields rather than `instanceof`.
- * tests/integration/rgw/bucketLifecycle.test.ts runs the serialized provider in a fresh node process.
+ * it references only this module's pure functions, ./connection, ./errors and @aws-sdk/client-s3
+ * (serialized as a require). tests/integration/rgw/bucketLifecycle.test.ts runs it serialized.
+ *
+ * Ownership: a bucket has one lifecycle document, and two resources can target the same bucket for a
+ * while (a resource renamed without an alias: the new one is created, then the old one deleted). So
+ * every resource writes its rules with IDs ending in its own token (`<id>.<ownerToken>`, the token is
+ * random, made at create and kept in the state), read strips it, and delete removes the document only
+ * when every rule on the bucket carries its token: rules another resource (or a person) wrote are left
+ * alone. A state from before tokens has ownerToken "" and plain IDs: its delete removes the document only
+ * when it holds exactly the rules of its state; its next update gives it a token.
+ *
+ * Drift: read keeps every field RGW returns for a rule (Expiration, Transitions, tag/size filters, ...),
+ * not only the fields this provider sets, so anything added by hand shows up as a diff.
  */
 import {
   DeleteBucketLifecycleCommand,
@@ -19,69 +28,105 @@ import {
   S3Client,
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
-import { displayEndpoint } from "./rgwAdmin";
+import { DEFAULT_RGW_REGION, ENDPOINT_HINT, connectionInputs, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 
+/** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
 export interface BucketLifecycleInputs {
   endpoint: string;
   region: string;
   accessKey: string;
   secretKey: string;
+  /** Only present when set (RgwConnectionArgs.timeoutMs). */
+  timeoutMs?: number;
   bucket: string;
   rules: BucketLifecycleRule[];
 }
 
+/**
+ * A rule as read back from RGW: the declared fields plus every other field RGW holds for it, in the
+ * declared rules' camelCase shape (expiration, transitions, filter.tag, ...).
+ */
+export type ObservedLifecycleRule = Omit<BucketLifecycleRule, "status" | "filter"> & {
+  status: string;
+  filter: { prefix: string; [field: string]: unknown };
+  [field: string]: unknown;
+};
+
+/** A declared rule (from the inputs) or one read back. */
+export type LifecycleRuleLike = BucketLifecycleRule | ObservedLifecycleRule;
+
+/** The connection part of the inputs. */
+type S3Connection = Omit<BucketLifecycleInputs, "bucket" | "rules">;
+
+export interface BucketLifecycleState extends Omit<BucketLifecycleInputs, "rules"> {
+  rules: LifecycleRuleLike[];
+  /** Suffix of the rule IDs this resource writes; "" for a state from before tokens (see the module comment). */
+  ownerToken: string;
+}
+
 export interface BucketLifecycleArgs {
-  endpoint: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  /** Keys of a user that owns the bucket (the stack's RGW admin user). */
-  accessKey: pulumi.Input<string>;
-  secretKey: pulumi.Input<string>;
+  /** The keys must be a user's that owns the bucket (the stack's RGW admin user). */
+  connection: RgwConnectionArgs;
   bucket: pulumi.Input<string>;
   rules: pulumi.Input<BucketLifecycleRule[]>;
 }
 
-/** RGW answers GetBucketLifecycleConfiguration with a legacy top-level Prefix; AWS with Filter.Prefix. */
-export function fromS3LifecycleRules(rules: readonly LifecycleRule[]): BucketLifecycleRule[] {
-  return rules.map((rule) => {
-    const converted: BucketLifecycleRule = {
-      id: rule.ID ?? "",
-      status: "Enabled",
-      filter: { prefix: rule.Filter?.Prefix ?? rule.Prefix ?? "" },
-    };
-    // A rule disabled by hand must show up as drift, so keep RGW's status even though the type says "Enabled".
-    if (rule.Status !== "Enabled") (converted as { status: string }).status = rule.Status ?? "Disabled";
-    if (rule.NoncurrentVersionExpiration?.NoncurrentDays !== undefined) {
-      converted.noncurrentVersionExpiration = { noncurrentDays: rule.NoncurrentVersionExpiration.NoncurrentDays };
-    }
-    if (rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined) {
-      converted.abortIncompleteMultipartUpload = { daysAfterInitiation: rule.AbortIncompleteMultipartUpload.DaysAfterInitiation };
-    }
-    return converted;
-  });
+/** "ID" -> "id", "NoncurrentDays" -> "noncurrentDays": the declared rules' key style. */
+function camelKey(key: string): string {
+  return key === "ID" ? "id" : key.charAt(0).toLowerCase() + key.slice(1);
+}
+
+/** An SDK value as plain JSON with camelCase keys: Dates as ISO strings, undefined fields left out. */
+function camelJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(camelJson);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) out[camelKey(key)] = camelJson(field);
+  }
+  return out;
 }
 
 /**
- * One rule as a string that depends on its values only. Not JSON.stringify(rule): key order differs
- * between rules built by bucketLifecycleRules, rules read back from RGW and rules that went through
- * Pulumi's state (protobuf Struct, keys sorted), so equal rules would compare unequal.
+ * Rules as RGW returns them, in the declared rules' shape with every other field kept. RGW answers with
+ * a legacy top-level Prefix, AWS with Filter.Prefix; both become filter.prefix.
  */
-function canonicalRule(rule: BucketLifecycleRule): string {
-  return JSON.stringify([
-    rule.id,
-    rule.status,
-    rule.filter?.prefix ?? "",
-    rule.noncurrentVersionExpiration?.noncurrentDays ?? null,
-    rule.abortIncompleteMultipartUpload?.daysAfterInitiation ?? null,
-  ]);
+export function fromS3LifecycleRules(rules: readonly LifecycleRule[]): ObservedLifecycleRule[] {
+  return rules.map((rule) => {
+    const { prefix: legacyPrefix, filter, id, status, ...rest } = camelJson(rule) as Record<string, unknown>;
+    const filterFields = isRecord(filter) ? filter : {};
+    const prefix = typeof filterFields.prefix === "string" ? filterFields.prefix : typeof legacyPrefix === "string" ? legacyPrefix : "";
+    return {
+      ...rest,
+      id: typeof id === "string" ? id : "",
+      // A rule disabled by hand must show up as drift, so keep RGW's status as it is.
+      status: typeof status === "string" ? status : "Disabled",
+      filter: { ...filterFields, prefix },
+    };
+  });
 }
 
-/** Rules compared by content, whatever order RGW lists them in and whatever order their keys are in. */
-export function sameRules(a: readonly BucketLifecycleRule[], b: readonly BucketLifecycleRule[]): boolean {
+/** JSON with object keys sorted at every level: the same value gives the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (!isRecord(value)) return JSON.stringify(value ?? null);
+  const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
+}
+
+/**
+ * Rules compared by their whole content, whatever order RGW lists them in and whatever order their keys
+ * are in (rules that went through Pulumi's state have sorted keys). A field on one side only differs.
+ */
+export function sameRules(a: readonly LifecycleRuleLike[], b: readonly LifecycleRuleLike[]): boolean {
   if (a.length !== b.length) return false;
-  const left = a.map(canonicalRule).sort();
-  const right = b.map(canonicalRule).sort();
+  const left = a.map(canonicalJson).sort();
+  const right = b.map(canonicalJson).sort();
   return left.every((rule, index) => rule === right[index]);
 }
 
@@ -89,17 +134,46 @@ export function sameRules(a: readonly BucketLifecycleRule[], b: readonly BucketL
  * Rules read from RGW (which lists them sorted by ID) put in the order of the rules in the state,
  * unknown IDs last: a refresh of unchanged rules then shows no reordering diff.
  */
-export function inStateOrder(read: readonly BucketLifecycleRule[], state: readonly BucketLifecycleRule[]): BucketLifecycleRule[] {
-  const position = (rule: BucketLifecycleRule) => {
+export function inStateOrder<T extends LifecycleRuleLike>(read: readonly T[], state: readonly LifecycleRuleLike[]): T[] {
+  const position = (rule: T) => {
     const index = state.findIndex((candidate) => candidate.id === rule.id);
     return index < 0 ? state.length : index;
   };
   return [...read].sort((x, y) => position(x) - position(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
-export function diffLifecycle(olds: BucketLifecycleInputs, news: BucketLifecycleInputs): { changes: boolean; replaces: string[] } {
+/** A rule ID as written to the bucket: the declared ID with the owner's token. */
+function ownedRuleId(id: string, ownerToken: string): string {
+  return ownerToken === "" ? id : `${id}.${ownerToken}`;
+}
+
+/** Rules read from the bucket with this owner's token taken off their IDs; other owners' IDs stay as they are. */
+function withoutOwnerToken(rules: readonly ObservedLifecycleRule[], ownerToken: string): ObservedLifecycleRule[] {
+  const suffix = `.${ownerToken}`;
+  return rules.map((rule) => (ownerToken !== "" && rule.id.endsWith(suffix) ? { ...rule, id: rule.id.slice(0, -suffix.length) } : rule));
+}
+
+/**
+ * True when the rules on the bucket are this resource's: every ID carries its token (edited by hand or
+ * not, it wrote them). A state from before tokens can only compare content with what it wrote.
+ */
+function ownsRules(onBucket: readonly ObservedLifecycleRule[], state: Pick<BucketLifecycleState, "rules" | "ownerToken">): boolean {
+  if (state.ownerToken === "") return sameRules(onBucket, state.rules);
+  return onBucket.every((rule) => rule.id.endsWith(`.${state.ownerToken}`));
+}
+
+function newOwnerToken(): string {
+  return randomBytes(5).toString("hex");
+}
+
+export function diffLifecycle(olds: Omit<BucketLifecycleState, "ownerToken">, news: BucketLifecycleInputs): { changes: boolean; replaces: string[] } {
   const replaces = olds.bucket !== news.bucket ? ["bucket"] : [];
-  const connectionChanged = olds.endpoint !== news.endpoint || olds.region !== news.region || olds.accessKey !== news.accessKey || olds.secretKey !== news.secretKey;
+  const connectionChanged =
+    olds.endpoint !== news.endpoint ||
+    olds.region !== news.region ||
+    olds.accessKey !== news.accessKey ||
+    olds.secretKey !== news.secretKey ||
+    olds.timeoutMs !== news.timeoutMs;
   return { changes: replaces.length > 0 || !sameRules(olds.rules ?? [], news.rules ?? []) || connectionChanged, replaces };
 }
 
@@ -107,139 +181,149 @@ export function diffLifecycle(olds: BucketLifecycleInputs, news: BucketLifecycle
 export interface S3Failure {
   code: string;
   status?: number;
-  /** The server's message, when it sent one (RGW usually doesn't; the SDK then says "UnknownError"). */
+  /** The server's message, when it sent one (RGW usually doesn't; the SDK then says "UnknownError"). Redacted. */
   detail?: string;
 }
 
 /** Reads an error thrown by @aws-sdk/client-s3 by its fields (no instanceof: the provider runs serialized). */
 export function s3Failure(error: unknown): S3Failure {
-  if (typeof error !== "object" || error === null) return { code: "", detail: String(error) };
-  const fields = error as { name?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  const status = typeof fields.$metadata?.httpStatusCode === "number" ? fields.$metadata.httpStatusCode : undefined;
-  const message = typeof fields.message === "string" ? fields.message.trim() : "";
-  // Node's code (ECONNREFUSED, ENOTFOUND, ...). When the error comes from another realm (jest's VM),
-  // the SDK's retry middleware rewraps it as "AWS SDK error wrapper for Error: connect ECONNREFUSED ..."
-  // and only the message keeps the code.
-  const networkCode =
-    typeof fields.code === "string" && /^E[A-Z_]{3,}$/.test(fields.code)
-      ? fields.code
-      : status === undefined
-        ? /\b(E[A-Z_]{3,})\b/.exec(message)?.[1]
-        : undefined;
-  const name = typeof fields.name === "string" ? fields.name : "";
-  const code = networkCode ?? name;
-  const detail = message === "" || message === "UnknownError" || message === code ? undefined : message;
+  if (!isRecord(error)) return { code: "", detail: String(error) };
+  const status = isRecord(error.$metadata) && typeof error.$metadata.httpStatusCode === "number" ? error.$metadata.httpStatusCode : undefined;
+  const message = typeof error.message === "string" ? error.message.trim() : "";
+  const code = (status === undefined ? networkErrorCode(error) : undefined) ?? (typeof error.name === "string" ? error.name : "");
+  const detail = message === "" || message === "UnknownError" || message === code ? undefined : redactSecrets(message);
   return { code, ...(status !== undefined && { status }), ...(detail !== undefined && { detail }) };
 }
 
-/** The endpoint as shown in messages: scheme, host and path only (never a userinfo part). */
+const S3_ERROR_KINDS: Record<string, { kind: RgwErrorKind; says: string } | undefined> = {
+  InvalidAccessKeyId: { kind: "credentialsRejected", says: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey" },
+  SignatureDoesNotMatch: { kind: "credentialsRejected", says: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey" },
+  AccessDenied: { kind: "accessDenied", says: "access denied — the key must belong to the bucket's owner (the stack's RGW admin user)" },
+  NoSuchBucket: { kind: "notFound", says: "the bucket does not exist" },
+};
+
 /**
- * One line saying what failed, on which bucket and endpoint, RGW's answer and what to check.
- * No stack trace, no keys. `action` is e.g. "set the lifecycle of".
+ * The RgwError for a failed S3 call: one line saying what failed, on which bucket and endpoint, the
+ * answer and what to check. No stack trace, no keys. `action` is e.g. "set the lifecycle of".
  */
-export function lifecycleErrorMessage(action: string, bucket: string, endpoint: string, error: unknown): string {
-  const where = `cannot ${action} bucket "${bucket}" at ${displayEndpoint(endpoint)}`;
+export function lifecycleError(action: string, bucket: string, connection: Pick<RgwConnection, "endpoint" | "timeoutMs">, error: unknown): RgwError {
+  const where = `bucket "${bucket}" at ${displayEndpoint(connection.endpoint)}`;
   const { code, status, detail } = s3Failure(error);
-  if (/^E[A-Z_]{3,}$/.test(code)) {
-    return `${where}: cannot reach the endpoint (${code}) — check rgw.endpoint (config rgwEndpoint)`;
+  if (status === undefined && (isTimeout(error) || networkErrorCode(error) !== undefined)) {
+    const target = `${displayEndpoint(connection.endpoint)} to ${action} bucket "${bucket}"`;
+    return noAnswerError(target, displayEndpoint(connection.endpoint), error, timeoutOf(connection), ENDPOINT_HINT);
   }
   const answer = [status, code].filter((part) => part !== undefined && part !== "").join(" ");
   const said = `${answer === "" ? "failed" : answer}${detail === undefined ? "" : `: ${detail}`}`;
-  switch (code) {
-    case "InvalidAccessKeyId":
-    case "SignatureDoesNotMatch":
-      return `${where}: credentials rejected (${said}) — check rgwAdminAccessKey/rgwAdminSecretKey`;
-    case "AccessDenied":
-      return `${where}: access denied (${said}) — the key must belong to the bucket's owner (the stack's RGW admin user)`;
-    case "NoSuchBucket":
-      return `${where}: the bucket does not exist (${said})`;
-    default:
-      return `${where}: ${said}`;
-  }
+  const known = S3_ERROR_KINDS[code];
+  const kind: RgwErrorKind = known?.kind ?? (status !== undefined && status >= 500 ? "serverError" : "badRequest");
+  const [what, hint] = known ? known.says.split(" — ") : [undefined, undefined];
+  const message = `cannot ${action} ${where}: ${what === undefined ? said : `${what} (${said})`}${hint === undefined ? "" : ` — ${hint}`}`;
+  return rgwError(message, { kind, endpoint: displayEndpoint(connection.endpoint), status, code });
 }
 
-/** A plain Error (serializes intact) whose message and stack are that one line. */
-function lifecycleError(action: string, bucket: string, endpoint: string, cause: unknown): Error {
-  const message = lifecycleErrorMessage(action, bucket, endpoint, cause);
-  const error = new Error(message);
-  error.name = "BucketLifecycleError";
-  // Pulumi prints `${error}: ${error.stack}` for failed reads/deletes: SDK frames would only be noise.
-  error.stack = `BucketLifecycleError: ${message}`;
-  return error;
-}
-
-function clientFor(inputs: BucketLifecycleInputs): S3Client {
+function clientFor(state: S3Connection): S3Client {
+  const timeoutMs = timeoutOf(state);
   return new S3Client({
-    endpoint: inputs.endpoint,
-    region: inputs.region,
+    endpoint: parseEndpoint(state.endpoint).origin,
+    region: state.region || DEFAULT_RGW_REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: inputs.accessKey, secretAccessKey: inputs.secretKey },
+    credentials: { accessKeyId: state.accessKey, secretAccessKey: state.secretKey },
     // RGW rejects the SDK's default flexible checksums on some calls.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    // Connect and idle-socket limits; `call` adds an overall deadline per call (retries included).
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });
 }
 
-async function apply(inputs: BucketLifecycleInputs): Promise<void> {
-  const client = clientFor(inputs);
-  const removing = inputs.rules.length === 0;
+/** Runs one S3 command with an overall deadline, mapping failures to RgwError (kept: NoSuchLifecycleConfiguration). */
+async function withClient<T>(state: S3Connection, use: (send: S3Client["send"]) => Promise<T>): Promise<T> {
+  const client = clientFor(state);
+  const send = ((command: Parameters<S3Client["send"]>[0]) =>
+    client.send(command, { abortSignal: AbortSignal.timeout(timeoutOf(state)) })) as S3Client["send"];
   try {
-    if (removing) await client.send(new DeleteBucketLifecycleCommand({ Bucket: inputs.bucket }));
-    else {
-      await client.send(
-        new PutBucketLifecycleConfigurationCommand({ Bucket: inputs.bucket, LifecycleConfiguration: toS3LifecycleConfiguration(inputs.rules) }),
-      );
-    }
-  } catch (error) {
-    throw lifecycleError(removing ? "remove the lifecycle of" : "set the lifecycle of", inputs.bucket, inputs.endpoint, error);
+    return await use(send);
   } finally {
     client.destroy();
   }
 }
 
-export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLifecycleInputs, BucketLifecycleInputs> = {
+/** The rules on the bucket as read (IDs as written), or undefined when it has no lifecycle or does not exist. */
+async function rulesOnBucket(state: S3Connection, bucket: string): Promise<{ rules: ObservedLifecycleRule[] } | "noBucket" | undefined> {
+  try {
+    const answer = await withClient(state, (send) => send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })));
+    return { rules: fromS3LifecycleRules(answer.Rules ?? []) };
+  } catch (error) {
+    const { code } = s3Failure(error);
+    if (code === "NoSuchLifecycleConfiguration") return undefined;
+    if (code === "NoSuchBucket") return "noBucket";
+    throw lifecycleError("read the lifecycle of", bucket, state, error);
+  }
+}
+
+async function apply(inputs: BucketLifecycleInputs, ownerToken: string): Promise<BucketLifecycleState> {
+  const removing = inputs.rules.length === 0;
+  try {
+    if (removing) await withClient(inputs, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: inputs.bucket })));
+    else {
+      const owned = inputs.rules.map((rule) => ({ ...rule, id: ownedRuleId(rule.id, ownerToken) }));
+      const document = toS3LifecycleConfiguration(owned);
+      await withClient(inputs, (send) => send(new PutBucketLifecycleConfigurationCommand({ Bucket: inputs.bucket, LifecycleConfiguration: document })));
+    }
+  } catch (error) {
+    throw lifecycleError(removing ? "remove the lifecycle of" : "set the lifecycle of", inputs.bucket, inputs, error);
+  }
+  return { ...inputs, ownerToken };
+}
+
+/** A state as the engine hands it over (from before ownerToken: ""). */
+function stateOf(props: unknown): BucketLifecycleState {
+  const state = props as BucketLifecycleState;
+  return { ...state, rules: state.rules ?? [], ownerToken: typeof state.ownerToken === "string" ? state.ownerToken : "" };
+}
+
+export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLifecycleInputs, BucketLifecycleState> = {
+  async check(_olds, news) {
+    try {
+      parseEndpoint(news.endpoint);
+      return { inputs: news };
+    } catch (error) {
+      return { inputs: news, failures: [{ property: "endpoint", reason: error instanceof Error ? error.message : String(error) }] };
+    }
+  },
+
   async diff(_id, olds, news) {
-    const result = diffLifecycle(olds, news);
+    const result = diffLifecycle(stateOf(olds), news);
     return { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs) {
-    await apply(inputs);
-    return { id: inputs.bucket, outs: inputs };
+    return { id: inputs.bucket, outs: await apply(inputs, newOwnerToken()) };
   },
 
   async read(id, props) {
-    const state = props as BucketLifecycleInputs;
-    const client = clientFor(state);
-    try {
-      const answer = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: id }));
-      return { id, props: { ...state, rules: inStateOrder(fromS3LifecycleRules(answer.Rules ?? []), state.rules ?? []) } };
-    } catch (error) {
-      const { code } = s3Failure(error);
-      // No lifecycle: the rules were removed behind Pulumi's back; [] shows it as drift.
-      if (code === "NoSuchLifecycleConfiguration") return { id, props: { ...state, rules: [] } };
-      // No bucket: the resource is gone.
-      if (code === "NoSuchBucket") return {};
-      throw lifecycleError("read the lifecycle of", id, state.endpoint, error);
-    } finally {
-      client.destroy();
-    }
+    const state = stateOf(props);
+    const found = await rulesOnBucket(state, id);
+    // No bucket: the resource is gone. No lifecycle: the rules were removed behind Pulumi's back; [] shows it as drift.
+    if (found === "noBucket") return {};
+    const rules = found === undefined ? [] : inStateOrder(withoutOwnerToken(found.rules, state.ownerToken), state.rules);
+    return { id, props: { ...state, rules } };
   },
 
-  async update(_id, _olds, news) {
-    await apply(news);
-    return { outs: news };
+  async update(_id, olds, news) {
+    return { outs: await apply(news, stateOf(olds).ownerToken || newOwnerToken()) };
   },
 
   async delete(id, props) {
-    const state = props as BucketLifecycleInputs;
-    const client = clientFor(state);
+    const state = stateOf(props);
+    const found = await rulesOnBucket(state, id);
+    // Another resource's rules (e.g. this one's renamed successor) are not this resource's to remove.
+    if (found === undefined || found === "noBucket" || !ownsRules(found.rules, state)) return;
     try {
-      await client.send(new DeleteBucketLifecycleCommand({ Bucket: id }));
+      await withClient(state, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: id })));
     } catch (error) {
-      if (s3Failure(error).code !== "NoSuchBucket") throw lifecycleError("remove the lifecycle of", id, state.endpoint, error);
-    } finally {
-      client.destroy();
+      if (s3Failure(error).code !== "NoSuchBucket") throw lifecycleError("remove the lifecycle of", id, state, error);
     }
   },
 };
@@ -252,7 +336,11 @@ export class BucketLifecycle extends pulumi.dynamic.Resource {
     super(
       bucketLifecycleProvider,
       name,
-      { ...args, accessKey: pulumi.secret(args.accessKey), secretKey: pulumi.secret(args.secretKey) },
+      {
+        ...connectionInputs(args.connection, { accessKey: "accessKey", secretKey: "secretKey" }),
+        bucket: args.bucket,
+        rules: args.rules,
+      },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accessKey", "secretKey"] }),
       "s3",
       "BucketLifecycle",

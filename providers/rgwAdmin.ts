@@ -6,34 +6,21 @@
  * error mapping) lives in pure exported functions; `createRgwAdminClient` only wires them to fetch.
  *
  * This module is captured by value when a Pulumi dynamic provider that uses it is serialized,
- * so it keeps to plain functions (no Error subclass, no module-level Set/Map: the serializer
- * reproduces neither) and imports only from node_modules (serialized as `require(...)`).
+ * so it keeps to plain functions (see ./errors for what the serializer does not reproduce).
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-
-export const DEFAULT_RGW_REGION = "us-east-1";
-export const DEFAULT_RGW_ADMIN_TIMEOUT_MS = 30_000;
+import { DEFAULT_RGW_REGION, ENDPOINT_HINT, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection } from "./connection";
+import { isRecord, isRgwError, noAnswerError, rgwError, type RgwError } from "./errors";
 
 /** Hint texts name the stack's config keys so the message says what to fix. */
-const ENDPOINT_HINT = "check rgw.endpoint (config rgwEndpoint)";
 const CREDENTIALS_HINT = "check rgwAdminAccessKey/rgwAdminSecretKey";
 const CAPS_HINT =
   "admin user lacks caps users=* (grant them with: radosgw-admin caps add --uid=<admin-uid> --caps='users=*')";
 
 /** SHA-256 of the empty payload: RGW's SigV4 check wants x-amz-content-sha256 on every request. */
 const EMPTY_PAYLOAD_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-export interface RgwAdminConnection {
-  /** Base URL of the RGW, e.g. http://rgw.example:7480 (a path prefix is kept). */
-  endpoint: string;
-  accessKey: string;
-  secretKey: string;
-  /** SigV4 signing region; RGW accepts its zonegroup's api name. */
-  region?: string;
-  timeoutMs?: number;
-}
 
 export interface RgwKey {
   user: string;
@@ -59,9 +46,9 @@ export interface RgwUserAttributes {
 
 export type RgwAdminOperation =
   | { kind: "getUser"; uid: string }
-  | { kind: "createUser"; uid: string; displayName: string; generateKey: boolean }
+  | { kind: "createUser"; uid: string; displayName: string; accessKey: string | undefined }
   | { kind: "modifyUser"; uid: string; displayName: string; attributes: RgwUserAttributes }
-  | { kind: "createKey"; uid: string }
+  | { kind: "createKey"; uid: string; accessKey: string | undefined }
   | { kind: "removeKey"; accessKey: string }
   | { kind: "deleteUser"; uid: string; purgeData: boolean };
 
@@ -84,55 +71,6 @@ export interface RgwAdminRequest {
   description: string;
 }
 
-export type RgwAdminErrorKind =
-  | "unreachable"
-  | "timeout"
-  | "credentialsRejected"
-  | "missingCaps"
-  | "notFound"
-  | "conflict"
-  | "badRequest"
-  | "serverError"
-  | "invalidResponse"
-  | "invalidEndpoint";
-
-export interface RgwAdminErrorDetails {
-  kind: RgwAdminErrorKind;
-  endpoint: string;
-  /** HTTP status, when RGW answered. */
-  status?: number;
-  /** RGW error code (e.g. NoSuchUser, SignatureDoesNotMatch) or a network error code (ECONNREFUSED). */
-  code?: string;
-}
-
-/** An Error whose message says what is wrong and what to check; `name` is "RgwAdminError". */
-export interface RgwAdminError extends Error, RgwAdminErrorDetails {
-  name: "RgwAdminError";
-}
-
-/**
- * Creates an RgwAdminError. A factory rather than `class extends Error`: Pulumi's closure
- * serializer rewrites `super(message)` into `Error.call(this, message)` and drops the prototype
- * link, so a serialized subclass instance would have no message and not be an Error.
- * The stack is just the message: the message is the whole story, and Pulumi prints `e.stack`
- * for failed reads/deletes.
- */
-export function rgwAdminError(message: string, details: RgwAdminErrorDetails): RgwAdminError {
-  const error = new Error(message) as RgwAdminError;
-  error.name = "RgwAdminError";
-  error.kind = details.kind;
-  error.endpoint = details.endpoint;
-  error.status = details.status;
-  error.code = details.code;
-  error.stack = `RgwAdminError: ${message}`;
-  return error;
-}
-
-/** The same error with more explanation appended to its message. */
-export function withHint(error: RgwAdminError, hint: string): RgwAdminError {
-  return rgwAdminError(`${error.message} — ${hint}`, error);
-}
-
 /** RFC 3986 encoding, the same SigV4 uses for canonical query strings. */
 export function encodeRfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -145,32 +83,6 @@ export function canonicalQueryString(query: Record<string, string>): string {
     .join("&");
 }
 
-/** Trims and checks an endpoint; returns the parsed URL or throws an RgwAdminError. */
-export function parseEndpoint(endpoint: string): URL {
-  let url: URL;
-  try {
-    url = new URL(endpoint.trim());
-  } catch {
-    throw rgwAdminError(`invalid RGW admin endpoint "${endpoint}": not a URL — ${ENDPOINT_HINT}`, {
-      kind: "invalidEndpoint",
-      endpoint,
-    });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw rgwAdminError(`invalid RGW admin endpoint "${endpoint}": must be http:// or https:// — ${ENDPOINT_HINT}`, {
-      kind: "invalidEndpoint",
-      endpoint,
-    });
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw rgwAdminError(
-      `invalid RGW admin endpoint "${endpoint}": must not contain credentials, a query or a fragment — ${ENDPOINT_HINT}`,
-      { kind: "invalidEndpoint", endpoint },
-    );
-  }
-  return url;
-}
-
 function methodAndQuery(operation: RgwAdminOperation): { method: HttpMethod; query: Record<string, string> } {
   switch (operation.kind) {
     case "getUser":
@@ -181,7 +93,8 @@ function methodAndQuery(operation: RgwAdminOperation): { method: HttpMethod; que
         query: {
           uid: operation.uid,
           "display-name": operation.displayName,
-          "generate-key": operation.generateKey ? "True" : "False",
+          "generate-key": "True",
+          ...withAccessKey(operation.accessKey),
         },
       };
     case "modifyUser": {
@@ -193,7 +106,10 @@ function methodAndQuery(operation: RgwAdminOperation): { method: HttpMethod; que
       return { method: "POST", query };
     }
     case "createKey":
-      return { method: "PUT", query: { key: "", uid: operation.uid, "key-type": "s3", "generate-key": "True" } };
+      return {
+        method: "PUT",
+        query: { key: "", uid: operation.uid, "key-type": "s3", "generate-key": "True", ...withAccessKey(operation.accessKey) },
+      };
     case "removeKey":
       return { method: "DELETE", query: { key: "", "access-key": operation.accessKey } };
     case "deleteUser":
@@ -204,12 +120,18 @@ function methodAndQuery(operation: RgwAdminOperation): { method: HttpMethod; que
   }
 }
 
+/** With a chosen access key id RGW still generates the secret (generate-key), which never appears in a URL. */
+function withAccessKey(accessKey: string | undefined): Record<string, string> {
+  return accessKey === undefined ? {} : { "access-key": accessKey };
+}
+
 /** Builds the (unsigned) request for an Admin Ops operation. */
 export function buildAdminRequest(endpoint: string, operation: RgwAdminOperation): RgwAdminRequest {
   const base = parseEndpoint(endpoint);
   const { method, query } = methodAndQuery(operation);
   const fullQuery = { ...query, format: "json" };
-  const path = `${base.pathname.replace(/\/+$/, "")}/admin/user`;
+  // parseEndpoint accepts no path prefix, so this is always RGW's admin resource.
+  const path = "/admin/user";
   const protocol = base.protocol === "https:" ? "https:" : "http:";
   const port = base.port === "" ? undefined : Number(base.port);
   return {
@@ -228,16 +150,6 @@ export function buildAdminRequest(endpoint: string, operation: RgwAdminOperation
 
 function describeTarget(operation: RgwAdminOperation): string {
   return operation.kind === "removeKey" ? `access-key=${operation.accessKey}` : `uid=${operation.uid}`;
-}
-
-/** The endpoint as shown in messages: scheme, host and path prefix only. */
-export function displayEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint.trim());
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
-  } catch {
-    return endpoint;
-  }
 }
 
 /** Extracts RGW's error Code from a JSON (`{"Code": ...}`) or XML (`<Code>...</Code>`) body. */
@@ -265,13 +177,13 @@ const REJECTED_CREDENTIAL_CODES: readonly string[] = [
   "AuthorizationHeaderMalformed",
 ];
 
-/** Maps a non-2xx Admin Ops response to an RgwAdminError with a message that says what to fix. */
+/** Maps a non-2xx Admin Ops response to an RgwError with a message that says what to fix. */
 export function errorFromResponse(
   endpoint: string,
   request: Pick<RgwAdminRequest, "description" | "operation">,
   status: number,
   body: string,
-): RgwAdminError {
+): RgwError {
   const where = `RGW admin API at ${displayEndpoint(endpoint)}`;
   const code = parseRgwErrorCode(body);
   const codeText = code ?? "no error code";
@@ -279,112 +191,55 @@ export function errorFromResponse(
   const seen = `(${status} ${codeText} on ${request.description})`;
   if (request.operation === "removeKey" && status === 403 && code === "AccessDenied") {
     // RGW answers "no such access key" with the same 403 AccessDenied as missing caps.
-    return rgwAdminError(
+    return rgwError(
       `${where}: key removal denied ${seen}: the access key does not exist, or the ${CAPS_HINT}`,
       { ...details, kind: "missingCaps" },
     );
   }
   if (request.operation === "deleteUser" && status === 409 && code === "BucketAlreadyExists") {
-    return rgwAdminError(
+    return rgwError(
       `${where}: RGW refuses to delete the user without purging its data because it still owns buckets ${seen}` +
         " — remove or re-own its buckets, or delete with purge-data (this deletes its buckets and objects)",
       { ...details, kind: "conflict" },
     );
   }
   if (request.operation === "createUser" && status === 409 && code === "UserAlreadyExists") {
-    return rgwAdminError(`${where}: the user already exists ${seen}`, { ...details, kind: "conflict" });
+    return rgwError(`${where}: the user already exists ${seen}`, { ...details, kind: "conflict" });
   }
   if (status === 403 && code !== undefined && REJECTED_CREDENTIAL_CODES.includes(code)) {
-    return rgwAdminError(
+    return rgwError(
       `${where}: admin credentials rejected (${status} ${code} on ${request.description}) — ${CREDENTIALS_HINT}`,
       { ...details, kind: "credentialsRejected" },
     );
   }
   if (status === 403) {
-    return rgwAdminError(
+    return rgwError(
       `${where}: ${CAPS_HINT} ${seen}`,
       { ...details, kind: "missingCaps" },
     );
   }
   if (status === 404) {
-    return rgwAdminError(`${where}: not found ${seen}`, {
+    return rgwError(`${where}: not found ${seen}`, {
       ...details,
       kind: "notFound",
     });
   }
   if (status === 409) {
-    return rgwAdminError(`${where}: conflict ${seen}`, {
+    return rgwError(`${where}: conflict ${seen}`, {
       ...details,
       kind: "conflict",
     });
   }
   if (status >= 400 && status < 500) {
-    return rgwAdminError(`${where}: request refused ${seen}`, {
+    return rgwError(`${where}: request refused ${seen}`, {
       ...details,
       kind: "badRequest",
     });
   }
-  return rgwAdminError(
+  return rgwError(
     `${where}: server error ${seen} — check the radosgw logs`,
     { ...details, kind: "serverError" },
   );
-}
-
-/** Finds a Node network error code (ECONNREFUSED, ENOTFOUND, ...) in a fetch failure's cause chain. */
-export function networkErrorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; isRecord(current) && depth < 5; depth++) {
-    if (typeof current.code === "string" && /^E[A-Z_]+$/.test(current.code)) {
-      return current.code;
-    }
-    // Happy-eyeballs connects report an AggregateError whose members carry the codes.
-    if (Array.isArray(current.errors)) {
-      for (const inner of current.errors) {
-        const innerCode = networkErrorCode(inner);
-        if (innerCode) return innerCode;
-      }
-    }
-    current = current.cause;
-  }
-  return undefined;
-}
-
-/** Maps an exception from fetch (no HTTP answer) to an RgwAdminError. */
-export function errorFromFetchFailure(endpoint: string, error: unknown, timeoutMs: number): RgwAdminError {
-  const shown = displayEndpoint(endpoint);
-  if (isRecord(error) && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return rgwAdminError(
-      `cannot reach RGW admin API at ${shown}: no answer within ${timeoutMs / 1000}s — ${ENDPOINT_HINT}`,
-      { kind: "timeout", endpoint, code: "ETIMEDOUT" },
-    );
-  }
-  const code = networkErrorCode(error);
-  const reason =
-    code ?? (isRecord(error) && isRecord(error.cause) && typeof error.cause.message === "string"
-      ? error.cause.message
-      : error instanceof Error
-        ? error.message
-        : String(error));
-  return rgwAdminError(`cannot reach RGW admin API at ${shown}: ${reason} — ${ENDPOINT_HINT}`, {
-    kind: "unreachable",
-    endpoint,
-    code,
-  });
-}
-
-/**
- * True for an RgwAdminError (of the given kind).
- */
-export function isRgwAdminError(error: unknown, kind?: RgwAdminErrorKind): error is RgwAdminError {
-  return (
-    isRecord(error) &&
-    error.name === "RgwAdminError" &&
-    typeof error.kind === "string" &&
-    (kind === undefined || error.kind === kind)
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 function parseKeys(value: unknown): RgwKey[] | undefined {
@@ -404,8 +259,8 @@ function parseKeys(value: unknown): RgwKey[] | undefined {
   return keys;
 }
 
-function invalidResponse(endpoint: string, what: string): RgwAdminError {
-  return rgwAdminError(`RGW admin API at ${displayEndpoint(endpoint)}: unexpected response: ${what}`, {
+function invalidResponse(endpoint: string, what: string): RgwError {
+  return rgwError(`RGW admin API at ${displayEndpoint(endpoint)}: unexpected response: ${what}`, {
     kind: "invalidResponse",
     endpoint,
   });
@@ -438,19 +293,22 @@ export function parseKeyList(endpoint: string, json: unknown): RgwKey[] {
 export interface RgwAdminClient {
   /** The user, or undefined when RGW answers 404 NoSuchUser. */
   getUser(uid: string): Promise<RgwUserInfo | undefined>;
-  /** Creates a user with one generated S3 key. Fails with kind "conflict" if the uid exists. */
-  createUser(uid: string, displayName: string): Promise<RgwUserInfo>;
+  /**
+   * Creates a user with one S3 key (id `accessKey`, or RGW's choice; the secret is generated by RGW).
+   * Fails with kind "conflict" if the uid exists.
+   */
+  createUser(uid: string, displayName: string, accessKey?: string): Promise<RgwUserInfo>;
   modifyUser(uid: string, displayName: string, attributes?: RgwUserAttributes): Promise<RgwUserInfo>;
-  /** Generates a new S3 key for the user; returns all of the user's S3 keys. */
-  createKey(uid: string): Promise<RgwKey[]>;
+  /** Adds an S3 key (id `accessKey`, or RGW's choice; generated secret); returns all of the user's S3 keys. */
+  createKey(uid: string, accessKey?: string): Promise<RgwKey[]>;
   removeKey(accessKey: string): Promise<void>;
   /** Deletes the user. Without purgeData RGW refuses to delete a user that still owns buckets. */
   deleteUser(uid: string, purgeData: boolean): Promise<void>;
 }
 
-export function createRgwAdminClient(connection: RgwAdminConnection): RgwAdminClient {
+export function createRgwAdminClient(connection: RgwConnection): RgwAdminClient {
   const endpoint = connection.endpoint;
-  const timeoutMs = connection.timeoutMs ?? DEFAULT_RGW_ADMIN_TIMEOUT_MS;
+  const timeoutMs = timeoutOf(connection);
   const signer = new SignatureV4({
     service: "s3",
     region: connection.region || DEFAULT_RGW_REGION,
@@ -485,7 +343,7 @@ export function createRgwAdminClient(connection: RgwAdminConnection): RgwAdminCl
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw errorFromFetchFailure(endpoint, error, timeoutMs);
+      throw noAnswerError(`RGW admin API at ${displayEndpoint(endpoint)}`, endpoint, error, timeoutMs, ENDPOINT_HINT);
     }
     const body = await response.text();
     if (!response.ok) {
@@ -500,7 +358,8 @@ export function createRgwAdminClient(connection: RgwAdminConnection): RgwAdminCl
     try {
       return JSON.parse(body);
     } catch {
-      throw invalidResponse(endpoint, `not JSON: ${body.slice(0, 200)}`);
+      // Never quote the body: a key-list or user answer holds secret keys.
+      throw invalidResponse(endpoint, `${operation.kind} answer is not JSON (${body.length} bytes)`);
     }
   }
 
@@ -509,20 +368,20 @@ export function createRgwAdminClient(connection: RgwAdminConnection): RgwAdminCl
       try {
         return parseUserInfo(endpoint, await sendJson({ kind: "getUser", uid }));
       } catch (error) {
-        if (isRgwAdminError(error, "notFound") && error.code === "NoSuchUser") {
+        if (isRgwError(error, "notFound") && error.code === "NoSuchUser") {
           return undefined;
         }
         throw error;
       }
     },
-    async createUser(uid, displayName) {
-      return parseUserInfo(endpoint, await sendJson({ kind: "createUser", uid, displayName, generateKey: true }));
+    async createUser(uid, displayName, accessKey) {
+      return parseUserInfo(endpoint, await sendJson({ kind: "createUser", uid, displayName, accessKey }));
     },
     async modifyUser(uid, displayName, attributes = {}) {
       return parseUserInfo(endpoint, await sendJson({ kind: "modifyUser", uid, displayName, attributes }));
     },
-    async createKey(uid) {
-      return parseKeyList(endpoint, await sendJson({ kind: "createKey", uid }));
+    async createKey(uid, accessKey) {
+      return parseKeyList(endpoint, await sendJson({ kind: "createKey", uid, accessKey }));
     },
     async removeKey(accessKey) {
       await send({ kind: "removeKey", accessKey });

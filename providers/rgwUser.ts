@@ -3,9 +3,9 @@
  * dynamic provider.
  *
  * The provider object below is serialized by Pulumi (closure capture) and run in a separate
- * process. It only references this module's pure functions and `./rgwAdmin` (a local module,
- * captured by value; its node_modules imports are serialized as `require(...)`); it must not
- * reference `pulumi` or other deployment-time objects.
+ * process. It only references this module's pure functions and local modules (captured by value;
+ * their node_modules imports are serialized as `require(...)`); it must not reference `pulumi` or
+ * other deployment-time objects.
  *
  * Delete semantics (purgeDataOnDelete):
  * - false (default): the user and its keys are deleted without purging data. RGW itself refuses
@@ -21,52 +21,49 @@
  * delete only get the state. Changing them is an in-place update that makes no RGW call, so
  * later refreshes and deletes use the current credentials.
  *
- * Key rotation is two-phase, because an app only gets a new key after 1Password is updated,
- * External Secrets refreshes (hourly) and its pods restart:
- * - The state holds the current key (accessKey/secretKey) and the previous key's id
- *   (previousAccessKey, "" when none; its secret is not kept).
- * - A rotation (keyRotation changed) first removes the previous key recorded in the state (if it
- *   is still on the user), then creates the new key. The new state has the new key as current and
- *   the old current key as previous, which stays valid until the next rotation. So after a
- *   rotation the user has exactly two managed keys; create without rotation has one.
- * - Order and failures: RGW is changed only by the remove and then the create, and creating the
- *   new key is the last call. An error in update leaves the old state, so: if the removal fails,
- *   nothing changed; if the create fails after the removal, the old state still names the removed
- *   key as previous, which is harmless (a key is only removed when it is on the user; read clears
- *   it). Creating first would leave an untracked working key whenever the removal then failed.
+ * Keys this provider makes have ids it chooses: `managedAccessKey(uid, keyRotation)`, 20 characters,
+ * an 8-character prefix derived from the uid and 12 from the rotation value (RGW still generates the
+ * secret). So a retried create or rotation asks for the same id, and the provider can tell its own keys
+ * from others (an RGW-generated id starts with that prefix with odds of about 1 in 10^12).
+ * Every call can be cut off (engine killed, answer lost) after RGW acted; the next run repairs it:
+ * - create finding the uid taken by a user with this resource's display name adopts it as its own
+ *   half-done work (a create only ever happens when no state tracks the user): it keeps or makes the
+ *   key for the current keyRotation, removes every other key of its own making (nobody can hold them:
+ *   the lost answer was the only place their secret went) and un-suspends the user. A user with
+ *   another display name is someone else's: create refuses it, as before.
+ * - a rotation (keyRotation changed) first removes the previous key recorded in the state and every
+ *   key of its own making that the state does not track (left by an interrupted rotation), then makes
+ *   the new key, or adopts it when an interrupted run already made it. The new state has the new key as
+ *   current and the old current key as previous, which stays valid until the next rotation (apps switch
+ *   over gradually: 1Password, External Secrets, pod restarts). A key the state tracks is never removed
+ *   except the previous one by a rotation, and keys not of this provider's making (radosgw-admin, or
+ *   made by versions before chosen ids) are never touched. Delete removes the user with all its keys.
  * - A current key removed outside Pulumi (read records accessKey "") makes the next update create
- *   a key without removing the previous one: that is a repair, not a rotation.
- * - read records previousAccessKey "" when the previous key was removed outside Pulumi. That is
- *   not an input, so it causes no diff and no update by itself.
- * - Keys on the user that are neither current nor previous (e.g. made with radosgw-admin) are
- *   never adopted, used or removed; they are the operator's. Delete removes the user with all of
- *   its keys.
+ *   the key again without removing the previous one: that is a repair, not a rotation.
+ * - read records previousAccessKey "" when the previous key was removed outside Pulumi (no diff by
+ *   itself), and the user's suspended flag: a suspended user is drift, and update un-suspends it.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DEFAULT_RGW_REGION,
-  createRgwAdminClient,
-  isRgwAdminError,
-  parseEndpoint,
-  withHint,
-  type RgwAdminClient,
-  type RgwKey,
-  type RgwUserInfo,
-} from "./rgwAdmin";
+import { DEFAULT_RGW_REGION, connectionInputs, parseEndpoint, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { isRgwError, withHint } from "./errors";
+import { createRgwAdminClient, type RgwAdminClient, type RgwKey, type RgwUserInfo } from "./rgwAdmin";
 
-/** Plain inputs as the provider sees them (secrets unwrapped by the engine). */
+/** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
 export interface RgwUserProviderInputs {
   endpoint: string;
   region: string;
   adminAccessKey: string;
   adminSecretKey: string;
+  /** Only present when set (RgwConnectionArgs.timeoutMs). */
+  timeoutMs?: number;
   uid: string;
   displayName: string;
   keyRotation: string;
   purgeDataOnDelete: boolean;
 }
 
-/** Provider state: the inputs (read/delete need the connection) plus the managed S3 keys. */
+/** Provider state: the inputs (read/delete need the connection) plus what RGW has. */
 export interface RgwUserState extends RgwUserProviderInputs {
   /** "" when the key was removed outside Pulumi (detected by read); the next update creates one. */
   accessKey: string;
@@ -76,17 +73,15 @@ export interface RgwUserState extends RgwUserProviderInputs {
    * removed by the next rotation. "" when there is none or it was removed outside Pulumi.
    */
   previousAccessKey: string;
+  /** True when read found the user suspended (drift: update un-suspends it). */
+  suspended: boolean;
 }
 
 export interface RgwUserArgs {
-  /** RGW base URL, e.g. http://rgw.example:7480. */
-  endpoint: pulumi.Input<string>;
-  /** SigV4 region (the zonegroup's api_name); default us-east-1. */
-  region?: pulumi.Input<string>;
-  /** Keys of an RGW user with caps users=*. */
-  adminAccessKey: pulumi.Input<string>;
-  adminSecretKey: pulumi.Input<string>;
+  /** The RGW and the keys of a user with caps users=*. */
+  connection: RgwConnectionArgs;
   uid: pulumi.Input<string>;
+  /** Also how a create recognises a user it made in an interrupted run (see the module comment). */
   displayName: pulumi.Input<string>;
   /**
    * Any string; changing it creates a new S3 key (same user). The replaced key stays valid until
@@ -98,15 +93,14 @@ export interface RgwUserArgs {
 }
 
 /** Inputs whose change needs a new user; everything else is updated in place. */
-export const REPLACE_ON_CHANGE: readonly (keyof RgwUserProviderInputs)[] = ["uid"];
-/** Inputs whose change is applied to RGW by update. */
-export const UPDATE_ON_CHANGE: readonly (keyof RgwUserProviderInputs)[] = ["displayName", "keyRotation"];
+const REPLACE_ON_CHANGE: readonly (keyof RgwUserProviderInputs)[] = ["uid"];
 /** Inputs only recorded in the state (no RGW call). */
-export const STATE_ONLY: readonly (keyof RgwUserProviderInputs)[] = [
+const STATE_ONLY: readonly (keyof RgwUserProviderInputs)[] = [
   "endpoint",
   "region",
   "adminAccessKey",
   "adminSecretKey",
+  "timeoutMs",
   "purgeDataOnDelete",
 ];
 
@@ -125,6 +119,7 @@ export function normalizeInputs(raw: Record<string, unknown>): RgwUserProviderIn
     region: asString(raw.region) || DEFAULT_RGW_REGION,
     adminAccessKey: asString(raw.adminAccessKey),
     adminSecretKey: asString(raw.adminSecretKey),
+    ...(typeof raw.timeoutMs === "number" && { timeoutMs: raw.timeoutMs }),
     uid: asString(raw.uid),
     displayName: asString(raw.displayName),
     keyRotation: asString(raw.keyRotation),
@@ -132,13 +127,26 @@ export function normalizeInputs(raw: Record<string, unknown>): RgwUserProviderIn
   };
 }
 
-export function normalizeState(raw: Record<string, unknown>): RgwUserState {
+/** The one way a state is made: inputs, the current key (none: ""), the previous key id, the suspended flag. */
+export function rgwUserState(
+  inputs: RgwUserProviderInputs,
+  key: Pick<RgwKey, "accessKey" | "secretKey"> | undefined,
+  previousAccessKey = "",
+  suspended = false,
+): RgwUserState {
   return {
-    ...normalizeInputs(raw),
-    accessKey: asString(raw.accessKey),
-    secretKey: asString(raw.secretKey),
-    previousAccessKey: asString(raw.previousAccessKey),
+    ...normalizeInputs({ ...inputs }),
+    accessKey: key?.accessKey ?? "",
+    secretKey: key?.secretKey ?? "",
+    previousAccessKey,
+    suspended,
   };
+}
+
+/** A state as the engine hands it over (fields added later read as absent: no key, not suspended). */
+export function normalizeState(raw: Record<string, unknown>): RgwUserState {
+  const key = { accessKey: asString(raw.accessKey), secretKey: asString(raw.secretKey) };
+  return rgwUserState(normalizeInputs(raw), key, asString(raw.previousAccessKey), raw.suspended === true);
 }
 
 export interface InputFailure {
@@ -171,11 +179,8 @@ export function validateInputs(inputs: RgwUserProviderInputs): InputFailure[] {
   if (known(inputs.displayName) && inputs.displayName.trim() === "") {
     failures.push({ property: "displayName", reason: "displayName must not be empty" });
   }
-  if (known(inputs.adminAccessKey) && inputs.adminAccessKey === "") {
-    failures.push({ property: "adminAccessKey", reason: "adminAccessKey must not be empty" });
-  }
-  if (known(inputs.adminSecretKey) && inputs.adminSecretKey === "") {
-    failures.push({ property: "adminSecretKey", reason: "adminSecretKey must not be empty" });
+  for (const property of ["adminAccessKey", "adminSecretKey"] as const) {
+    if (known(inputs[property]) && inputs[property] === "") failures.push({ property, reason: `${property} must not be empty` });
   }
   return failures;
 }
@@ -189,6 +194,8 @@ export interface RgwUserDiff {
   createKey: boolean;
   /** The update must change the display name in RGW. */
   setDisplayName: boolean;
+  /** Read found the user suspended: the update un-suspends it. */
+  unsuspend: boolean;
 }
 
 export function diffRgwUser(olds: RgwUserState, news: RgwUserProviderInputs): RgwUserDiff {
@@ -198,14 +205,16 @@ export function diffRgwUser(olds: RgwUserState, news: RgwUserProviderInputs): Rg
   const rotateKey = olds.keyRotation !== news.keyRotation;
   const createKey = rotateKey || olds.accessKey === "";
   const setDisplayName = olds.displayName !== news.displayName;
+  const unsuspend = olds.suspended;
   const stateOnly = changed(STATE_ONLY).length > 0;
   // previousAccessKey is not an input: read clearing it never causes an update.
   return {
-    changes: replaces.length > 0 || createKey || setDisplayName || stateOnly,
+    changes: replaces.length > 0 || createKey || setDisplayName || unsuspend || stateOnly,
     replaces,
     rotateKey,
     createKey,
     setDisplayName,
+    unsuspend,
   };
 }
 
@@ -217,82 +226,141 @@ function hasKey(user: RgwUserInfo, accessKey: string): boolean {
  * The state after a refresh, or undefined when the user no longer exists (Pulumi then plans
  * to create it again). A display name changed in RGW shows up as a diff against the inputs;
  * a removed current key shows up as an empty accessKey, which makes the next update create a key;
- * a removed previous key shows up as an empty previousAccessKey (no diff: nothing to do).
+ * a removed previous key shows up as an empty previousAccessKey (no diff: nothing to do);
+ * a suspended user shows up as suspended (a diff: update un-suspends it).
  */
 export function refreshState(state: RgwUserState, user: RgwUserInfo | undefined): RgwUserState | undefined {
   if (!user) return undefined;
   const key = user.keys.find((candidate) => candidate.accessKey === state.accessKey);
-  return {
-    ...state,
-    uid: user.uid,
-    displayName: user.displayName,
-    accessKey: key ? key.accessKey : "",
-    secretKey: key ? key.secretKey : "",
-    previousAccessKey: hasKey(user, state.previousAccessKey) ? state.previousAccessKey : "",
-  };
+  const previous = hasKey(user, state.previousAccessKey) ? state.previousAccessKey : "";
+  return rgwUserState({ ...state, uid: user.uid, displayName: user.displayName }, key, previous, user.suspended);
+}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** SHA-256 of `text` in RFC 4648 base32 (upper case, like RGW's own access key ids). */
+function base32Digest(text: string): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const byte of createHash("sha256").update(text).digest()) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
+/** The first 8 characters of every access key id this provider chooses for `uid`. */
+function managedKeyPrefix(uid: string): string {
+  return base32Digest(`rgw-user-key-owner\0${uid}`).slice(0, 8);
+}
+
+/** The access key id this provider gives `uid`'s key for a keyRotation value (see the module comment). */
+export function managedAccessKey(uid: string, keyRotation: string): string {
+  return managedKeyPrefix(uid) + base32Digest(`rgw-user-key\0${uid}\0${keyRotation}`).slice(0, 12);
+}
+
+/** True for a key id this provider chose for `uid` (for any keyRotation). */
+export function isManagedAccessKey(uid: string, accessKey: string): boolean {
+  return accessKey.length === 20 && accessKey.startsWith(managedKeyPrefix(uid));
 }
 
 export interface KeyChangePlan {
-  /** The stale previous key to remove before the new key is created; undefined: remove nothing. */
-  removeFirst: string | undefined;
-  /** previousAccessKey of the new state, once the new key exists. */
+  /** Keys to remove before the new key is made: the retired previous key and untracked keys of this provider's making. */
+  remove: string[];
+  /** Id of the key the new state has as current. */
+  accessKey: string;
+  /** That key when it is already on the user (made by an interrupted run) and is kept: adopted, not created. */
+  adopt: RgwKey | undefined;
+  /** previousAccessKey of the new state. */
   previousAccessKey: string;
 }
 
 /**
- * What an update that creates a key does with the existing managed keys, given the user as RGW
- * has it now. Only keys recorded in the state and present on the user are touched; the current
- * key is never removed here.
+ * What a key change does, given the user as RGW has it now. `olds` is undefined for a create that adopts
+ * the user (no state tracks any key then). Only the retired previous key (rotation) and keys of this
+ * provider's making that no state field tracks are removed: never the current key, never an operator's.
  */
-export function planKeyChange(olds: RgwUserState, user: RgwUserInfo, rotateKey: boolean): KeyChangePlan {
-  const previous =
-    olds.previousAccessKey !== olds.accessKey && hasKey(user, olds.previousAccessKey) ? olds.previousAccessKey : "";
-  if (rotateKey) {
-    // Retire the previous key; the current key becomes the previous one (if it still exists).
-    return { removeFirst: previous || undefined, previousAccessKey: hasKey(user, olds.accessKey) ? olds.accessKey : "" };
-  }
-  // Repair of a current key removed outside Pulumi: apps may still use the previous key, keep it.
-  return { removeFirst: undefined, previousAccessKey: previous };
+export function planKeyChange(
+  olds: Pick<RgwUserState, "accessKey" | "previousAccessKey"> | undefined,
+  user: RgwUserInfo,
+  inputs: Pick<RgwUserProviderInputs, "uid" | "keyRotation">,
+  rotateKey: boolean,
+): KeyChangePlan {
+  const current = olds && hasKey(user, olds.accessKey) ? olds.accessKey : "";
+  const previous = olds && olds.previousAccessKey !== olds.accessKey && hasKey(user, olds.previousAccessKey) ? olds.previousAccessKey : "";
+  const target = managedAccessKey(inputs.uid, inputs.keyRotation);
+  // A rotation retires the previous key; a repair (current key removed outside Pulumi) keeps it: apps may use it.
+  const retired = rotateKey && previous !== "" ? [previous] : [];
+  const untracked = user.keys
+    .map((key) => key.accessKey)
+    .filter((id) => id !== current && id !== previous && id !== target && isManagedAccessKey(inputs.uid, id));
+  const remove = [...retired, ...untracked];
+  // The target being the retired key (rotating back to an earlier value) is removed and made anew.
+  const onUser = user.keys.find((key) => key.accessKey === target);
+  const adopt = onUser && !remove.includes(target) ? onUser : undefined;
+  const previousAccessKey = rotateKey ? (current === target ? "" : current) : previous;
+  return { remove, accessKey: target, adopt, previousAccessKey };
 }
 
-/** The key that `after` has and `before` did not (RGW returns all keys after generating one). */
-export function pickNewKey(before: readonly RgwKey[], after: readonly RgwKey[]): RgwKey | undefined {
-  const known = new Set(before.map((key) => key.accessKey));
-  return after.find((key) => !known.has(key.accessKey));
-}
-
-function adminClientFor(inputs: RgwUserProviderInputs): RgwAdminClient {
-  return createRgwAdminClient({
+function connectionOf(inputs: RgwUserProviderInputs): RgwConnection {
+  return {
     endpoint: inputs.endpoint,
     region: inputs.region,
     accessKey: inputs.adminAccessKey,
     secretKey: inputs.adminSecretKey,
-  });
+    timeoutMs: inputs.timeoutMs,
+  };
 }
 
-async function createKeyFor(client: RgwAdminClient, user: RgwUserInfo): Promise<RgwKey> {
-  const newKey = pickNewKey(user.keys, await client.createKey(user.uid));
-  if (!newKey) {
-    throw new Error(`RGW generated a key for user "${user.uid}" but it is not in the returned key list`);
-  }
-  return newKey;
+/** Removes what the plan retires, then adopts or creates the new key (the last call: see the module comment). */
+async function applyKeyPlan(client: RgwAdminClient, uid: string, plan: KeyChangePlan): Promise<RgwKey> {
+  for (const accessKey of plan.remove) await client.removeKey(accessKey);
+  if (plan.adopt) return plan.adopt;
+  const created = (await client.createKey(uid, plan.accessKey)).find((key) => key.accessKey === plan.accessKey);
+  if (!created) throw new Error(`RGW generated a key for user "${uid}" but it is not in the returned key list`);
+  return created;
 }
 
-async function createUserWithKey(client: RgwAdminClient, inputs: RgwUserProviderInputs): Promise<RgwKey> {
-  let user: RgwUserInfo;
+/** Creates the user with its key, or adopts the user an interrupted create of this resource left behind. */
+export async function createRgwUser(client: RgwAdminClient, inputs: RgwUserProviderInputs): Promise<RgwUserState> {
+  const accessKey = managedAccessKey(inputs.uid, inputs.keyRotation);
   try {
-    user = await client.createUser(inputs.uid, inputs.displayName);
+    const user = await client.createUser(inputs.uid, inputs.displayName, accessKey);
+    const key = user.keys.find((candidate) => candidate.accessKey === accessKey) ?? (await applyKeyPlan(client, inputs.uid, planKeyChange(undefined, user, inputs, false)));
+    return rgwUserState(inputs, key);
   } catch (error) {
-    if (isRgwAdminError(error, "conflict") && error.code === "UserAlreadyExists") {
+    if (!isRgwError(error, "conflict") || error.code !== "UserAlreadyExists") throw error;
+    const existing = await client.getUser(inputs.uid);
+    if (!existing || existing.displayName !== inputs.displayName) {
       throw withHint(
         error,
-        `RgwUser only manages users it created: choose another uid, or remove the existing user` +
+        `it is not this resource's (its display name is not "${inputs.displayName}"): choose another uid, or remove the existing user` +
           ` (radosgw-admin user rm --uid=${inputs.uid}) if it is not in use`,
       );
     }
-    throw error;
+    const user = existing.suspended ? await client.modifyUser(inputs.uid, inputs.displayName, { suspended: false }) : existing;
+    return rgwUserState(inputs, await applyKeyPlan(client, inputs.uid, planKeyChange(undefined, user, inputs, false)));
   }
-  return user.keys[0] ?? (await createKeyFor(client, user));
+}
+
+/** Applies a diff to RGW (see the module comment for the order of calls). */
+export async function updateRgwUser(client: RgwAdminClient, olds: RgwUserState, inputs: RgwUserProviderInputs): Promise<RgwUserState> {
+  const plan = diffRgwUser(olds, inputs);
+  if (!plan.createKey && !plan.setDisplayName && !plan.unsuspend) return rgwUserState(inputs, olds, olds.previousAccessKey);
+  let user = await client.getUser(inputs.uid);
+  // Deleted behind Pulumi's back since the last refresh: create it again.
+  if (!user) return createRgwUser(client, inputs);
+  if (plan.setDisplayName || user.suspended) {
+    user = await client.modifyUser(inputs.uid, inputs.displayName, user.suspended ? { suspended: false } : {});
+  }
+  if (!plan.createKey) return rgwUserState(inputs, olds, hasKey(user, olds.previousAccessKey) ? olds.previousAccessKey : "");
+  const keys = planKeyChange(olds, user, inputs, plan.rotateKey);
+  return rgwUserState(inputs, await applyKeyPlan(client, inputs.uid, keys), keys.previousAccessKey);
 }
 
 export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInputs, RgwUserState> = {
@@ -312,63 +380,28 @@ export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInp
 
   async create(rawInputs) {
     const inputs = normalizeInputs(rawInputs as unknown as Record<string, unknown>);
-    const key = await createUserWithKey(adminClientFor(inputs), inputs);
-    const outs: RgwUserState = { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey, previousAccessKey: "" };
-    return { id: inputs.uid, outs };
+    return { id: inputs.uid, outs: await createRgwUser(createRgwAdminClient(connectionOf(inputs)), inputs) };
   },
 
   async read(id, rawProps) {
     const state = normalizeState({ ...(rawProps ?? {}), uid: id });
-    const refreshed = refreshState(state, await adminClientFor(state).getUser(id));
+    const refreshed = refreshState(state, await createRgwAdminClient(connectionOf(state)).getUser(id));
     return refreshed ? { id, props: refreshed } : {};
   },
 
   async update(_id, rawOlds, rawNews) {
     const olds = normalizeState(rawOlds as unknown as Record<string, unknown>);
     const inputs = normalizeInputs(rawNews as unknown as Record<string, unknown>);
-    const plan = diffRgwUser(olds, inputs);
-    const client = adminClientFor(inputs);
-    const needsRgw = plan.createKey || plan.setDisplayName;
-    let user = needsRgw ? await client.getUser(inputs.uid) : undefined;
-    if (needsRgw && !user) {
-      // Deleted behind Pulumi's back since the last refresh: create it again.
-      const key = await createUserWithKey(client, inputs);
-      const outs: RgwUserState = { ...inputs, accessKey: key.accessKey, secretKey: key.secretKey, previousAccessKey: "" };
-      return { outs };
-    }
-    if (user && plan.setDisplayName) {
-      user = await client.modifyUser(inputs.uid, inputs.displayName);
-    }
-    if (user && plan.createKey) {
-      // Remove the stale previous key first, create the new key last: whichever call fails, every
-      // key left on the user is one the (old) state records (see the module comment).
-      const keys = planKeyChange(olds, user, plan.rotateKey);
-      if (keys.removeFirst !== undefined) await client.removeKey(keys.removeFirst);
-      const key = await createKeyFor(client, user);
-      const outs: RgwUserState = {
-        ...inputs,
-        accessKey: key.accessKey,
-        secretKey: key.secretKey,
-        previousAccessKey: keys.previousAccessKey,
-      };
-      return { outs };
-    }
-    const outs: RgwUserState = {
-      ...inputs,
-      accessKey: olds.accessKey,
-      secretKey: olds.secretKey,
-      previousAccessKey: olds.previousAccessKey,
-    };
-    return { outs };
+    return { outs: await updateRgwUser(createRgwAdminClient(connectionOf(inputs)), olds, inputs) };
   },
 
   async delete(id, rawProps) {
     const state = normalizeState(rawProps as unknown as Record<string, unknown>);
     try {
-      await adminClientFor(state).deleteUser(id, state.purgeDataOnDelete);
+      await createRgwAdminClient(connectionOf(state)).deleteUser(id, state.purgeDataOnDelete);
     } catch (error) {
-      if (isRgwAdminError(error, "notFound") && error.code === "NoSuchUser") return;
-      if (isRgwAdminError(error, "conflict") && error.code === "BucketAlreadyExists") {
+      if (isRgwError(error, "notFound") && error.code === "NoSuchUser") return;
+      if (isRgwError(error, "conflict") && error.code === "BucketAlreadyExists") {
         throw withHint(error, `RgwUser "${id}" has purgeDataOnDelete=false, so its buckets and data are kept`);
       }
       throw error;
@@ -390,10 +423,7 @@ export class RgwUser extends pulumi.dynamic.Resource {
       rgwUserProvider,
       name,
       {
-        endpoint: args.endpoint,
-        region: args.region ?? DEFAULT_RGW_REGION,
-        adminAccessKey: pulumi.secret(args.adminAccessKey),
-        adminSecretKey: pulumi.secret(args.adminSecretKey),
+        ...connectionInputs(args.connection, { accessKey: "adminAccessKey", secretKey: "adminSecretKey" }),
         uid: args.uid,
         displayName: args.displayName,
         keyRotation: args.keyRotation ?? "",

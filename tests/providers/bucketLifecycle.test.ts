@@ -1,14 +1,17 @@
 /** The pure parts of the BucketLifecycle dynamic provider (the S3 calls are tested against a real RGW). */
 import { S3ServiceException, type LifecycleRule } from "@aws-sdk/client-s3";
 import {
+  bucketLifecycleProvider,
   diffLifecycle,
   fromS3LifecycleRules,
   inStateOrder,
-  lifecycleErrorMessage,
+  lifecycleError,
   s3Failure,
   sameRules,
   type BucketLifecycleInputs,
+  type BucketLifecycleState,
 } from "../../providers/bucketLifecycle";
+import { FakeS3 } from "./rgwFakes";
 import {
   bucketLifecycleRules,
   toS3LifecycleConfiguration,
@@ -64,6 +67,22 @@ describe("fromS3LifecycleRules", () => {
     const [rule] = fromS3LifecycleRules([{ ID: NONCURRENT_ID, Status: "Disabled", Prefix: "", NoncurrentVersionExpiration: { NoncurrentDays: 30 } }]);
     expect(rule.status).toBe("Disabled");
     expect(sameRules([rule], [RULES[0]])).toBe(false);
+  });
+
+  // Regression: only the fields this provider sets were read, so hand-made additions were no drift.
+  it("keeps every field RGW holds, so a hand-added Expiration or a narrowed filter is drift", () => {
+    const declared = toS3LifecycleConfiguration([RULES[0]]).Rules[0];
+    const withExpiration = fromS3LifecycleRules([{ ...declared, Expiration: { Days: 1 } }]);
+    expect(withExpiration[0]).toMatchObject({ expiration: { days: 1 } });
+    expect(sameRules(withExpiration, [RULES[0]])).toBe(false);
+    const tagged = fromS3LifecycleRules([{ ...declared, Filter: { And: { Prefix: "", Tags: [{ Key: "tmp", Value: "1" }] } } }]);
+    expect(tagged[0].filter).toEqual({ prefix: "", and: { prefix: "", tags: [{ key: "tmp", value: "1" }] } });
+    expect(sameRules(tagged, [RULES[0]])).toBe(false);
+    const bySize = fromS3LifecycleRules([{ ...declared, Filter: { ObjectSizeGreaterThan: 1024 } }]);
+    expect(sameRules(bySize, [RULES[0]])).toBe(false);
+    const dated = fromS3LifecycleRules([{ ...declared, Expiration: { Date: new Date("2030-01-01T00:00:00Z") } }]);
+    expect(dated[0]).toMatchObject({ expiration: { date: "2030-01-01T00:00:00.000Z" } });
+    expect(sameRules(fromS3LifecycleRules([declared]), [RULES[0]])).toBe(true);
   });
 
   it("returns [] for no rules", () => {
@@ -163,6 +182,89 @@ describe("diffLifecycle", () => {
   });
 });
 
+describe("bucketLifecycleProvider (loopback S3)", () => {
+  const s3 = new FakeS3();
+  let endpoint = "";
+  beforeAll(async () => {
+    endpoint = await s3.start();
+    s3.buckets.add("lake");
+  });
+  afterAll(() => s3.stop());
+  beforeEach(() => {
+    s3.lifecycles.clear();
+    s3.hang = false;
+  });
+
+  const inputs = (): BucketLifecycleInputs => ({ ...INPUTS, endpoint, timeoutMs: 2000 });
+  const create = async (): Promise<BucketLifecycleState> => (await bucketLifecycleProvider.create(inputs())).outs as BucketLifecycleState;
+  const read = async (state: BucketLifecycleState) => (await bucketLifecycleProvider.read?.("lake", state))?.props as BucketLifecycleState;
+
+  it("writes rule IDs with its owner token and reads them back as declared", async () => {
+    const state = await create();
+    expect(state.ownerToken).toMatch(/^[0-9a-f]{10}$/);
+    expect(s3.lifecycles.get("lake")).toContain(`<ID>${NONCURRENT_ID}.${state.ownerToken}</ID>`);
+    const refreshed = await read(state);
+    expect(sameRules(refreshed.rules, RULES)).toBe(true);
+    await expect(bucketLifecycleProvider.diff?.("lake", refreshed, inputs())).resolves.toMatchObject({ changes: false });
+  });
+
+  // Regression: the old resource's delete removed the rules its renamed successor had just set.
+  it("a renamed resource's delete leaves the rules its successor set", async () => {
+    const old = await create();
+    const renamed = await create();
+    await bucketLifecycleProvider.delete?.("lake", old);
+    expect(s3.lifecycles.get("lake")).toContain(`.${renamed.ownerToken}</ID>`);
+    await bucketLifecycleProvider.delete?.("lake", renamed);
+    expect(s3.lifecycles.has("lake")).toBe(false);
+  });
+
+  it("delete leaves a document with a rule someone else added, and removes its own even if edited", async () => {
+    const state = await create();
+    const document = s3.lifecycles.get("lake") ?? "";
+    s3.lifecycles.set("lake", document.replace("</LifecycleConfiguration>", "<Rule><ID>by-hand</ID><Status>Enabled</Status><Filter><Prefix>x/</Prefix></Filter><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>"));
+    await bucketLifecycleProvider.delete?.("lake", state);
+    expect(s3.lifecycles.has("lake")).toBe(true);
+    s3.lifecycles.set("lake", document.replace("<NoncurrentDays>30<", "<NoncurrentDays>5<"));
+    await bucketLifecycleProvider.delete?.("lake", state);
+    expect(s3.lifecycles.has("lake")).toBe(false);
+  });
+
+  it("a state from before owner tokens still deletes its own (plain-ID) rules, and update gives it a token", async () => {
+    const legacy: BucketLifecycleState = { ...inputs(), ownerToken: "" };
+    await bucketLifecycleProvider.update?.("lake", legacy, inputs());
+    const updated = (await bucketLifecycleProvider.update?.("lake", legacy, inputs()))?.outs as BucketLifecycleState;
+    expect(updated.ownerToken).not.toBe("");
+    s3.lifecycles.clear();
+    await bucketLifecycleProvider.create({ ...inputs() }); // someone else's rules now
+    await bucketLifecycleProvider.delete?.("lake", legacy);
+    expect(s3.lifecycles.has("lake")).toBe(true);
+  });
+
+  it("sees a hand-added Expiration on a managed rule as drift", async () => {
+    const state = await create();
+    const document = s3.lifecycles.get("lake") ?? "";
+    s3.lifecycles.set("lake", document.replace("<NoncurrentVersionExpiration>", "<Expiration><Days>1</Days></Expiration><NoncurrentVersionExpiration>"));
+    const refreshed = await read(state);
+    await expect(bucketLifecycleProvider.diff?.("lake", refreshed, inputs())).resolves.toMatchObject({ changes: true });
+    await bucketLifecycleProvider.update?.("lake", refreshed, inputs());
+    await expect(bucketLifecycleProvider.diff?.("lake", await read(state), inputs())).resolves.toMatchObject({ changes: false });
+  });
+
+  // Regression: the S3 client had no timeout at all.
+  it("gives up on an endpoint that never answers after its timeout", async () => {
+    const state = await create();
+    s3.hang = true;
+    const started = Date.now();
+    await expect(bucketLifecycleProvider.read?.("lake", { ...state, timeoutMs: 300 })).rejects.toMatchObject({ name: "RgwError", kind: "timeout" });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("check refuses an endpoint with a path", async () => {
+    const result = await bucketLifecycleProvider.check?.(inputs(), { ...inputs(), endpoint: `${endpoint}/lake` });
+    expect(result?.failures?.map((failure) => failure.property)).toEqual(["endpoint"]);
+  });
+});
+
 describe("s3Failure", () => {
   it("reads the S3 error code and HTTP status, and drops the SDK's UnknownError placeholder", () => {
     expect(s3Failure(s3Error("SignatureDoesNotMatch", 403))).toEqual({ code: "SignatureDoesNotMatch", status: 403 });
@@ -194,8 +296,8 @@ describe("s3Failure", () => {
   });
 });
 
-describe("lifecycleErrorMessage", () => {
-  const message = (error: unknown, action = "set the lifecycle of") => lifecycleErrorMessage(action, "lake", "http://127.0.0.1:7480/", error);
+describe("lifecycleError", () => {
+  const message = (error: unknown, action = "set the lifecycle of") => lifecycleError(action, "lake", { endpoint: "http://127.0.0.1:7480/" }, error).message;
 
   it("says the credentials were rejected, naming the bucket, the endpoint and the config keys", () => {
     expect(message(s3Error("SignatureDoesNotMatch", 403))).toBe(
@@ -222,9 +324,11 @@ describe("lifecycleErrorMessage", () => {
 
   it("says the endpoint cannot be reached", () => {
     expect(message(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:7480"))).toBe(
-      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: cannot reach the endpoint (ECONNREFUSED)' +
-        " — check rgw.endpoint (config rgwEndpoint)",
+      'cannot reach http://127.0.0.1:7480 to set the lifecycle of bucket "lake": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)',
     );
+    const timeout = lifecycleError("read the lifecycle of", "lake", { endpoint: "http://127.0.0.1:7480", timeoutMs: 250 }, Object.assign(new Error("aborted"), { name: "AbortError" }));
+    expect(timeout).toMatchObject({ name: "RgwError", kind: "timeout" });
+    expect(timeout.message).toContain("no answer within 0.25s");
   });
 
   it("passes other answers on with their status, code and message", () => {
@@ -235,10 +339,10 @@ describe("lifecycleErrorMessage", () => {
   });
 
   it("never shows a userinfo part of the endpoint, and keeps an unparsable endpoint as given", () => {
-    expect(lifecycleErrorMessage("set the lifecycle of", "lake", "http://user:pw@rgw:7480", s3Error("AccessDenied", 403))).toContain(
+    expect(lifecycleError("set the lifecycle of", "lake", { endpoint: "http://user:pw@rgw:7480" }, s3Error("AccessDenied", 403)).message).toContain(
       "at http://rgw:7480:",
     );
-    expect(lifecycleErrorMessage("set the lifecycle of", "lake", "not a url", "x")).toContain("at not a url:");
+    expect(lifecycleError("set the lifecycle of", "lake", { endpoint: "not a url" }, "x").message).toContain("at not a url:");
   });
 
   it("has no stack trace in it", () => {

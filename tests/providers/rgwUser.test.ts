@@ -2,17 +2,22 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RgwKey } from "../../providers/rgwAdmin";
 import {
   RgwUser,
+  createRgwUser,
   diffRgwUser,
+  isManagedAccessKey,
+  managedAccessKey,
   normalizeInputs,
   normalizeState,
-  pickNewKey,
   planKeyChange,
   refreshState,
   rgwUserProvider,
+  rgwUserState,
+  updateRgwUser,
   validateInputs,
   type RgwUserProviderInputs,
   type RgwUserState,
 } from "../../providers/rgwUser";
+import { FakeRgw } from "./rgwFakes";
 
 const INPUTS: RgwUserProviderInputs = {
   endpoint: "http://127.0.0.1:7480",
@@ -24,7 +29,7 @@ const INPUTS: RgwUserProviderInputs = {
   keyRotation: "",
   purgeDataOnDelete: false,
 };
-const STATE: RgwUserState = { ...INPUTS, accessKey: "AK1", secretKey: "SK1", previousAccessKey: "" };
+const STATE: RgwUserState = { ...INPUTS, accessKey: "AK1", secretKey: "SK1", previousAccessKey: "", suspended: false };
 
 describe("normalizeInputs", () => {
   it("applies defaults", () => {
@@ -40,6 +45,11 @@ describe("normalizeInputs", () => {
     });
   });
 
+  it("takes a timeout only when one is set (existing states have none on the wire)", () => {
+    expect(normalizeInputs({ ...INPUTS }).timeoutMs).toBeUndefined();
+    expect(normalizeInputs({ ...INPUTS, timeoutMs: 500 }).timeoutMs).toBe(500);
+  });
+
   it("keeps given values and reads state keys", () => {
     expect(normalizeState({ ...STATE, purgeDataOnDelete: true, keyRotation: 3, previousAccessKey: "AK0" })).toEqual({
       ...STATE,
@@ -49,9 +59,10 @@ describe("normalizeInputs", () => {
     });
   });
 
-  it("reads a state written before previousAccessKey existed as having none", () => {
+  it("reads a state written before previousAccessKey and suspended existed as having none", () => {
     const older: Record<string, unknown> = { ...STATE };
     delete older.previousAccessKey;
+    delete older.suspended;
     expect(normalizeState(older)).toEqual(STATE);
   });
 });
@@ -65,6 +76,13 @@ describe("validateInputs", () => {
     const failures = validateInputs({ ...INPUTS, endpoint: "rgw:7480", uid: "t$u", displayName: " ", adminSecretKey: "" });
     expect(failures.map((failure) => failure.property)).toEqual(["endpoint", "uid", "displayName", "adminSecretKey"]);
     expect(failures[0].reason).toMatch(/check rgw.endpoint/);
+  });
+
+  // Regression: a path sent the admin calls to an S3 object path, and `destroy` "succeeded" with the user left.
+  it("refuses an endpoint with a path, a query or userinfo", () => {
+    for (const endpoint of ["http://127.0.0.1:7480/bucket", "http://127.0.0.1:7480/?a=1", "http://k:s@127.0.0.1:7480"]) {
+      expect(validateInputs({ ...INPUTS, endpoint }).map((failure) => failure.property)).toEqual(["endpoint"]);
+    }
   });
 
   it("skips values unknown during preview", () => {
@@ -81,6 +99,7 @@ describe("diffRgwUser", () => {
       rotateKey: false,
       createKey: false,
       setDisplayName: false,
+      unsuspend: false,
     });
   });
 
@@ -95,6 +114,7 @@ describe("diffRgwUser", () => {
       rotateKey: false,
       createKey: false,
       setDisplayName: true,
+      unsuspend: false,
     });
   });
 
@@ -105,6 +125,7 @@ describe("diffRgwUser", () => {
       rotateKey: true,
       createKey: true,
       setDisplayName: false,
+      unsuspend: false,
     });
   });
 
@@ -121,18 +142,24 @@ describe("diffRgwUser", () => {
     expect(diffRgwUser({ ...STATE, previousAccessKey: "AK0" }, INPUTS).changes).toBe(false);
   });
 
-  it.each(["endpoint", "region", "adminAccessKey", "adminSecretKey"] as const)(
+  it.each(["endpoint", "region", "adminAccessKey", "adminSecretKey", "timeoutMs"] as const)(
     "records a %s change without touching RGW or replacing",
     (key) => {
-      expect(diffRgwUser(STATE, { ...INPUTS, [key]: "changed" })).toEqual({
+      expect(diffRgwUser(STATE, { ...INPUTS, [key]: key === "timeoutMs" ? 1000 : "changed" })).toEqual({
         changes: true,
         replaces: [],
         rotateKey: false,
         createKey: false,
         setDisplayName: false,
+        unsuspend: false,
       });
     },
   );
+
+  // Regression: a user suspended by hand was no drift, and `up` left it suspended.
+  it("un-suspends a user that read found suspended", () => {
+    expect(diffRgwUser({ ...STATE, suspended: true }, INPUTS)).toMatchObject({ changes: true, replaces: [], unsuspend: true, createKey: false });
+  });
 
   it("records a purgeDataOnDelete change", () => {
     expect(diffRgwUser(STATE, { ...INPUTS, purgeDataOnDelete: true })).toMatchObject({ changes: true, replaces: [] });
@@ -169,125 +196,252 @@ describe("refreshState", () => {
     expect(refreshState(rotated, user("Spark", [key("AK0"), key("AK1")]))).toMatchObject({ previousAccessKey: "AK0" });
     expect(refreshState(rotated, user("Spark", [key("AK1")]))).toMatchObject({ accessKey: "AK1", previousAccessKey: "" });
   });
+
+  it("records a suspended user, which diffs as a change", () => {
+    const refreshed = refreshState(STATE, { ...user("Spark", [key("AK1")]), suspended: true });
+    expect(refreshed).toMatchObject({ suspended: true, accessKey: "AK1" });
+    expect(diffRgwUser(refreshed as RgwUserState, INPUTS).changes).toBe(true);
+  });
+});
+
+describe("managed access keys", () => {
+  it("are 20 base32 characters, one per uid and rotation value, recognisable by uid", () => {
+    const id = managedAccessKey("spark", "1");
+    expect(id).toMatch(/^[A-Z2-7]{20}$/);
+    expect(managedAccessKey("spark", "1")).toBe(id);
+    expect(managedAccessKey("spark", "2")).not.toBe(id);
+    expect(isManagedAccessKey("spark", managedAccessKey("spark", "2"))).toBe(true);
+    expect(isManagedAccessKey("trino", id)).toBe(false);
+    expect(isManagedAccessKey("spark", "0555B35654AD1656D804")).toBe(false);
+  });
 });
 
 describe("planKeyChange", () => {
-  const rotated = { ...STATE, previousAccessKey: "AK0" };
+  const K = (rotation: string) => managedAccessKey("spark", rotation);
+  const at = (rotation: string) => ({ uid: "spark", keyRotation: rotation });
+  const tracked = { accessKey: K("1"), previousAccessKey: K("0") };
 
   it("rotation: removes the previous key first and demotes the current one", () => {
-    expect(planKeyChange(rotated, user("Spark", [key("AK0"), key("AK1")]), true)).toEqual({
-      removeFirst: "AK0",
-      previousAccessKey: "AK1",
+    expect(planKeyChange(tracked, user("Spark", [key(K("0")), key(K("1"))]), at("2"), true)).toEqual({
+      remove: [K("0")],
+      accessKey: K("2"),
+      adopt: undefined,
+      previousAccessKey: K("1"),
     });
   });
 
   it("first rotation: nothing to remove", () => {
-    expect(planKeyChange(STATE, user("Spark", [key("AK1")]), true)).toEqual({
-      removeFirst: undefined,
-      previousAccessKey: "AK1",
-    });
+    expect(planKeyChange(STATE, user("Spark", [key("AK1")]), at("2"), true)).toMatchObject({ remove: [], previousAccessKey: "AK1" });
   });
 
   it("rotation: skips a previous key already gone, and records no previous when the current key is gone", () => {
-    expect(planKeyChange(rotated, user("Spark", [key("AK1")]), true)).toEqual({
-      removeFirst: undefined,
-      previousAccessKey: "AK1",
-    });
-    expect(planKeyChange(rotated, user("Spark", [key("AK0")]), true)).toEqual({
-      removeFirst: "AK0",
-      previousAccessKey: "",
-    });
+    expect(planKeyChange(tracked, user("Spark", [key(K("1"))]), at("2"), true)).toMatchObject({ remove: [], previousAccessKey: K("1") });
+    expect(planKeyChange(tracked, user("Spark", [key(K("0"))]), at("2"), true)).toMatchObject({ remove: [K("0")], previousAccessKey: "" });
   });
 
   it("repair of a removed current key keeps the previous key", () => {
-    const keyGone = { ...rotated, accessKey: "", secretKey: "" };
-    expect(planKeyChange(keyGone, user("Spark", [key("AK0")]), false)).toEqual({
-      removeFirst: undefined,
-      previousAccessKey: "AK0",
+    expect(planKeyChange({ accessKey: "", previousAccessKey: K("0") }, user("Spark", [key(K("0"))]), at("1"), false)).toEqual({
+      remove: [],
+      accessKey: K("1"),
+      adopt: undefined,
+      previousAccessKey: K("0"),
+    });
+  });
+
+  it("adopts the new key when an interrupted run made it, and removes untracked keys of its own making only", () => {
+    const onUser = [key(K("0")), key(K("1")), key(K("2")), key(K("lost")), key("OPERATOR")];
+    expect(planKeyChange(tracked, user("Spark", onUser), at("2"), true)).toEqual({
+      remove: [K("0"), K("lost")],
+      accessKey: K("2"),
+      adopt: key(K("2")),
+      previousAccessKey: K("1"),
+    });
+  });
+
+  it("rotating back to an earlier value removes that (previous) key and makes it anew", () => {
+    expect(planKeyChange(tracked, user("Spark", [key(K("0")), key(K("1"))]), at("0"), true)).toEqual({
+      remove: [K("0")],
+      accessKey: K("0"),
+      adopt: undefined,
+      previousAccessKey: K("1"),
     });
   });
 
   it("never touches foreign keys or the current key", () => {
     const odd = { ...STATE, previousAccessKey: "AK1" }; // previous == current: never remove it
-    const plan = planKeyChange(odd, user("Spark", [key("AK1"), key("FOREIGN")]), true);
-    expect(plan).toEqual({ removeFirst: undefined, previousAccessKey: "AK1" });
+    expect(planKeyChange(odd, user("Spark", [key("AK1"), key("FOREIGN")]), at("2"), true)).toMatchObject({ remove: [], previousAccessKey: "AK1" });
   });
 });
 
-describe("pickNewKey", () => {
-  const key = (accessKey: string): RgwKey => ({ user: "u", accessKey, secretKey: `s-${accessKey}` });
-  it("finds the key that was not there before", () => {
-    expect(pickNewKey([key("A")], [key("A"), key("B")])).toEqual(key("B"));
-    expect(pickNewKey([key("A")], [key("A")])).toBeUndefined();
+describe("rgwUserState", () => {
+  it("is the one shape every path returns", () => {
+    expect(rgwUserState(INPUTS, { accessKey: "A", secretKey: "S" }, "P", true)).toEqual({
+      ...INPUTS,
+      accessKey: "A",
+      secretKey: "S",
+      previousAccessKey: "P",
+      suspended: true,
+    });
+    expect(rgwUserState(STATE, undefined)).toEqual({ ...INPUTS, accessKey: "", secretKey: "", previousAccessKey: "", suspended: false });
   });
 });
 
-/** A tiny in-memory Admin Ops API, enough to check the provider's calls and their order. */
-class FakeRgw {
-  users = new Map<string, { displayName: string; keys: RgwKey[] }>();
-  calls: string[] = [];
-  private counter = 0;
-
-  handle = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(String(input));
-    const method = init?.method ?? "GET";
-    const query = Object.fromEntries(url.searchParams);
-    const uid = query.uid ?? "";
-    const isKey = "key" in query;
-    this.calls.push(`${method}${isKey ? " key" : ""} ${uid || query["access-key"]}`);
-    const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status });
-    const user = this.users.get(uid);
-    const info = () => ({ user_id: uid, display_name: user?.displayName, keys: this.rgwKeys(uid) });
-    if (method === "DELETE" && isKey) {
-      for (const candidate of this.users.values()) {
-        const before = candidate.keys.length;
-        candidate.keys = candidate.keys.filter((k) => k.accessKey !== query["access-key"]);
-        if (candidate.keys.length < before) return new Response("", { status: 200 });
-      }
-      return json(403, { Code: "AccessDenied" });
-    }
-    if (!user && !(method === "PUT" && !isKey)) return json(404, { Code: "NoSuchUser" });
-    if (method === "GET") return json(200, info());
-    if (method === "PUT" && isKey) {
-      user?.keys.push(this.newKey(uid));
-      return json(200, this.rgwKeys(uid));
-    }
-    if (method === "PUT") {
-      if (user) return json(409, { Code: "UserAlreadyExists" });
-      this.users.set(uid, { displayName: query["display-name"], keys: [this.newKey(uid)] });
-      return json(200, { user_id: uid, display_name: query["display-name"], keys: this.rgwKeys(uid) });
-    }
-    if (method === "POST" && user) {
-      user.displayName = query["display-name"];
-      return json(200, info());
-    }
-    this.users.delete(uid);
-    return new Response("", { status: 200 });
-  };
-
-  private newKey(uid: string): RgwKey {
-    this.counter += 1;
-    return { user: uid, accessKey: `AK${this.counter}`, secretKey: `SK${this.counter}` };
-  }
-
-  private rgwKeys(uid: string) {
-    return (this.users.get(uid)?.keys ?? []).map((k) => ({ user: k.user, access_key: k.accessKey, secret_key: k.secretKey }));
-  }
-}
-
-describe("rgwUserProvider (fake RGW)", () => {
+/** The table of issue #10: what an interrupted call leaves in RGW, and what the next run must make of it. */
+describe("RgwUser after interrupted calls (in-memory RGW)", () => {
   let rgw: FakeRgw;
-  let fetchMock: jest.SpiedFunction<typeof fetch>;
   beforeEach(() => {
     rgw = new FakeRgw();
-    fetchMock = jest.spyOn(globalThis, "fetch").mockImplementation(rgw.handle);
+  });
+  const K = (rotation: string) => managedAccessKey("spark", rotation);
+  const at = (keyRotation: string): RgwUserProviderInputs => ({ ...INPUTS, keyRotation });
+  /** What the state tracks and what works must be the same set. */
+  const expectOnlyTracked = (state: RgwUserState) => {
+    expect(rgw.keyIds("spark").sort()).toEqual([state.accessKey, state.previousAccessKey].filter((id) => id !== "").sort());
+    const current = rgw.users.get("spark")?.keys.find((candidate) => candidate.accessKey === state.accessKey);
+    expect(current?.secretKey).toBe(state.secretKey);
+  };
+
+  it("creates the user with the key id of its rotation value", async () => {
+    const state = await createRgwUser(rgw, at("1"));
+    expect(state).toMatchObject({ accessKey: K("1"), previousAccessKey: "", suspended: false });
+    expectOnlyTracked(state);
+  });
+
+  // Row: engine killed during a user's create, then re-run (the engine has a pending create, RGW has the user).
+  // Row: RGW creates the user but the answer is lost, then retry.
+  it("a create that finds its own half-done user adopts it instead of failing", async () => {
+    rgw.loseAnswer("createUser");
+    await expect(createRgwUser(rgw, at("1"))).rejects.toMatchObject({ kind: "timeout" });
+    expect(rgw.keyIds("spark")).toEqual([K("1")]);
+
+    const state = await createRgwUser(rgw, at("1"));
+    expect(state.accessKey).toBe(K("1"));
+    expectOnlyTracked(state);
+  });
+
+  it("adoption keeps one tracked key, removes its own untracked keys, keeps an operator's, and un-suspends", async () => {
+    rgw.addUser("spark", INPUTS.displayName, [K("older"), "OPERATOR0123456789AB"]);
+    rgw.users.get("spark")!.suspended = true;
+    const state = await createRgwUser(rgw, at("1"));
+    expect(state.accessKey).toBe(K("1"));
+    expect(rgw.keyIds("spark").sort()).toEqual([K("1"), "OPERATOR0123456789AB"].sort());
+    expect(rgw.users.get("spark")?.suspended).toBe(false);
+  });
+
+  it("still refuses a user with the uid that is not this resource's (other display name)", async () => {
+    rgw.addUser("spark", "someone else", ["OPERATOR0123456789AB"]);
+    await expect(createRgwUser(rgw, at("1"))).rejects.toThrow(/UserAlreadyExists — it is not this resource's .*radosgw-admin user rm --uid=spark/);
+    expect(rgw.keyIds("spark")).toEqual(["OPERATOR0123456789AB"]);
+  });
+
+  // Row: engine killed, or answer lost, during a key rotation, then re-run.
+  it("a rotation whose answer was lost is finished by the next run, with no third working key", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    const first = await updateRgwUser(rgw, created, at("2"));
+    rgw.loseAnswer("createKey");
+    await expect(updateRgwUser(rgw, first, at("3"))).rejects.toMatchObject({ kind: "timeout" });
+    // The engine still has `first`; RGW has the new key K3 that nothing tracks.
+    expect(rgw.keyIds("spark")).toEqual([K("2"), K("3")]);
+
+    const retried = await updateRgwUser(rgw, first, at("3"));
+    expect(retried).toMatchObject({ accessKey: K("3"), previousAccessKey: K("2") });
+    expectOnlyTracked(retried);
+  });
+
+  it("a lost rotation followed by another rotation value removes the orphaned key", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    rgw.loseAnswer("createKey");
+    await expect(updateRgwUser(rgw, created, at("2"))).rejects.toMatchObject({ kind: "timeout" });
+    const next = await updateRgwUser(rgw, created, at("3"));
+    expect(next).toMatchObject({ accessKey: K("3"), previousAccessKey: K("1") });
+    expectOnlyTracked(next);
+  });
+
+  it("a rotation killed after removing the previous key is finished by the next run", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    const first = await updateRgwUser(rgw, created, at("2"));
+    rgw.loseAnswer("removeKey");
+    await expect(updateRgwUser(rgw, first, at("3"))).rejects.toMatchObject({ kind: "timeout" });
+    const retried = await updateRgwUser(rgw, first, at("3"));
+    expect(retried).toMatchObject({ accessKey: K("3"), previousAccessKey: K("2") });
+    expectOnlyTracked(retried);
+  });
+
+  it("rotates in two phases: the old key stays valid until the next rotation removes it", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    rgw.calls.length = 0;
+    const first = await updateRgwUser(rgw, created, at("2"));
+    expect(rgw.calls).toEqual(["getUser", "createKey"]);
+    expect(first).toMatchObject({ accessKey: K("2"), previousAccessKey: K("1"), keyRotation: "2" });
+    rgw.calls.length = 0;
+    const second = await updateRgwUser(rgw, first, at("3"));
+    // The stale previous key is removed before the new key is created.
+    expect(rgw.calls).toEqual(["getUser", "removeKey", "createKey"]);
+    expect(second).toMatchObject({ accessKey: K("3"), previousAccessKey: K("2") });
+    expectOnlyTracked(second);
+  });
+
+  it("a state from before chosen key ids rotates onto them, never removing a tracked key", async () => {
+    rgw.addUser("spark", INPUTS.displayName, ["RGWCHOSEN00000000001"]);
+    const legacy = rgwUserState(at("1"), rgw.users.get("spark")!.keys[0]);
+    const rotated = await updateRgwUser(rgw, legacy, at("2"));
+    expect(rotated).toMatchObject({ accessKey: K("2"), previousAccessKey: "RGWCHOSEN00000000001" });
+    expectOnlyTracked(rotated);
+  });
+
+  // Row: user suspended by hand: `up` must un-suspend it.
+  it("update un-suspends a user suspended by hand, keeping its keys", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    rgw.users.get("spark")!.suspended = true;
+    const refreshed = refreshState(created, await rgw.getUser("spark")) as RgwUserState;
+    expect(refreshed.suspended).toBe(true);
+    const repaired = await updateRgwUser(rgw, refreshed, at("1"));
+    expect(rgw.users.get("spark")?.suspended).toBe(false);
+    expect(repaired).toEqual(created);
+  });
+
+  it("repairs a current key removed outside Pulumi without removing the previous one", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    const first = await updateRgwUser(rgw, created, at("2"));
+    await rgw.removeKey(K("2"));
+    const refreshed = refreshState(first, await rgw.getUser("spark")) as RgwUserState;
+    expect(refreshed).toMatchObject({ accessKey: "", previousAccessKey: K("1") });
+    const repaired = await updateRgwUser(rgw, refreshed, at("2"));
+    expect(repaired).toMatchObject({ accessKey: K("2"), previousAccessKey: K("1") });
+    expectOnlyTracked(repaired);
+  });
+
+  it("renames in place, keeping both keys", async () => {
+    const first = await updateRgwUser(rgw, await createRgwUser(rgw, at("1")), at("2"));
+    const renamed = await updateRgwUser(rgw, first, { ...at("2"), displayName: "Spark jobs" });
+    expect(rgw.users.get("spark")?.displayName).toBe("Spark jobs");
+    expect(renamed).toEqual({ ...first, displayName: "Spark jobs" });
+  });
+
+  it("records new admin credentials without calling RGW", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    rgw.calls.length = 0;
+    const result = await updateRgwUser(rgw, created, { ...at("1"), adminSecretKey: "rotated" });
+    expect(rgw.calls).toEqual([]);
+    expect(result).toMatchObject({ adminSecretKey: "rotated", accessKey: K("1") });
+  });
+
+  it("recreates a user deleted since the last refresh when an update needs it", async () => {
+    const created = await createRgwUser(rgw, at("1"));
+    rgw.users.delete("spark");
+    const result = await updateRgwUser(rgw, { ...created, previousAccessKey: "AK0" }, { ...at("1"), displayName: "Back" });
+    expect(rgw.users.get("spark")?.displayName).toBe("Back");
+    expect(result).toMatchObject({ accessKey: K("1"), previousAccessKey: "" });
+  });
+});
+
+describe("rgwUserProvider (fetch stubbed)", () => {
+  let fetchMock: jest.SpiedFunction<typeof fetch>;
+  const answer = (status: number, body: unknown) => new Response(typeof body === "string" ? body : JSON.stringify(body), { status });
+  beforeEach(() => {
+    fetchMock = jest.spyOn(globalThis, "fetch");
   });
   afterEach(() => fetchMock.mockRestore());
-
-  const create = async (inputs: RgwUserProviderInputs = INPUTS) => {
-    const result = await rgwUserProvider.create(inputs);
-    return { id: result.id, state: result.outs as RgwUserState };
-  };
 
   it("check normalizes and validates", async () => {
     const result = await rgwUserProvider.check?.(STATE, { ...INPUTS, region: "", uid: "" });
@@ -304,166 +458,44 @@ describe("rgwUserProvider (fake RGW)", () => {
     await expect(rgwUserProvider.diff?.("spark", STATE, INPUTS)).resolves.toMatchObject({ changes: false });
   });
 
-  it("creates the user and returns its key", async () => {
-    const { id, state } = await create();
-    expect(id).toBe("spark");
-    expect(state).toEqual({ ...INPUTS, accessKey: "AK1", secretKey: "SK1", previousAccessKey: "" });
+  it("creates the user with its chosen key id and returns the key", async () => {
+    const id = managedAccessKey("spark", "");
+    fetchMock.mockResolvedValueOnce(answer(200, { user_id: "spark", display_name: "Spark", keys: [{ user: "spark", access_key: id, secret_key: "S" }] }));
+    const result = await rgwUserProvider.create(INPUTS);
+    expect(result).toEqual({ id: "spark", outs: { ...INPUTS, accessKey: id, secretKey: "S", previousAccessKey: "", suspended: false } });
+    expect(String(fetchMock.mock.calls[0][0])).toContain(`access-key=${id}`);
   });
 
-  it("explains a uid that already exists", async () => {
-    await create();
-    await expect(create()).rejects.toThrow(/already exists .* RgwUser only manages users it created/);
-  });
-
-  it("reads a deleted user as gone, and a rename as a diff", async () => {
-    const { state } = await create();
-    rgw.users.get("spark")!.displayName = "Renamed outside";
-    const read = await rgwUserProvider.read?.("spark", state);
-    expect(read?.props).toMatchObject({ displayName: "Renamed outside", accessKey: "AK1" });
-    rgw.users.delete("spark");
-    await expect(rgwUserProvider.read?.("spark", state)).resolves.toEqual({});
-  });
-
-  const update = async (olds: RgwUserState, news: RgwUserProviderInputs) =>
-    (await rgwUserProvider.update?.("spark", olds, news))?.outs as RgwUserState;
-  const keysOnUser = () => rgw.users.get("spark")?.keys.map((k) => k.accessKey);
-
-  it("rotates in two phases: the old key stays valid until the next rotation removes it", async () => {
-    const { state } = await create();
-    rgw.calls = [];
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
-    expect(first).toMatchObject({ accessKey: "AK2", secretKey: "SK2", previousAccessKey: "AK1", keyRotation: "1" });
-    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
-
-    rgw.calls = [];
-    const second = await update(first, { ...INPUTS, keyRotation: "2" });
-    // The stale previous key is removed before the new key is created.
-    expect(rgw.calls).toEqual(["GET spark", "DELETE key AK1", "PUT key spark"]);
-    expect(second).toMatchObject({ accessKey: "AK3", secretKey: "SK3", previousAccessKey: "AK2", keyRotation: "2" });
-    expect(keysOnUser()).toEqual(["AK2", "AK3"]);
-  });
-
-  it("leaves keys it does not manage alone across rotations", async () => {
-    const { state } = await create();
-    rgw.users.get("spark")!.keys.push({ user: "spark", accessKey: "FOREIGN", secretKey: "F" });
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    const second = await update(first, { ...INPUTS, keyRotation: "2" });
-    expect(second).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK2" });
-    expect(keysOnUser()).toEqual(["FOREIGN", "AK2", "AK3"]);
-    const read = (await rgwUserProvider.read?.("spark", second))?.props as RgwUserState;
-    expect(read).toEqual(second);
-  });
-
-  it("a failed key creation after the removal leaves only keys the old state records", async () => {
-    const { state } = await create();
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    const handle = rgw.handle;
-    fetchMock.mockImplementation(async (input, init) =>
-      init?.method === "PUT" && new URL(String(input)).searchParams.has("key")
-        ? new Response(JSON.stringify({ Code: "InternalError" }), { status: 500 })
-        : handle(input, init),
-    );
-    await expect(update(first, { ...INPUTS, keyRotation: "2" })).rejects.toThrow(/server error \(500 InternalError/);
-    // The engine keeps `first`: its current key AK2 is the only key left, and AK1 is recorded as previous.
-    expect(keysOnUser()).toEqual(["AK2"]);
-    const read = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
-    expect(read).toMatchObject({ accessKey: "AK2", previousAccessKey: "" });
-    expect(await rgwUserProvider.diff?.("spark", read, { ...INPUTS, keyRotation: "1" })).toMatchObject({ changes: false });
-
-    // The retry (with or without a refresh in between) does not try to remove AK1 again.
-    fetchMock.mockImplementation(handle);
-    rgw.calls = [];
-    const retried = await update(first, { ...INPUTS, keyRotation: "2" });
-    expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
-    expect(retried).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK2" });
-    expect(keysOnUser()).toEqual(["AK2", "AK3"]);
-  });
-
-  it("a failed removal changes nothing (no key is created)", async () => {
-    const { state } = await create();
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    const handle = rgw.handle;
-    fetchMock.mockImplementation(async (input, init) =>
-      init?.method === "DELETE" ? new Response(JSON.stringify({ Code: "InternalError" }), { status: 500 }) : handle(input, init),
-    );
-    rgw.calls = [];
-    await expect(update(first, { ...INPUTS, keyRotation: "2" })).rejects.toThrow(/server error/);
-    expect(rgw.calls).toEqual(["GET spark"]);
-    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
-  });
-
-  it("reads a previous key removed outside as none, without a diff", async () => {
-    const { state } = await create();
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    rgw.users.get("spark")!.keys = rgw.users.get("spark")!.keys.filter((k) => k.accessKey !== "AK1");
-    const read = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
-    expect(read).toEqual({ ...first, previousAccessKey: "" });
-    await expect(rgwUserProvider.diff?.("spark", read, { ...INPUTS, keyRotation: "1" })).resolves.toMatchObject({
-      changes: false,
-    });
-  });
-
-  it("creates a key without removing anything when the managed key was removed outside", async () => {
-    const { state } = await create();
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    rgw.users.get("spark")!.keys = rgw.users.get("spark")!.keys.filter((k) => k.accessKey !== "AK2");
-    const refreshed = (await rgwUserProvider.read?.("spark", first))?.props as RgwUserState;
-    expect(refreshed).toMatchObject({ accessKey: "", previousAccessKey: "AK1" });
-    rgw.calls = [];
-    const result = await update(refreshed, { ...INPUTS, keyRotation: "1" });
-    expect(rgw.calls).toEqual(["GET spark", "PUT key spark"]);
-    // A repair, not a rotation: the previous key (apps may still use it) is kept.
-    expect(result).toMatchObject({ accessKey: "AK3", previousAccessKey: "AK1" });
-    expect(keysOnUser()).toEqual(["AK1", "AK3"]);
-  });
-
-  it("renames in place, keeping both keys", async () => {
-    const { state } = await create();
-    const first = await update(state, { ...INPUTS, keyRotation: "1" });
-    const result = await update(first, { ...INPUTS, keyRotation: "1", displayName: "Spark jobs" });
-    expect(rgw.users.get("spark")?.displayName).toBe("Spark jobs");
-    expect(result).toEqual({ ...first, displayName: "Spark jobs" });
-    expect(keysOnUser()).toEqual(["AK1", "AK2"]);
-  });
-
-  it("records new admin credentials without calling RGW", async () => {
-    const { state } = await create();
-    rgw.calls = [];
-    const result = await rgwUserProvider.update?.("spark", state, { ...INPUTS, adminSecretKey: "rotated" });
-    expect(rgw.calls).toEqual([]);
-    expect(result?.outs).toMatchObject({ adminSecretKey: "rotated", accessKey: "AK1" });
-  });
-
-  it("recreates a user deleted since the last refresh when an update needs it", async () => {
-    const { state } = await create();
-    rgw.users.delete("spark");
-    const result = await rgwUserProvider.update?.("spark", { ...state, previousAccessKey: "AK0" }, { ...INPUTS, displayName: "Back" });
-    expect(rgw.users.get("spark")?.displayName).toBe("Back");
-    expect(result?.outs).toMatchObject({ accessKey: "AK2", previousAccessKey: "" });
+  it("reads a deleted user as gone", async () => {
+    fetchMock.mockResolvedValueOnce(answer(404, { Code: "NoSuchUser" }));
+    await expect(rgwUserProvider.read?.("spark", STATE)).resolves.toEqual({});
   });
 
   it.each([
-    [false, "DELETE spark", "False"],
-    [true, "DELETE spark", "True"],
-  ])("deletes with purgeDataOnDelete=%p", async (purgeDataOnDelete, call, flag) => {
-    const { state } = await create({ ...INPUTS, purgeDataOnDelete });
-    rgw.calls = [];
-    await rgwUserProvider.delete?.("spark", state);
-    expect(rgw.calls).toEqual([call]);
+    [false, "False"],
+    [true, "True"],
+  ])("deletes with purgeDataOnDelete=%p", async (purgeDataOnDelete, flag) => {
+    fetchMock.mockResolvedValueOnce(answer(200, ""));
+    await rgwUserProvider.delete?.("spark", { ...STATE, purgeDataOnDelete });
     expect(String(fetchMock.mock.lastCall?.[0])).toContain(`purge-data=${flag}`);
-    expect(rgw.users.has("spark")).toBe(false);
   });
 
   it("treats deleting an already deleted user as done", async () => {
+    fetchMock.mockResolvedValueOnce(answer(404, { Code: "NoSuchUser" }));
     await expect(rgwUserProvider.delete?.("spark", STATE)).resolves.toBeUndefined();
   });
 
   it("explains a refused delete of a user that owns buckets", async () => {
-    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ Code: "BucketAlreadyExists" }), { status: 409 }));
+    fetchMock.mockResolvedValueOnce(answer(409, { Code: "BucketAlreadyExists" }));
     await expect(rgwUserProvider.delete?.("spark", STATE)).rejects.toThrow(
       /still owns buckets .* purgeDataOnDelete=false, so its buckets and data are kept/,
     );
+  });
+
+  // Regression: with a path in the endpoint, destroy "succeeded" (RGW answered the S3 object path) and the user stayed.
+  it("fails a delete with a path in the endpoint instead of reporting success", async () => {
+    await expect(rgwUserProvider.delete?.("spark", { ...STATE, endpoint: "http://127.0.0.1:7480/bucket" })).rejects.toMatchObject({ kind: "invalidEndpoint" });
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 });
 
@@ -491,9 +523,7 @@ describe("RgwUser resource (Pulumi mocks)", () => {
 
   it("exposes every output and registers a serialized provider", async () => {
     const user = new RgwUser("spark", {
-      endpoint: "http://rgw:7480",
-      adminAccessKey: "ADMIN",
-      adminSecretKey: pulumi.secret("adminsecret"),
+      connection: { endpoint: "http://rgw:7480", accessKey: "ADMIN", secretKey: pulumi.secret("adminsecret") },
       uid: "spark",
       displayName: "Spark",
     });
@@ -506,6 +536,8 @@ describe("RgwUser resource (Pulumi mocks)", () => {
     const args = registered.find((resource) => resource.name === "spark");
     expect(args?.type).toBe("pulumi-nodejs:dynamic/rgw:RgwUser");
     expect(args?.inputs).toMatchObject({ region: "us-east-1", keyRotation: "", purgeDataOnDelete: false });
+    // The connection goes on the wire under the names existing states have; no timeout unless set.
+    expect(Object.keys(args?.inputs ?? {})).not.toContain("timeoutMs");
     const serialized = String(args?.inputs.__provider);
     expect(serialized).toMatch(/exports\.handler/);
     // node_modules imports become requires; the Pulumi SDK itself must not be needed at run time.

@@ -7,39 +7,37 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteBucketLifecycleCommand,
-  GetBucketLifecycleConfigurationCommand,
   PutBucketLifecycleConfigurationCommand,
-  type LifecycleRule,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs } from "../../../providers/bucketLifecycle";
+import {
+  bucketLifecycleProvider,
+  sameRules,
+  type BucketLifecycleInputs,
+  type BucketLifecycleState,
+} from "../../../providers/bucketLifecycle";
 import {
   bucketLifecycleRules,
   toS3LifecycleConfiguration,
   type BucketLifecycleRule,
 } from "../../../components/objectStorage/policies";
-import { closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { closedPort, radosgwAdmin, rulesOnRgw as rulesOn, s3Client, useRgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
+const TOKEN = expect.stringMatching(/^[0-9a-f]{10}$/) as unknown as string;
 
-let cluster: RgwCluster | undefined;
+const requireCluster = useRgwCluster();
 let adminS3: S3Client;
 
-beforeAll(async () => {
-  cluster = await startRgwCluster();
+beforeAll(() => {
+  const cluster = requireCluster();
   adminS3 = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
 });
 
-afterAll(async () => {
+afterAll(() => {
   adminS3?.destroy();
-  await stopRgwCluster(cluster);
 });
-
-function requireCluster(): RgwCluster {
-  if (!cluster) throw new Error("the Ceph RGW cluster did not start");
-  return cluster;
-}
 
 function inputsFor(bucket: string, overrides: Partial<BucketLifecycleInputs> = {}): BucketLifecycleInputs {
   const { endpoint, adminAccessKey, adminSecretKey } = requireCluster();
@@ -51,45 +49,37 @@ async function createBucket(bucket: string): Promise<void> {
   await adminS3.send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
-/** The rules as RGW has them, straight from the SDK; undefined when the bucket has no lifecycle. */
-async function rulesOnRgw(bucket: string): Promise<LifecycleRule[] | undefined> {
-  try {
-    return (await adminS3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-  } catch (error) {
-    if ((error as { name?: string }).name === "NoSuchLifecycleConfiguration") return undefined;
-    throw error;
-  }
-}
+const rulesOnRgw = (bucket: string) => rulesOn(adminS3, bucket);
 
 // The optional methods exist on this provider; these wrappers keep the tests free of `?.` noise.
-async function read(id: string, state: BucketLifecycleInputs) {
+async function read(id: string, state: BucketLifecycleState) {
   if (!bucketLifecycleProvider.read) throw new Error("provider has no read");
   return bucketLifecycleProvider.read(id, state);
 }
-async function diff(id: string, olds: BucketLifecycleInputs, news: BucketLifecycleInputs) {
+async function diff(id: string, olds: BucketLifecycleState, news: BucketLifecycleInputs) {
   if (!bucketLifecycleProvider.diff) throw new Error("provider has no diff");
   return bucketLifecycleProvider.diff(id, olds, news);
 }
-async function update(id: string, olds: BucketLifecycleInputs, news: BucketLifecycleInputs) {
+async function update(id: string, olds: BucketLifecycleState, news: BucketLifecycleInputs) {
   if (!bucketLifecycleProvider.update) throw new Error("provider has no update");
   return bucketLifecycleProvider.update(id, olds, news);
 }
-async function remove(id: string, state: BucketLifecycleInputs): Promise<void> {
+async function remove(id: string, state: BucketLifecycleState): Promise<void> {
   if (!bucketLifecycleProvider.delete) throw new Error("provider has no delete");
   await bucketLifecycleProvider.delete(id, state);
 }
 
 /** Creates through the provider; returns the outputs (the state Pulumi would keep). */
-async function create(inputs: BucketLifecycleInputs): Promise<BucketLifecycleInputs> {
+async function create(inputs: BucketLifecycleInputs): Promise<BucketLifecycleState> {
   const result = await bucketLifecycleProvider.create(inputs);
-  expect(result).toEqual({ id: inputs.bucket, outs: inputs });
-  return result.outs as BucketLifecycleInputs;
+  expect(result).toEqual({ id: inputs.bucket, outs: { ...inputs, ownerToken: TOKEN } });
+  return result.outs as BucketLifecycleState;
 }
 
-async function readProps(id: string, state: BucketLifecycleInputs): Promise<BucketLifecycleInputs> {
+async function readProps(id: string, state: BucketLifecycleState): Promise<BucketLifecycleState> {
   const result = await read(id, state);
   expect(result.id).toBe(id);
-  return result.props as BucketLifecycleInputs;
+  return result.props as BucketLifecycleState;
 }
 
 describe("BucketLifecycle provider against Ceph RGW", () => {
@@ -98,15 +88,18 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     const inputs = inputsFor("lc-create");
     const created = await create(inputs);
 
-    // RGW's own answer: sorted by ID, the prefix as a legacy top-level Prefix, no Filter.
+    // RGW's own answer: sorted by ID (with the owner token), the prefix as a legacy top-level Prefix, no Filter.
     const raw = await rulesOnRgw("lc-create");
-    expect(raw?.map((rule) => rule.ID)).toEqual(["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"]);
+    expect(raw?.map((rule) => rule.ID)).toEqual([
+      `abort-incomplete-multipart-uploads.${created.ownerToken}`,
+      `expire-noncurrent-versions.${created.ownerToken}`,
+    ]);
     expect(raw?.every((rule) => rule.Prefix === "" && rule.Filter === undefined)).toBe(true);
 
     const props = await readProps("lc-create", created);
     expect(sameRules(props.rules, RULES)).toBe(true);
     // Returned in the state's order, so a refresh shows no reordering diff.
-    expect(props).toEqual(inputs);
+    expect(props).toEqual(created);
     await expect(diff("lc-create", props, inputs)).resolves.toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
@@ -128,9 +121,10 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     const inputs = inputsFor("lc-update");
     const created = await create(inputs);
     const news = { ...inputs, rules: bucketLifecycleRules({ noncurrentVersionDays: 14, abortIncompleteMultipartDays: 2 }) };
-    await expect(update("lc-update", created, news)).resolves.toEqual({ outs: news });
+    const updated = { ...news, ownerToken: created.ownerToken };
+    await expect(update("lc-update", created, news)).resolves.toEqual({ outs: updated });
 
-    const props = await readProps("lc-update", news);
+    const props = await readProps("lc-update", updated);
     expect(props.rules).toEqual(news.rules);
     expect(sameRules(props.rules, RULES)).toBe(false);
     await expect(diff("lc-update", props, news)).resolves.toMatchObject({ changes: false });
@@ -146,7 +140,7 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     await adminS3.send(new DeleteBucketLifecycleCommand({ Bucket: "lc-drift" }));
 
     const props = await readProps("lc-drift", created);
-    expect(props).toEqual({ ...inputs, rules: [] });
+    expect(props).toEqual({ ...created, rules: [] });
     await expect(diff("lc-drift", props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
     await update("lc-drift", props, inputs);
     expect(await rulesOnRgw("lc-drift")).toHaveLength(2);
@@ -165,6 +159,41 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     await expect(diff("lc-changed", props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
   });
 
+  // Row: hand-added Expiration or a narrowed filter on a managed rule was not seen as drift.
+  it("reads a hand-added Expiration and a narrowed filter on a managed rule as drift", async () => {
+    await createBucket("lc-narrowed");
+    const inputs = inputsFor("lc-narrowed");
+    const created = await create(inputs);
+    const raw = (await rulesOnRgw("lc-narrowed")) ?? [];
+    const expiring = raw.map((rule) => (rule.NoncurrentVersionExpiration ? { ...rule, Expiration: { Days: 1 } } : rule));
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-narrowed", LifecycleConfiguration: { Rules: expiring } }));
+    const withExpiration = await readProps("lc-narrowed", created);
+    expect(withExpiration.rules.find((rule) => rule.id === "expire-noncurrent-versions")).toMatchObject({ expiration: { days: 1 } });
+    await expect(diff("lc-narrowed", withExpiration, inputs)).resolves.toMatchObject({ changes: true });
+
+    const narrowed = raw.map(({ Prefix, ...rule }) => ({ ...rule, Filter: { Prefix: Prefix === "" ? "tmp/" : `${Prefix}tmp/` } }));
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-narrowed", LifecycleConfiguration: { Rules: narrowed } }));
+    await expect(diff("lc-narrowed", await readProps("lc-narrowed", created), inputs)).resolves.toMatchObject({ changes: true });
+
+    // up repairs: the update puts the declared rules back, and a refresh then agrees.
+    await update("lc-narrowed", withExpiration, inputs);
+    await expect(diff("lc-narrowed", await readProps("lc-narrowed", created), inputs)).resolves.toMatchObject({ changes: false });
+  });
+
+  // Row: a renamed lifecycle resource's delete removed the rules its successor had just set.
+  it("a renamed resource's delete leaves its successor's rules on the bucket", async () => {
+    await createBucket("lc-renamed");
+    const old = await create(inputsFor("lc-renamed"));
+    const renamed = await create(inputsFor("lc-renamed"));
+    await remove("lc-renamed", old);
+    expect((await rulesOnRgw("lc-renamed"))?.map((rule) => rule.ID)).toEqual([
+      `abort-incomplete-multipart-uploads.${renamed.ownerToken}`,
+      `expire-noncurrent-versions.${renamed.ownerToken}`,
+    ]);
+    await remove("lc-renamed", renamed);
+    expect(await rulesOnRgw("lc-renamed")).toBeUndefined();
+  });
+
   it("reads a deleted bucket as gone", async () => {
     await createBucket("lc-bucket-gone");
     const created = await create(inputsFor("lc-bucket-gone"));
@@ -181,7 +210,7 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
 
     await adminS3.send(new DeleteBucketCommand({ Bucket: "lc-delete" }));
     await expect(remove("lc-delete", created)).resolves.toBeUndefined();
-    await expect(remove("lc-never-existed", inputsFor("lc-never-existed"))).resolves.toBeUndefined();
+    await expect(remove("lc-never-existed", { ...inputsFor("lc-never-existed"), ownerToken: "" })).resolves.toBeUndefined();
   });
 
   it("turns empty rules into DeleteBucketLifecycle, on create and on update", async () => {
@@ -189,10 +218,11 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     const inputs = inputsFor("lc-empty");
     const created = await create(inputs);
     const empty = { ...inputs, rules: [] };
-    await expect(update("lc-empty", created, empty)).resolves.toEqual({ outs: empty });
+    const emptied = { ...empty, ownerToken: created.ownerToken };
+    await expect(update("lc-empty", created, empty)).resolves.toEqual({ outs: emptied });
     expect(await rulesOnRgw("lc-empty")).toBeUndefined();
-    await expect(readProps("lc-empty", empty)).resolves.toEqual(empty);
-    await expect(diff("lc-empty", empty, empty)).resolves.toMatchObject({ changes: false });
+    await expect(readProps("lc-empty", emptied)).resolves.toEqual(emptied);
+    await expect(diff("lc-empty", emptied, empty)).resolves.toMatchObject({ changes: false });
 
     // A lifecycle set by hand is removed by a create that declares no rules.
     await adminS3.send(
@@ -215,7 +245,7 @@ describe("clear errors", () => {
     } catch (error) {
       const { name, message, stack } = error as Error;
       expect(message).not.toMatch(/\n|\s+at\s.*:\d+:\d+/);
-      expect(stack).toBe(`BucketLifecycleError: ${message}`);
+      expect(stack).toBe(`RgwError: ${message}`);
       return { name, message };
     }
     throw new Error("expected the call to fail");
@@ -225,16 +255,17 @@ describe("clear errors", () => {
     const { endpoint } = requireCluster();
     const bad = inputsFor("lc-errors", { secretKey: "wrong" });
     await expect(failure(bucketLifecycleProvider.create(bad))).resolves.toEqual({
-      name: "BucketLifecycleError",
+      name: "RgwError",
       message:
         `cannot set the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch)` +
         " — check rgwAdminAccessKey/rgwAdminSecretKey",
     });
-    await expect(failure(read("lc-errors", bad))).resolves.toMatchObject({
+    await expect(failure(read("lc-errors", { ...bad, ownerToken: "" }))).resolves.toMatchObject({
       message: `cannot read the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
     });
-    await expect(failure(remove("lc-errors", bad))).resolves.toMatchObject({
-      message: expect.stringMatching(/^cannot remove the lifecycle of bucket "lc-errors" at .*: credentials rejected \(403 SignatureDoesNotMatch\)/),
+    // Delete reads the document first, to see whose rules are on the bucket.
+    await expect(failure(remove("lc-errors", { ...bad, ownerToken: "" }))).resolves.toMatchObject({
+      message: expect.stringMatching(/^cannot read the lifecycle of bucket "lc-errors" at .*: credentials rejected \(403 SignatureDoesNotMatch\)/),
     });
   });
 
@@ -264,8 +295,8 @@ describe("clear errors", () => {
   it("says the endpoint refuses connections", async () => {
     const port = await closedPort();
     await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { endpoint: `http://127.0.0.1:${port}` })))).resolves.toEqual({
-      name: "BucketLifecycleError",
-      message: `cannot set the lifecycle of bucket "lc-errors" at http://127.0.0.1:${port}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
+      name: "RgwError",
+      message: `cannot reach http://127.0.0.1:${port} to set the lifecycle of bucket "lc-errors": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
     });
   });
 });
@@ -276,12 +307,12 @@ describe("the provider as Pulumi runs it", () => {
     const inputs = inputsFor("lc-serialized");
     const refusedEndpoint = `http://127.0.0.1:${await closedPort()}`;
     const result = await runSerializedProvider<{
-      created: { id: string; outs: BucketLifecycleInputs };
-      read: { id: string; props: BucketLifecycleInputs };
+      created: { id: string; outs: BucketLifecycleState };
+      read: { id: string; props: BucketLifecycleState };
       diff: { changes: boolean; replaces: string[] };
       badCredentials: { name: string; message: string; isError: boolean };
       refused: string;
-      afterDelete: { props: BucketLifecycleInputs };
+      afterDelete: { props: BucketLifecycleState };
       missingBucket: object;
     }>(
       bucketLifecycleProvider,
@@ -303,17 +334,17 @@ describe("the provider as Pulumi runs it", () => {
       `,
       { REFUSED_ENDPOINT: refusedEndpoint },
     );
-    expect(result.created).toEqual({ id: "lc-serialized", outs: inputs });
-    expect(result.read).toEqual({ id: "lc-serialized", props: inputs });
+    expect(result.created).toEqual({ id: "lc-serialized", outs: { ...inputs, ownerToken: TOKEN } });
+    expect(result.read).toEqual(result.created.outs && { id: "lc-serialized", props: result.created.outs });
     expect(result.diff).toMatchObject({ changes: false, replaces: [] });
     expect(result.badCredentials).toEqual({
-      name: "BucketLifecycleError",
+      name: "RgwError",
       isError: true,
       message: `cannot set the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
     });
     // Outside jest the network error keeps its `code` field; the message is the same.
     expect(result.refused).toBe(
-      `cannot set the lifecycle of bucket "lc-serialized" at ${refusedEndpoint}: cannot reach the endpoint (ECONNREFUSED) — check rgw.endpoint (config rgwEndpoint)`,
+      `cannot reach ${refusedEndpoint} to set the lifecycle of bucket "lc-serialized": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
     );
     expect(result.afterDelete.props.rules).toEqual([]);
     expect(result.missingBucket).toEqual({});

@@ -26,18 +26,18 @@ import {
   toS3LifecycleConfiguration,
 } from "../../../components/objectStorage/policies";
 import type { RgwAdminClient } from "../../../providers/rgwAdmin";
-import { adminClient, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { adminClient, s3Client, useRgwCluster } from "./cephRgwCluster";
 
 const BUCKET = "lake-warehouse";
 const LIFECYCLE = { noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 };
 
-let cluster: RgwCluster | undefined;
+const requireCluster = useRgwCluster();
 let admin: RgwAdminClient;
 let adminS3: S3Client;
 const users: Record<"writer" | "reader" | "stranger", S3Client> = {} as Record<"writer" | "reader" | "stranger", S3Client>;
 
 beforeAll(async () => {
-  cluster = await startRgwCluster();
+  const cluster = requireCluster();
   admin = adminClient(cluster);
   adminS3 = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
   for (const name of ["writer", "reader", "stranger"] as const) {
@@ -46,9 +46,6 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await stopRgwCluster(cluster);
-});
 
 async function errorName(action: Promise<unknown>): Promise<string> {
   try {

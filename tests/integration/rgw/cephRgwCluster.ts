@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetBucketLifecycleConfigurationCommand, ListBucketsCommand, S3Client, type LifecycleRule } from "@aws-sdk/client-s3";
 import { createRgwAdminClient, type RgwAdminClient } from "../../../providers/rgwAdmin";
 
 const run = promisify(execFile);
@@ -50,9 +50,51 @@ export async function startRgwCluster(): Promise<RgwCluster> {
   return cluster;
 }
 
+/**
+ * One cluster for the calling test file: started in beforeAll, stopped in afterAll. The returned function
+ * gives the running cluster (and fails the test if it did not start).
+ */
+export function useRgwCluster(): () => RgwCluster {
+  let cluster: RgwCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRgwCluster();
+  });
+  afterAll(async () => {
+    await stopRgwCluster(cluster);
+  });
+  return () => {
+    if (!cluster) throw new Error("the Ceph RGW cluster did not start");
+    return cluster;
+  };
+}
+
 /** An Admin Ops client with the cluster's admin keys. */
 export function adminClient(cluster: RgwCluster): RgwAdminClient {
   return createRgwAdminClient({ endpoint: cluster.endpoint, accessKey: cluster.adminAccessKey, secretKey: cluster.adminSecretKey });
+}
+
+/** True when S3 accepts the key, false when RGW says it does not exist. */
+export async function s3KeyWorks(cluster: RgwCluster, accessKey: string, secretKey: string): Promise<boolean> {
+  const client = s3Client(cluster, accessKey, secretKey);
+  try {
+    await client.send(new ListBucketsCommand({}));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === "InvalidAccessKeyId") return false;
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A bucket's rules as RGW has them, straight from the SDK; undefined when it has no lifecycle. */
+export async function rulesOnRgw(client: S3Client, bucket: string): Promise<LifecycleRule[] | undefined> {
+  try {
+    return (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchLifecycleConfiguration") return undefined;
+    throw error;
+  }
 }
 
 export async function stopRgwCluster(cluster: RgwCluster | undefined): Promise<void> {

@@ -2,29 +2,18 @@
  * The RgwUser dynamic provider against a real Ceph RGW: CRUD, drift detection, two-phase key
  * rotation, clear errors, and the provider as Pulumi runs it (serialized, evaluated in a fresh node process).
  */
-import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { RgwAdminClient } from "../../../providers/rgwAdmin";
-import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";
-import { adminClient, closedPort, radosgwAdmin, s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "./cephRgwCluster";
+import { managedAccessKey, rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";
+import { adminClient, closedPort, radosgwAdmin, s3Client, s3KeyWorks as keyWorksOn, useRgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 
-
-let cluster: RgwCluster | undefined;
+const requireCluster = useRgwCluster();
 let admin: RgwAdminClient;
 
-beforeAll(async () => {
-  cluster = await startRgwCluster();
-  admin = adminClient(cluster);
+beforeAll(() => {
+  admin = adminClient(requireCluster());
 });
-
-afterAll(async () => {
-  await stopRgwCluster(cluster);
-});
-
-function requireCluster(): RgwCluster {
-  if (!cluster) throw new Error("the Ceph RGW cluster did not start");
-  return cluster;
-}
 
 function inputsFor(uid: string, overrides: Partial<RgwUserProviderInputs> = {}): RgwUserProviderInputs {
   const { endpoint, adminAccessKey, adminSecretKey } = requireCluster();
@@ -41,15 +30,7 @@ function inputsFor(uid: string, overrides: Partial<RgwUserProviderInputs> = {}):
   };
 }
 
-async function s3KeyWorks(accessKey: string, secretKey: string): Promise<boolean> {
-  try {
-    await s3Client(requireCluster(), accessKey, secretKey).send(new ListBucketsCommand({}));
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === "InvalidAccessKeyId") return false;
-    throw error;
-  }
-}
+const s3KeyWorks = (accessKey: string, secretKey: string): Promise<boolean> => keyWorksOn(requireCluster(), accessKey, secretKey);
 
 async function createUser(inputs: RgwUserProviderInputs): Promise<RgwUserState> {
   const result = await rgwUserProvider.create(inputs);
@@ -164,6 +145,64 @@ describe("RgwUser provider against Ceph RGW", () => {
     expect(await s3KeyWorks(updated.accessKey, updated.secretKey)).toBe(true);
   });
 
+  it("gives the key the id chosen for its rotation value (RGW honours access-key with generate-key)", async () => {
+    const state = await createUser(inputsFor("chosen-id", { keyRotation: "7" }));
+    expect(state.accessKey).toBe(managedAccessKey("chosen-id", "7"));
+    expect(await s3KeyWorks(state.accessKey, state.secretKey)).toBe(true);
+  });
+
+  // Rows of issue #10: engine killed during a create / answer lost, then re-run.
+  it("adopts the user an interrupted create left (same display name): one tracked, working key", async () => {
+    const inputs = inputsFor("half-created", { keyRotation: "1" });
+    // What RGW holds after a create whose answer never arrived, plus a key an earlier interrupted run made.
+    await admin.createUser("half-created", inputs.displayName, managedAccessKey("half-created", "1"));
+    await admin.createKey("half-created", managedAccessKey("half-created", "0"));
+    const state = await createUser(inputs);
+    expect(state.accessKey).toBe(managedAccessKey("half-created", "1"));
+    expect((await admin.getUser("half-created"))?.keys.map((key) => key.accessKey)).toEqual([state.accessKey]);
+    expect(await s3KeyWorks(state.accessKey, state.secretKey)).toBe(true);
+  });
+
+  it("still refuses a uid that belongs to someone else", async () => {
+    await radosgwAdmin(requireCluster(), ["user", "create", "--uid=taken", "--display-name=not ours"]);
+    await expect(rgwUserProvider.create(inputsFor("taken"))).rejects.toThrow(/already exists .*not this resource's/);
+    expect((await admin.getUser("taken"))?.displayName).toBe("not ours");
+  });
+
+  it("finishes a rotation whose answer was lost, leaving no untracked working key", async () => {
+    const inputs = inputsFor("lost-rotation", { keyRotation: "1" });
+    const created = await createUser(inputs);
+    // The lost answer: RGW made the key for rotation "2", the engine kept `created`.
+    await admin.createKey("lost-rotation", managedAccessKey("lost-rotation", "2"));
+    const rotated = (await rgwUserProvider.update?.("lost-rotation", created, { ...inputs, keyRotation: "2" }))?.outs as RgwUserState;
+    expect(rotated).toMatchObject({ accessKey: managedAccessKey("lost-rotation", "2"), previousAccessKey: created.accessKey });
+    expect((await admin.getUser("lost-rotation"))?.keys.map((key) => key.accessKey).sort()).toEqual([created.accessKey, rotated.accessKey].sort());
+    expect(await s3KeyWorks(rotated.accessKey, rotated.secretKey)).toBe(true);
+  });
+
+  // Row: user suspended by hand.
+  it("sees a user suspended by hand as drift, and update un-suspends it", async () => {
+    const inputs = inputsFor("suspended");
+    const state = await createUser(inputs);
+    await radosgwAdmin(requireCluster(), ["user", "suspend", "--uid=suspended"]);
+    const read = (await rgwUserProvider.read?.("suspended", state))?.props as RgwUserState;
+    expect(read.suspended).toBe(true);
+    await expect(rgwUserProvider.diff?.("suspended", read, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
+    const updated = (await rgwUserProvider.update?.("suspended", read, inputs))?.outs as RgwUserState;
+    expect(updated).toEqual(state);
+    expect((await admin.getUser("suspended"))?.suspended).toBe(false);
+    expect(await s3KeyWorks(state.accessKey, state.secretKey)).toBe(true);
+  });
+
+  // Row: endpoint with a path: destroy reported success and the user stayed.
+  it("refuses to delete through an endpoint with a path, and the user is still there", async () => {
+    const state = await createUser(inputsFor("path-endpoint"));
+    await expect(rgwUserProvider.delete?.("path-endpoint", { ...state, endpoint: `${state.endpoint}/path-endpoint` })).rejects.toMatchObject({
+      kind: "invalidEndpoint",
+    });
+    expect(await admin.getUser("path-endpoint")).toBeDefined();
+  });
+
   it("keeps a user that owns buckets unless purgeDataOnDelete, then purges", async () => {
     const state = await createUser(inputsFor("bucket-owner"));
     await s3Client(requireCluster(), state.accessKey, state.secretKey).send(
@@ -192,7 +231,7 @@ describe("clear errors", () => {
   it("says the admin secret is rejected", async () => {
     const { endpoint } = requireCluster();
     await expect(rgwUserProvider.create(inputsFor("never-1", { adminSecretKey: "wrong" }))).rejects.toMatchObject({
-      name: "RgwAdminError",
+      name: "RgwError",
       message:
         `RGW admin API at ${endpoint}: admin credentials rejected (403 SignatureDoesNotMatch on PUT /admin/user uid=never-1)` +
         " — check rgwAdminAccessKey/rgwAdminSecretKey",
@@ -227,9 +266,10 @@ describe("clear errors", () => {
         accessKey: "",
         secretKey: "",
         previousAccessKey: "",
+        suspended: false,
       }),
     ).rejects.toMatchObject({
-      name: "RgwAdminError",
+      name: "RgwError",
       message: `cannot reach RGW admin API at http://127.0.0.1:${port}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
     });
   });
@@ -281,7 +321,7 @@ describe("the provider as Pulumi runs it", () => {
     expect(await s3KeyWorks(key2.accessKey, key2.secretKey)).toBe(true);
     expect(await s3KeyWorks(key3.accessKey, key3.secretKey)).toBe(true);
     expect(result.badCredentials).toEqual({
-      name: "RgwAdminError",
+      name: "RgwError",
       isError: true,
       message: expect.stringMatching(/admin credentials rejected \(403 SignatureDoesNotMatch/),
     });
