@@ -45,12 +45,12 @@ function requireCluster(): RgwCluster {
   return cluster;
 }
 
-async function verify(): Promise<{ checks: CheckResult[]; failed: string[]; text: string }> {
+async function verify(config = stack.config): Promise<{ checks: CheckResult[]; failed: string[]; text: string }> {
   const { adminAccessKey, adminSecretKey } = requireCluster();
   const report = await runVerify(
     {
       stack: STACK,
-      config: stack.config,
+      config,
       outputs: stack.outputs,
       credentials: { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: adminSecretKey, onepasswordToken: connect?.token },
       skip: ["registry", "kubernetes"],
@@ -211,6 +211,27 @@ describe("verify against a real Ceph RGW", () => {
     await applyBucket("nessie-backup");
     await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK))) }));
     expect((await verify()).failed).toEqual([]);
+  });
+
+  it("accepts two keys right after a rotation (the replaced key stays valid), one key otherwise", async () => {
+    const rotated = { ...stack.config, apps: stack.config.apps.map((a) => (a.name === "spark" ? { ...a, keyRotation: "2026-12" } : a)) };
+    const olds = users.spark;
+    const updated = await rgwUserProvider.update?.(olds.uid, olds, { endpoint: olds.endpoint, region: olds.region, adminAccessKey: olds.adminAccessKey, adminSecretKey: olds.adminSecretKey, uid: olds.uid, displayName: olds.displayName, keyRotation: "2026-12", purgeDataOnDelete: olds.purgeDataOnDelete });
+    const outs = updated?.outs as RgwUserState;
+    expect(outs.previousAccessKey).toBe(olds.accessKey);
+    // The stack writes the new key into the app's item; External Secrets hands it on.
+    const item = connect?.items.find((i) => i.title === "spark-s3-credentials");
+    for (const field of item?.fields ?? []) {
+      if (field.label === "username") field.value = outs.accessKey;
+      if (field.label === "password") field.value = outs.secretKey;
+    }
+    const after = await verify(rotated);
+    expect(after.failed).toEqual([]);
+    expect(after.text).toContain("ok   rgw         user data-platform-it-spark: keys (2 keys)");
+    // The same two keys without a rotation in config: one is not the stack's.
+    expect((await verify()).failed).toEqual([expect.stringMatching(/^FAIL rgw {9}user data-platform-it-spark: keys: expected 1 key\(s\), found 2 \(/)]);
+    // From here on the stack's config is the rotated one.
+    stack = { ...stack, config: rotated };
   });
 
   it("names a deleted key: the user has none, the 1Password item holds a dead key, the app's probes fail", async () => {
