@@ -103,6 +103,17 @@ export function crossChecks(
       at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show(bucketKeys)})${didYouMean(cred.bucket, bucketKeys)}`);
     }
   }
+  // Every app's RGW keys must reach 1Password, or they are keys no one can use or rotate knowingly.
+  const credentialsKnown = credentials.every(({ value }) => value.kind !== undefined && (value.kind !== "s3" || value.app !== undefined));
+  if (appsKnown && credentialsKnown) {
+    const held = new Set(credentials.flatMap(({ value }) => (value.kind === "s3" && value.app !== undefined ? [value.app] : [])));
+    appList.forEach((app, index) => {
+      if (held.has(app)) return;
+      const bucket = bucketKeys[0] ?? "<bucket key>";
+      at(["s3Apps", index], `app ${show(app)} gets S3 keys, but no s3 credential puts them in 1Password: add {title: ${app}-s3-credentials, kind: s3, app: ${app}, bucket: ${bucket}} to data-platform:credentials, or remove the app`);
+    });
+  }
+
   const names = kustomizations.flatMap(({ value }) => (value.name === undefined ? [] : [value.name]));
   const namesKnown = kustomizations.every(({ value }) => value.name !== undefined);
   for (const { value: k, index: i } of kustomizations) {

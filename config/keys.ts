@@ -33,7 +33,7 @@ export const CONFIG_KEYS = {
   onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
   clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
   onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
-  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see README); default nessie-postgres and nessie-s3-credentials." },
+  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see README); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
 
   rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
   rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },

@@ -143,7 +143,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
     });
   const given = (key: "buckets" | "credentials" | "fluxKustomizations") => (failed.has(key) ? [] : c[key]);
   const buckets = entries("buckets", bucketSchema, bucketShape, given("buckets"), defaultBuckets(environment));
-  const credentials = entries("credentials", credentialSchema, credentialShape, given("credentials"), defaultCredentials(namespace));
+  const credentials = entries("credentials", credentialSchema, credentialShape, given("credentials"), defaultCredentials(namespace, c.s3Apps));
   const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, given("fluxKustomizations"), defaultKustomizations(namespace));
 
   errors.push(...crossChecks(c, buckets, credentials, fluxKustomizations, secrets, failed));

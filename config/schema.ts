@@ -2,7 +2,7 @@
 // that say what a valid value looks like. `PlatformConfig` is the output of `platformConfigSchema`.
 import { z } from "zod";
 import { validateBucketName } from "../components/objectStorage/policies";
-import { PROJECT } from "./keys";
+import { DEFAULT_APPS, PROJECT } from "./keys";
 import { didYouMean, redact, show } from "./messages";
 
 // ---------------------------------------------------------------------------------------------
@@ -234,14 +234,16 @@ export type KustomizationConfig = z.output<typeof kustomizationSchema>;
 // ---------------------------------------------------------------------------------------------
 // Defaults that depend on other keys.
 
+/** Least privilege: trino only queries the warehouse; only nessie writes its own backups. */
 export const defaultBuckets = (environment: string): z.input<typeof bucketSchema>[] => [
-  { key: "warehouse", name: `iceberg-warehouse-${environment}`, readWrite: ["nessie", "spark", "trino"] },
+  { key: "warehouse", name: `iceberg-warehouse-${environment}`, readWrite: ["nessie", "spark"], read: ["trino"] },
   { key: "nessie-backup", name: `nessie-backup-${environment}`, readWrite: ["nessie"] },
 ];
 
-export const defaultCredentials = (namespace: string): z.input<typeof credentialSchema>[] => [
+/** Every app's S3 keys go to 1Password (`<app>-s3-credentials`): keys no item holds would reach no one. */
+export const defaultCredentials = (namespace: string, apps: readonly string[] = DEFAULT_APPS): z.input<typeof credentialSchema>[] => [
   { title: "nessie-postgres", kind: "database", username: "nessie", hostname: `nessie-postgres-rw.${namespace}.svc`, port: 5432, database: "nessie" },
-  { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
+  ...apps.map((app) => ({ title: `${app}-s3-credentials`, kind: "s3" as const, app, bucket: "warehouse" })),
 ];
 
 export const defaultKustomizations = (namespace: string): z.input<typeof kustomizationSchema>[] => [

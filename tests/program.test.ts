@@ -164,7 +164,7 @@ describe.each(stacks)("stack %s", (stack) => {
     const vaultLookup = run().invokes.find((i) => i.token === "onepassword:index/getVault:getVault");
     expect(vaultLookup?.args).toEqual({ name: `data-platform-${stack}` });
     const items = ofType(run(), "onepassword:index/item:Item");
-    expect(items.map((i) => i.inputs.title).sort()).toEqual(["flux-deploy-key", "nessie-postgres", "nessie-s3-credentials"]);
+    expect(items.map((i) => i.inputs.title).sort()).toEqual(["flux-deploy-key", "nessie-postgres", "nessie-s3-credentials", "spark-s3-credentials", "trino-s3-credentials"]);
     for (const item of items) {
       expect(String(item.inputs.vault)).toMatch(/^mockvault[0-9a-f]{17}$/);
       expect(item.protect && item.retainOnDelete).toBe(true);
@@ -220,7 +220,7 @@ describe.each(stacks)("stack %s", (stack) => {
     const externalSecrets = gitopsManifests(run()).filter((m) => m.kind === "ExternalSecret") as unknown as {
       spec: { data: { secretKey: string; remoteRef: { key: string; property: string } }[] };
     }[];
-    expect(externalSecrets).toHaveLength(2);
+    expect(externalSecrets).toHaveLength(4);
     for (const es of externalSecrets) {
       for (const { remoteRef } of es.spec.data) {
         const item = items.find((i) => i.title === remoteRef.key);
@@ -318,6 +318,8 @@ describe("repeatability", () => {
       config["data-platform:credentials"] = JSON.stringify([
         { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie", rotation: "2" },
         { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
+        { title: "spark-s3-credentials", kind: "s3", app: "spark", bucket: "warehouse" },
+        { title: "trino-s3-credentials", kind: "s3", app: "trino", bucket: "warehouse" },
       ]);
     });
     const before = inputsByName(runs.get("dev") as MockRun);

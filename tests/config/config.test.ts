@@ -49,9 +49,17 @@ describe("valid config", () => {
       ["warehouse", "iceberg-warehouse-dev", true, 30],
       ["nessie-backup", "nessie-backup-dev", true, 30],
     ]);
-    expect(config.credentials.map((c) => [c.title, c.kind])).toEqual([
-      ["nessie-postgres", "database"],
-      ["nessie-s3-credentials", "s3"],
+    // Least privilege: trino only reads the warehouse; only nessie touches its backups.
+    expect(config.buckets.map((b) => [b.key, b.readWrite, b.read])).toEqual([
+      ["warehouse", ["nessie", "spark"], ["trino"]],
+      ["nessie-backup", ["nessie"], []],
+    ]);
+    // Every app's S3 keys reach 1Password.
+    expect(config.credentials.map((c) => [c.title, c.kind, c.app])).toEqual([
+      ["nessie-postgres", "database", undefined],
+      ["nessie-s3-credentials", "s3", "nessie"],
+      ["spark-s3-credentials", "s3", "spark"],
+      ["trino-s3-credentials", "s3", "trino"],
     ]);
     expect(config.credentials[0].password).toEqual({ length: 32, special: false, upper: true, lower: true, numeric: true });
     expect(config.flux.kustomizations.map((k) => k.name)).toEqual(["data-platform", "spark-operator", "nessie", "nessie-backup", "spark-iceberg-client"]);
@@ -232,6 +240,12 @@ describe("invalid config: each problem names its key", () => {
     ["a zero Git interval", { fluxGitInterval: "0s" }, 'data-platform:fluxGitInterval: "0s" is zero: Flux needs a positive interval'],
     ["a zero Kustomization interval", { fluxKustomizations: [{ name: "a", path: "./a", interval: "0m0s" }] }, 'data-platform:fluxKustomizations[0].interval: "0m0s" is zero'],
     ["a dependsOn that is no Kubernetes name", { fluxKustomizations: [{ name: "a", path: "./a" }, { name: "b", path: "./b", dependsOn: ["A_1"] }] }, 'data-platform:fluxKustomizations[1].dependsOn[0]: "A_1" is not a valid Kubernetes name'],
+    // Every app's keys reach 1Password.
+    [
+      "an app whose S3 keys no credential holds",
+      { credentials: [{ title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" }] },
+      'data-platform:s3Apps[1]: app "spark" gets S3 keys, but no s3 credential puts them in 1Password: add {title: spark-s3-credentials, kind: s3, app: spark, bucket: warehouse} to data-platform:credentials',
+    ],
   ];
 
   it.each(cases)("%s", (_name, overrides, expected) => {
