@@ -195,7 +195,7 @@ export async function observeKubernetes(expected: ExpectedKubernetes): Promise<O
       return ((await api.list(apiVersion, kind, namespace)).items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind }));
     } catch (error) {
       // A kind the cluster does not serve (no External Secrets CRD yet): nothing of it to check.
-      if ((error as { code?: number }).code === 404) return [];
+      if ((error as { code?: number }).code === 404 || /Unrecognized API version and kind/.test(errorText(error))) return [];
       throw error;
     }
   };

@@ -2,64 +2,11 @@
 // server returns them (with server-side defaults and the controllers' status), ExternalSecrets and a
 // namespace listing. Every object is validated against its CRD schema (tests/schemas) first, so the
 // Ready conditions have the controllers' shapes. No cluster runs here.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { readStackConfig } from "../../scripts/lib/stackFiles";
-import { configFromStackFile } from "../../verify/environment";
-import { type KubeObject, type ObservedKubernetes, expectedKubernetes, kubernetesChecks, readiness, unownedObjects, verifyKubernetes } from "../../verify/kubernetes";
-import { parseStackOutputs } from "../../verify/outputs";
+import { type ObservedKubernetes, kubernetesChecks, readiness, unownedObjects, verifyKubernetes } from "../../verify/kubernetes";
 import { formatCheck } from "../../verify/report";
-import { schemaProblems } from "../lib/kubernetesSchemas";
+import { expected, externalSecret, gitRepository, kustomization, outputs, recorded, reconciled } from "./lib/kubernetesCluster";
 
-const root = join(__dirname, "..", "..");
-type Status = NonNullable<KubeObject["status"]> & Record<string, unknown>;
-const recorded = JSON.parse(readFileSync(join(__dirname, "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & { namespaceObjects: KubeObject[] };
-const parsedConfig = configFromStackFile(readStackConfig(root, "dev"));
-if (!parsedConfig.ok) throw new Error(parsedConfig.errors.join("\n"));
-const config = parsedConfig.config;
-const inventory = JSON.parse(readFileSync(join(root, "tests", "golden", "dev", "inventory.json"), "utf8")) as { outputs: unknown };
-const parsedOutputs = parseStackOutputs(inventory.outputs);
-if (!parsedOutputs.ok) throw new Error(parsedOutputs.error);
-const expected = expectedKubernetes(config, parsedOutputs.outputs);
-
-/** An object as the API server returns it: what the stack applied, server fields, defaults, status. */
-function served(apiVersion: string, kind: string, namespace: string, name: string, spec: Record<string, unknown>, status: Status, defaults: Record<string, unknown> = {}): KubeObject {
-  const object = {
-    apiVersion,
-    kind,
-    metadata: { name, namespace, generation: status.observedGeneration ?? 1, resourceVersion: "48213", uid: "3c9e1d2a-4b5f-4e6a-9c8d-7e6f5a4b3c2d", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" } },
-    spec: { ...spec, ...defaults },
-    status,
-  };
-  const problems = schemaProblems(object);
-  if (problems.length > 0) throw new Error(`${kind} ${name} does not match its CRD schema: ${problems.join("; ")}`);
-  return object;
-}
-
-function cluster(overrides: Partial<ObservedKubernetes> = {}): ObservedKubernetes {
-  const ns = expected.fluxNamespace;
-  return {
-    gitRepository: served("source.toolkit.fluxcd.io/v1", "GitRepository", ns, "data-platform", expected.gitRepository.spec, recorded.gitRepositoryReady, { timeout: "60s" }),
-    kustomizations: Object.fromEntries(expected.kustomizations.map((k) => [k.name, served("kustomize.toolkit.fluxcd.io/v1", "Kustomization", ns, k.name, k.spec, recorded.kustomizationReady, { force: false })])),
-    configMap: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "platform-prerequisites", namespace: ns }, data: { ...expected.configMap.data } },
-    externalSecrets: expected.externalSecrets.map((name) => externalSecret(name, { ...recorded.externalSecretReady, binding: { name } })),
-    namespaceObjects: recorded.namespaceObjects,
-    ...overrides,
-  };
-}
-
-function externalSecret(name: string, status: Status): KubeObject {
-  const object = {
-    apiVersion: "external-secrets.io/v1",
-    kind: "ExternalSecret",
-    metadata: { name, namespace: expected.workloadNamespace, generation: 1, labels: { "kustomize.toolkit.fluxcd.io/name": "data-platform", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" } },
-    spec: { refreshInterval: "1h", secretStoreRef: { kind: "ClusterSecretStore", name: "onepassword" }, target: { name, creationPolicy: "Owner" }, data: [{ secretKey: "password", remoteRef: { key: name, property: "password" } }] },
-    status,
-  };
-  const problems = schemaProblems(object);
-  if (problems.length > 0) throw new Error(`ExternalSecret ${name} does not match its CRD schema: ${problems.join("; ")}`);
-  return object;
-}
+const cluster = (overrides: Partial<ObservedKubernetes> = {}) => reconciled(overrides);
 
 describe("Kubernetes checks", () => {
   it("pass on a reconciled cluster: server defaults, controller-owned and built-in objects do not count", () => {
@@ -71,15 +18,14 @@ describe("Kubernetes checks", () => {
   });
 
   it("name what is not Ready, a changed spec, a drifted ConfigMap, a missing ExternalSecret and unowned objects", () => {
-    const ns = expected.fluxNamespace;
     const [first, second] = expected.kustomizations;
     const observed = cluster({
-      gitRepository: served("source.toolkit.fluxcd.io/v1", "GitRepository", ns, "data-platform", { ...expected.gitRepository.spec, ref: { branch: "master" } }, recorded.gitRepositoryAuthFailed),
+      gitRepository: gitRepository({ ...expected.gitRepository.spec, ref: { branch: "master" } }, recorded.gitRepositoryAuthFailed),
       configMap: { kind: "ConfigMap", data: { ...expected.configMap.data, S3_REGION: "eu-west-1", EXTRA: "x" } },
       externalSecrets: [externalSecret(expected.externalSecrets[0], recorded.externalSecretError)],
       namespaceObjects: [...recorded.namespaceObjects, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "debug", namespace: "data-platform" } }],
     });
-    observed.kustomizations[first.name] = served("kustomize.toolkit.fluxcd.io/v1", "Kustomization", ns, first.name, first.spec, recorded.kustomizationDependencyNotReady);
+    observed.kustomizations[first.name] = kustomization(first.name, recorded.kustomizationDependencyNotReady);
     observed.kustomizations[second.name] = undefined;
     const failed = kubernetesChecks(expected, observed).map(formatCheck).filter((l) => l.startsWith("FAIL"));
     expect(failed).toEqual([
@@ -105,7 +51,7 @@ describe("Kubernetes checks", () => {
 
   it("expects what the stack applies: the ConfigMap from config and outputs, the context from kubeContext", () => {
     expect(expected.context).toBe("dev");
-    expect(expected.configMap.data.SPARK_ICEBERG_IMAGE).toBe(parsedOutputs.ok ? parsedOutputs.outputs.sparkIcebergImage : "");
+    expect(expected.configMap.data.SPARK_ICEBERG_IMAGE).toBe(outputs.sparkIcebergImage);
     expect(expected.configMap.data.S3_BUCKET_WAREHOUSE).toBe("iceberg-warehouse-dev");
   });
 
