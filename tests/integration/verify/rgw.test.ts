@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bucketGrants, rgwUserId } from "../../../components/objectStorage";
@@ -182,6 +182,51 @@ describe("verify against a real Ceph RGW", () => {
     expect("code" in failed ? failed.code : 0).toBe(1);
     expect(failed.stdout).toMatch(/FAIL rgw .*cannot check: no admin keys: set RGW_ADMIN_ACCESS_KEY/);
   }, 120_000);
+
+  it("reads the outputs and the stack's secrets through the Pulumi CLI when neither a file nor the environment gives them", async () => {
+    const run = promisify(execFile);
+    const { adminAccessKey, adminSecretKey } = requireCluster();
+    // A local backend with the passphrase provider, as in README "Real use"; the outputs are the stack's.
+    const env = {
+      ...process.env,
+      PATH: `${join(projectRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      PULUMI_BACKEND_URL: `file://${join(stack.dir, "backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: "verify-test-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      RGW_ADMIN_ACCESS_KEY: "",
+      RGW_ADMIN_SECRET_KEY: "",
+      OP_CONNECT_TOKEN: "",
+    };
+    const pulumi = (args: string[]) => run("pulumi", args, { cwd: stack.dir, env, timeout: 60_000 });
+    mkdirSync(join(stack.dir, "backend"));
+    await pulumi(["stack", "init", STACK]);
+    for (const [key, value] of [["rgwAdminAccessKey", adminAccessKey], ["rgwAdminSecretKey", adminSecretKey], ["onepasswordToken", connect?.token ?? ""]]) {
+      await pulumi(["config", "set", "--secret", "--stack", STACK, key, value]);
+    }
+    const exported = JSON.parse((await pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
+    exported.deployment.resources = [{ urn: `urn:pulumi:${STACK}::data-platform::pulumi:pulumi:Stack::data-platform-${STACK}`, custom: false, type: "pulumi:pulumi:Stack", outputs: stack.outputs }];
+    writeFileSync(join(stack.dir, "state.json"), JSON.stringify(exported));
+    await pulumi(["stack", "import", "--stack", STACK, "--file", join(stack.dir, "state.json")]);
+
+    const args = [join(projectRoot, "node_modules/.bin/tsx"), join(projectRoot, "scripts/verify.ts"), "--stack", STACK, "--stacks-from", stack.dir, "--skip", "registry,kubernetes"];
+    const result = await run(process.execPath, args, { cwd: projectRoot, env, timeout: 180_000 });
+    expect(result.stdout.split("\n").filter((l) => l.startsWith("FAIL"))).toEqual([]);
+    expect(result.stdout).toMatch(/^ok {3}rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials/m);
+    expect(result.stdout).toMatch(/^verify it: \d+ checks, \d+ ok, 0 failed; skipped: registry, kubernetes$/m);
+    expect(result.stdout + result.stderr).not.toContain(adminSecretKey);
+  }, 240_000);
+
+  it("probes with the user's key from the admin API when 1Password is skipped, and says so", async () => {
+    const { adminAccessKey, adminSecretKey } = requireCluster();
+    const report = await runVerify(
+      { stack: STACK, config: stack.config, outputs: stack.outputs, credentials: { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: adminSecretKey }, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile },
+      { rgwAdmin: (connection) => createRgwAdminClient(connection) },
+    );
+    expect(report.checks.filter((c) => c.status === "fail").map(formatCheck)).toEqual([]);
+    const probes = report.checks.filter((c) => c.subject.startsWith("app "));
+    expect(probes).toHaveLength(6);
+    expect(probes.every((c) => c.note === "keys from the RGW admin API: no 1Password item read for this app")).toBe(true);
+  });
 
   it("names suspended versioning", async () => {
     await owner.send(new PutBucketVersioningCommand({ Bucket: "nessie-backup-it", VersioningConfiguration: { Status: "Suspended" } }));
