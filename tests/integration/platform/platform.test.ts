@@ -18,7 +18,7 @@
  */
 import { randomInt } from "node:crypto";
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   CreateBucketCommand,
@@ -292,6 +292,15 @@ describe("the platform contract on real servers", () => {
     );
   });
 
+  it("documents in README exactly the Spark catalog settings this test runs", () => {
+    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+    const block = /\*\*spark-iceberg client\*\*[\s\S]*?```properties\n([\s\S]*?)```/.exec(readme);
+    if (!block) throw new Error("README has no properties block under **spark-iceberg client**");
+    const documented = block[1].split("\n").filter((line) => line.includes("=")).map((line) => line.slice(0, line.indexOf("=")));
+    const ran = Object.keys(sparkCatalogConf({ nessieUri: "", warehouse: "", endpoint: "", region: "", accessKey: "", secretKey: "" }));
+    expect(documented).toEqual(ran);
+  });
+
   it("hands every app's keys to it as <app>-s3-credentials with the Secret keys the consumers read", () => {
     for (const app of ["nessie", "spark", "trino"]) {
       const credential = config.credentials.find((c) => c.kind === "s3" && c.app === app);
@@ -360,7 +369,7 @@ describe("the platform contract on real servers", () => {
     expect(credential.port).toBe(5432);
     expect(credential.hostname).toBe(`nessie-postgres-rw.${config.kubernetes.dataPlatformNamespace}.svc`);
     postgresLogin = { username: credential.username ?? "", password, database: credential.database ?? "" };
-  });
+  }, 300_000);
 
   it("starts Nessie on that PostgreSQL (JDBC2) with the nessie user's S3 keys", async () => {
     const rgw = requireCluster();
@@ -401,7 +410,7 @@ describe("the platform contract on real servers", () => {
     const tables = await pg?.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", login.database);
     expect(tables).toMatch(/objs/);
     expect(tables).toMatch(/refs/);
-  });
+  }, 300_000);
 
   it("runs the spark-iceberg client's steps with the locked jars, the image's ENV and the spark user's keys", async () => {
     const lock = loadJarLock(projectRoot);
