@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, PlatformSecrets } from "./config";
 import { Credentials, onepasswordProviderArgs } from "./components/credentials";
 import { FluxHandoff } from "./components/flux";
-import { DEPLOY_KEY_ITEM_TITLE } from "./components/flux/manifests";
+import { DEPLOY_KEY_ITEM_TITLE, type PrerequisiteValues } from "./components/flux/manifests";
 import { ObjectStorage, rgwProviderArgs } from "./components/objectStorage";
 import { SparkIcebergImage } from "./components/sparkIcebergImage";
 import type { RgwConnectionArgs } from "./providers/connection";
@@ -81,16 +81,7 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
           ? { ssh: { knownHosts: flux.knownHosts ?? "", keyRotation: flux.deployKeyRotation, deployKeyItem: { vaultUuid: credentials.vaultUuid, title: DEPLOY_KEY_ITEM_TITLE } } }
           : { https: { username: flux.gitUsername, token: requireSecret(secrets.fluxGitToken, "fluxGitToken") } },
       kustomizations: flux.kustomizations,
-      prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => ({
-        environment: config.environment,
-        imageRef: config.image.push ? imageRef : undefined,
-        s3Endpoint: config.rgw.inClusterEndpoint,
-        s3Region: config.rgw.region,
-        buckets,
-        itemTitles: config.credentials.map((c) => c.title),
-        clusterSecretStore: config.onepassword.clusterSecretStoreName,
-        dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
-      })),
+      prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => prerequisiteValues(config, { imageRef, buckets })),
       dependsOn: [storage, credentials, image],
     },
     { providers: [kubernetes, onepasswordProvider] },
@@ -106,6 +97,27 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
     fluxDeployKeyPublic: flux$.deployKeyPublic,
     fluxKustomizations: flux$.kustomizations,
     gitopsManifests: credentials.gitopsManifests,
+  };
+}
+
+/** What Flux substitutes into the GitOps manifests, from the config and what the stack created. */
+export function prerequisiteValues(config: PlatformConfig, created: { imageRef: string; buckets: Record<string, string> }): PrerequisiteValues {
+  const databases: NonNullable<PrerequisiteValues["databases"]> = {};
+  for (const c of config.credentials) {
+    if (c.kind === "database" && c.hostname !== undefined && c.port !== undefined && c.database !== undefined) {
+      databases[c.title] = { hostname: c.hostname, port: c.port, database: c.database };
+    }
+  }
+  return {
+    environment: config.environment,
+    imageRef: config.image.push ? created.imageRef : undefined,
+    s3Endpoint: config.rgw.inClusterEndpoint,
+    s3Region: config.rgw.region,
+    buckets: created.buckets,
+    itemTitles: config.credentials.map((c) => c.title),
+    databases,
+    clusterSecretStore: config.onepassword.clusterSecretStoreName,
+    dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
   };
 }
 

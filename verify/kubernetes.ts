@@ -2,6 +2,7 @@
 // are Ready and match the stack's manifests, the prerequisites ConfigMap holds the values the stack
 // wrote, the ExternalSecrets in the workload namespace are Ready, and every object there belongs to Flux.
 import type { PlatformConfig } from "../config";
+import { prerequisiteValues } from "../platform";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, gitRepositoryManifest, kustomizationManifest, prerequisitesData } from "../components/flux/manifests";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
 import { differences } from "./diff";
@@ -39,17 +40,8 @@ export function expectedKubernetes(config: PlatformConfig, outputs: StackOutputs
     kustomizations: flux.kustomizations.map((k) => ({ name: k.name, spec: (kustomizationManifest(k, flux.namespace).spec ?? {}) as Record<string, unknown> })),
     configMap: {
       name: PREREQUISITES_CONFIGMAP,
-      data: prerequisitesData({
-        environment: config.environment,
-        imageRef: config.image.push ? outputs.sparkIcebergImage : undefined,
-        s3Endpoint: config.rgw.inClusterEndpoint,
-        s3Region: config.rgw.region,
-        // The names the stack exported are what it wrote into the ConfigMap.
-        buckets: outputs.buckets,
-        itemTitles: config.credentials.map((c) => c.title),
-        clusterSecretStore: config.onepassword.clusterSecretStoreName,
-        dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
-      }),
+      // The names and image the stack exported are what it wrote into the ConfigMap.
+      data: prerequisitesData(prerequisiteValues(config, { imageRef: outputs.sparkIcebergImage ?? "", buckets: outputs.buckets })),
     },
     externalSecrets: config.credentials.map((c) => c.title),
   };

@@ -60,6 +60,8 @@ export interface PrerequisiteValues {
   buckets: Record<string, string>;
   /** Credential titles (1Password items and the Kubernetes Secrets their ExternalSecrets create). */
   itemTitles: string[];
+  /** PostgreSQL databases by credential title: what a JDBC client (Nessie) connects to. */
+  databases?: Record<string, { hostname: string; port: number; database: string }>;
   clusterSecretStore: string;
   dataPlatformNamespace: string;
 }
@@ -71,6 +73,8 @@ export const SUBSTITUTION_VARIABLES: Record<string, string> = {
   SPARK_ICEBERG_IMAGE: "The spark-iceberg image by digest (registry/repository@sha256:...); absent when imagePush is false.",
   S3_ENDPOINT: "Ceph RGW S3 endpoint as the workloads reach it.",
   S3_REGION: "S3 region for SigV4.",
+  S3_PATH_STYLE_ACCESS: "Always true: RGW is addressed path-style (http://host/bucket/key), as the stack itself does.",
+  "JDBC_URL_<TITLE>": "JDBC URL of each database credential's PostgreSQL (JDBC_URL_NESSIE_POSTGRES), from its hostname, port and database; user and password come from its Secret.",
   "S3_BUCKET_<KEY>": "Name of each bucket, by its config key (S3_BUCKET_WAREHOUSE, S3_BUCKET_NESSIE_BACKUP).",
   "OP_ITEM_<TITLE>": "Each credential's 1Password item title, which is also the name of the Secret its ExternalSecret creates (OP_ITEM_NESSIE_POSTGRES).",
   CLUSTER_SECRET_STORE: "Name of the ClusterSecretStore the ExternalSecrets use.",
@@ -83,12 +87,17 @@ export function prerequisitesData(values: PrerequisiteValues): Record<string, st
     ...(values.imageRef ? { SPARK_ICEBERG_IMAGE: values.imageRef } : {}),
     S3_ENDPOINT: values.s3Endpoint,
     S3_REGION: values.s3Region,
+    S3_PATH_STYLE_ACCESS: "true",
     CLUSTER_SECRET_STORE: values.clusterSecretStore,
   };
   for (const [key, name] of Object.entries(values.buckets)) data[`S3_BUCKET_${variableSuffix(key)}`] = name;
   for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title;
+  for (const [title, db] of Object.entries(values.databases ?? {})) data[`JDBC_URL_${variableSuffix(title)}`] = jdbcUrl(db);
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/** PostgreSQL's JDBC URL (the item's `type` is postgresql). */
+export const jdbcUrl = (db: { hostname: string; port: number; database: string }): string => `jdbc:postgresql://${db.hostname}:${db.port}/${db.database}`;
 
 export function gitRepositoryManifest(source: GitSource): IGitRepository {
   return {

@@ -44,10 +44,19 @@ it("names substitution variables in upper snake case, all documented", () => {
     s3Region: "us-east-1",
     buckets: { warehouse: "w", "nessie-backup": "b" },
     itemTitles: ["nessie-postgres"],
+    databases: { "nessie-postgres": { hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie" } },
     clusterSecretStore: "onepassword",
     dataPlatformNamespace: "data-platform",
   });
-  expect(data).toMatchObject({ S3_BUCKET_WAREHOUSE: "w", S3_BUCKET_NESSIE_BACKUP: "b", OP_ITEM_NESSIE_POSTGRES: "nessie-postgres", SPARK_ICEBERG_IMAGE: "r/x@sha256:00" });
+  expect(data).toMatchObject({
+    S3_BUCKET_WAREHOUSE: "w",
+    S3_BUCKET_NESSIE_BACKUP: "b",
+    OP_ITEM_NESSIE_POSTGRES: "nessie-postgres",
+    SPARK_ICEBERG_IMAGE: "r/x@sha256:00",
+    // What Nessie's chart and the Spark/Trino catalogs need and the stack knows.
+    S3_PATH_STYLE_ACCESS: "true",
+    JDBC_URL_NESSIE_POSTGRES: "jdbc:postgresql://nessie-postgres-rw.data-platform.svc:5432/nessie",
+  });
   const documented = Object.keys(SUBSTITUTION_VARIABLES).map((name) => new RegExp(`^${name.replace(/<[A-Z]+>/, "[A-Z0-9_]+")}$`));
   for (const name of Object.keys(data)) expect(documented.some((re) => re.test(name))).toBe(true);
   // Flux substitutes only ${VAR} names of this shape.
