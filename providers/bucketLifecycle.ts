@@ -31,7 +31,7 @@ import {
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
-import { DEFAULT_RGW_REGION, ENDPOINT_HINT, connectionInputs, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { DEFAULT_RGW_REGION, ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, connectionInputs, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 
 /** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
@@ -286,7 +286,8 @@ function stateOf(props: unknown): BucketLifecycleState {
 export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLifecycleInputs, BucketLifecycleState> = {
   async check(_olds, news) {
     try {
-      parseEndpoint(news.endpoint);
+      // An endpoint not known yet (preview) is checked at up.
+      if (news.endpoint !== UNKNOWN_DURING_PREVIEW) parseEndpoint(news.endpoint);
       return { inputs: news };
     } catch (error) {
       return { inputs: news, failures: [{ property: "endpoint", reason: error instanceof Error ? error.message : String(error) }] };

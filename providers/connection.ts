@@ -37,6 +37,9 @@ export interface RgwConnectionArgs {
 
 export const ENDPOINT_HINT = "check rgw.endpoint (config rgwEndpoint)";
 
+/** The engine's placeholder for input values not known yet during preview (checks skip them). */
+export const UNKNOWN_DURING_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /**
  * Trims and checks an endpoint; returns the parsed URL or throws an RgwError (kind "invalidEndpoint").
  * Only scheme://host[:port] is accepted: with a path, admin calls would go to an S3 object path (RGW

@@ -27,10 +27,11 @@
  * from others (an RGW-generated id starts with that prefix with odds of about 1 in 10^12).
  * Every call can be cut off (engine killed, answer lost) after RGW acted; the next run repairs it:
  * - create finding the uid taken by a user with this resource's display name adopts it as its own
- *   half-done work (a create only ever happens when no state tracks the user): it keeps or makes the
- *   key for the current keyRotation, removes every other key of its own making (nobody can hold them:
- *   the lost answer was the only place their secret went) and un-suspends the user. A user with
- *   another display name is someone else's: create refuses it, as before.
+ *   half-done work: it keeps or makes the key for the current keyRotation, removes every other key of
+ *   its own making (no state tracks them: a create runs only when no state has the resource, and the
+ *   lost answer was the only place their secrets went) and un-suspends the user. A user with another
+ *   display name is someone else's: create refuses it, as before. (A second resource with the same uid,
+ *   e.g. a rename without an alias, would also be adopted; ObjectStorage protects its users against that.)
  * - a rotation (keyRotation changed) first removes the previous key recorded in the state and every
  *   key of its own making that the state does not track (left by an interrupted rotation), then makes
  *   the new key, or adopts it when an interrupted run already made it. The new state has the new key as
@@ -45,7 +46,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_RGW_REGION, connectionInputs, parseEndpoint, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { DEFAULT_RGW_REGION, UNKNOWN_DURING_PREVIEW, connectionInputs, parseEndpoint, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRgwError, withHint } from "./errors";
 import { createRgwAdminClient, type RgwAdminClient, type RgwKey, type RgwUserInfo } from "./rgwAdmin";
 
@@ -104,8 +105,6 @@ const STATE_ONLY: readonly (keyof RgwUserProviderInputs)[] = [
   "purgeDataOnDelete",
 ];
 
-/** The engine's placeholder for values not known yet during preview. */
-const UNKNOWN_DURING_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function asString(value: unknown, fallback = ""): string {
   if (value === undefined || value === null) return fallback;

@@ -259,9 +259,11 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it("check refuses an endpoint with a path", async () => {
+  it("check refuses an endpoint with a path, and skips one not known yet (preview)", async () => {
     const result = await bucketLifecycleProvider.check?.(inputs(), { ...inputs(), endpoint: `${endpoint}/lake` });
     expect(result?.failures?.map((failure) => failure.property)).toEqual(["endpoint"]);
+    const unknown = await bucketLifecycleProvider.check?.(inputs(), { ...inputs(), endpoint: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+    expect(unknown?.failures).toBeUndefined();
   });
 });
 
