@@ -13,7 +13,7 @@ import {
   S3Client,
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
-import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
+import { type CheckResult, compared, errorText, failure, maskKey, networkCode, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
 import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
 
@@ -210,12 +210,24 @@ export function s3Client(endpoint: string, region: string, keys: S3Keys): S3Clie
 export function s3ErrorCode(error: unknown): string {
   if (typeof error !== "object" || error === null) return String(error);
   const fields = error as { name?: unknown; Code?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof fields.code === "string" && /^E[A-Z]+/.test(fields.code)) return fields.code;
+  const network = networkCode(error);
+  if (network && fields.$metadata?.httpStatusCode === undefined) return network;
   if (typeof fields.Code === "string") return fields.Code;
   const name = typeof fields.name === "string" ? fields.name : "";
   if (name === "NotFound" || fields.$metadata?.httpStatusCode === 404) return name === "NotFound" || name === "" ? "NotFound" : name;
-  if (fields.$metadata?.httpStatusCode === 403 && (name === "" || name === "Forbidden" || name === "UnknownError")) return "AccessDenied";
+  // A HEAD answer has no body: the SDK names a 403 "Unknown", "Forbidden" or "403".
+  if (fields.$metadata?.httpStatusCode === 403 && ["", "Forbidden", "Unknown", "UnknownError", "403"].includes(name)) return "AccessDenied";
   return name || errorText(error);
+}
+
+/** One line for a failed S3 call of the bucket owner (admin) keys, with what to check. */
+export function s3ErrorText(error: unknown): string {
+  const code = s3ErrorCode(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  const said = `${code}${status !== undefined && !code.includes(String(status)) ? ` (HTTP ${status})` : ""}`;
+  if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"].includes(code)) return `${said} — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)`;
+  if (/^E[A-Z_]{3,}$/.test(code)) return `cannot reach ${code} — check rgwEndpoint`;
+  return said;
 }
 
 async function optional<T>(call: Promise<T>, absent: readonly string[]): Promise<T | undefined> {
@@ -325,7 +337,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
       if (observed.exists) existing.add(bucket.name);
       results.push(...bucketChecks(bucket, observed));
     } catch (error) {
-      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, errorText(error)));
+      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, s3ErrorText(error)));
     }
   }
   const probeKeys: Record<string, { keys: S3Keys; source: string }> = {};

@@ -3,7 +3,7 @@
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { expectedRgw } from "../../verify/expected";
-import { bucketChecks, lifecycleView, policyView, probeCheck, probePlan, userChecks } from "../../verify/rgw";
+import { bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
 import { formatCheck } from "../../verify/report";
 
 function config(raw: Record<string, string> = {}): PlatformConfig {
@@ -127,5 +127,20 @@ describe("probes", () => {
     expect(formatCheck(probeCheck(access, plan.map((step) => ({ step, outcome: step.operation === "put" ? "allowed" : step.operation === "list" ? "error InvalidAccessKeyId" : "allowed" })), "k"))).toBe(
       "FAIL rgw         app trino on b: read grant: expected get-seed, list allowed; put refused; list: expected allowed, found error InvalidAccessKeyId; put: expected refused, found allowed [k]",
     );
+  });
+});
+
+describe("S3 errors", () => {
+  it("are read by their fields, and say what to check", () => {
+    expect(s3ErrorCode({ name: "AccessDenied", Code: "AccessDenied", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied");
+    // HEAD answers have no body: the SDK only knows the status.
+    expect(s3ErrorCode({ name: "403", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied");
+    expect(s3ErrorCode({ name: "Forbidden", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied");
+    // What @aws-sdk/client-s3 gives for HeadBucket with keys RGW does not know (seen against Ceph 16.2).
+    expect(s3ErrorText({ name: "Unknown", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied (HTTP 403) — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)");
+    expect(s3ErrorCode({ name: "NotFound", $metadata: { httpStatusCode: 404 } })).toBe("NotFound");
+    expect(s3ErrorCode(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toBe("ECONNREFUSED");
+    expect(s3ErrorText({ name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } })).toBe("InvalidAccessKeyId (HTTP 403) — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)");
+    expect(s3ErrorText(new Error("AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND rgw.example.com"))).toBe("cannot reach ENOTFOUND — check rgwEndpoint");
   });
 });

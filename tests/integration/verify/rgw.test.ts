@@ -228,6 +228,19 @@ describe("verify against a real Ceph RGW", () => {
     expect(probes.every((c) => c.note === "keys from the RGW admin API: no 1Password item read for this app")).toBe(true);
   });
 
+  it("says what to check when the admin keys are wrong, without printing them", async () => {
+    const report = await runVerify(
+      { stack: STACK, config: stack.config, outputs: stack.outputs, credentials: { rgwAdminAccessKey: "VERIFYWRONGKEY000000", rgwAdminSecretKey: "wrong-secret" }, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile },
+      { rgwAdmin: (connection) => createRgwAdminClient(connection) },
+    );
+    const failed = report.checks.filter((c) => c.status === "fail").map(formatCheck);
+    expect(failed).toEqual([
+      ...stack.config.buckets.map((b) => expect.stringMatching(new RegExp(`^FAIL rgw {9}bucket ${b.name}: read: cannot check: .*check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY`))),
+      ...APPS.map((app) => expect.stringMatching(new RegExp(`^FAIL rgw {9}user data-platform-it-${app}: read: cannot check: .*admin credentials rejected`))),
+    ]);
+    expect(failed.join("\n")).not.toContain("wrong-secret");
+  });
+
   it("names suspended versioning", async () => {
     await owner.send(new PutBucketVersioningCommand({ Bucket: "nessie-backup-it", VersioningConfiguration: { Status: "Suspended" } }));
     const { failed } = await verify();
