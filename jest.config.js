@@ -8,4 +8,6 @@ module.exports = {
   testMatch: ["<rootDir>/tests/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/"],
   moduleFileExtensions: ["ts", "js", "json"],
+  globalSetup: "<rootDir>/tests/lib/tmpdirSetup.ts",
+  globalTeardown: "<rootDir>/tests/lib/tmpdirTeardown.ts",
 };

@@ -376,9 +376,13 @@ describe("variants of the dev stack", () => {
   });
 
   it("imagePush false: built but not pushed, so Flux gets no image variable", async () => {
+    // The program warns about it; the test keeps the warning out of the run's output and checks it.
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     const run = await evaluate("dev", (config) => {
       config["data-platform:imagePush"] = "false";
     });
+    expect(warn.mock.calls.flat().join("\n")).toContain("imagePush is false");
+    warn.mockRestore();
     const data = one(run, "kubernetes:core/v1:ConfigMap", "flux-prerequisites").inputs.data as Record<string, string>;
     expect(data).not.toHaveProperty("SPARK_ICEBERG_IMAGE");
     expect(data.S3_BUCKET_WAREHOUSE).toBe("iceberg-warehouse-dev");
