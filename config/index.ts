@@ -2,7 +2,7 @@
 export { redact } from "./messages";
 export { CONFIG_KEYS, DEFAULT_APPS, PROJECT, configKeyPath, formatPath } from "./keys";
 export type { ConfigKey, ConfigKeySpec, ConfigKeyType } from "./keys";
-export { DEPLOY_KEY_ITEM_TITLE, MAX_LIFECYCLE_DAYS, defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
+export { MAX_LIFECYCLE_DAYS, defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
 export type { BucketConfig, CredentialConfig, KustomizationConfig, PlatformConfig } from "./schema";
 export { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 export type { ConfigResult, RawConfig, SecretKeyState } from "./parse";

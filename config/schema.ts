@@ -1,6 +1,7 @@
 // Schemas and defaults of the stack's config model: what each key and list entry may hold, with messages
 // that say what a valid value looks like. `PlatformConfig` is the output of `platformConfigSchema`.
 import { z } from "zod";
+import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { validateBucketName } from "../components/objectStorage/policies";
 import { DEFAULT_APPS, PROJECT } from "./keys";
 import { didYouMean, redact, show } from "./messages";
@@ -14,8 +15,6 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 /** Item titles are also the names of the Kubernetes Secrets External Secrets creates from them. */
 const ITEM_TITLE_RE = DNS_LABEL_RE;
-/** The item the Flux handoff writes its SSH deploy key to. */
-export const DEPLOY_KEY_ITEM_TITLE = "flux-deploy-key";
 /** RGW reads lifecycle days as a signed 32-bit integer: larger values wrap or are refused. */
 export const MAX_LIFECYCLE_DAYS = 2147483647;
 
