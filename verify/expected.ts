@@ -163,6 +163,9 @@ export interface ExpectedImage {
   tag: string;
   platform: string;
   labels: Record<string, string>;
+  /** ENV of the last stage, and its USER. */
+  env: Record<string, string>;
+  user?: string;
   /** Directory of the jar layer in the image. */
   jarDir: string;
   jars: ExpectedJar[];
@@ -192,6 +195,21 @@ export function dockerfileLabels(dockerfile: string, args: Record<string, string
   return labels;
 }
 
+/** The ENV variables and the USER of the Dockerfile's last stage (what the image config must carry). */
+export function dockerfileRuntime(dockerfile: string, args: Record<string, string>): { env: Record<string, string>; user?: string } {
+  const stages = dockerfile.replace(/\\\n/g, " ").split(/^FROM\s/m);
+  const env: Record<string, string> = {};
+  let user: string | undefined;
+  const substitute = (value: string) => value.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => args[name] ?? env[name] ?? "");
+  for (const line of stages[stages.length - 1].split("\n").map((l) => l.trim())) {
+    const envLine = /^ENV\s+(.*)$/.exec(line);
+    if (envLine) for (const pair of envLine[1].matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|\S*)/g)) env[pair[1]] = substitute(pair[3] ?? pair[2]);
+    const userLine = /^USER\s+(\S+)/.exec(line);
+    if (userLine) user = substitute(userLine[1]);
+  }
+  return { env, ...(user !== undefined && { user }) };
+}
+
 export function expectedImage(config: PlatformConfig, outputs: StackOutputs, lock: JarLock, dockerfile: string): ExpectedImageResult {
   if (!config.image.push) return { ok: false, reason: "imagePush is false: nothing was pushed" };
   const ref = outputs.sparkIcebergImage;
@@ -205,6 +223,7 @@ export function expectedImage(config: PlatformConfig, outputs: StackOutputs, loc
       tag: config.image.tag ?? defaultImageTag(lock),
       platform: config.image.platform,
       labels: dockerfileLabels(dockerfile, args),
+      ...dockerfileRuntime(dockerfile, args),
       jarDir: "opt/spark/jars",
       jars: lock.jars.map((jar) => ({ file: jarFileName(jar), sizeBytes: jar.sizeBytes, sha256: jar.sha256 })),
     },

@@ -134,6 +134,9 @@ export interface ObservedImage {
   /** The digest the tag resolves to, or why it does not. */
   tag: { digest: string } | { error: string };
   labels: Record<string, string>;
+  /** The config's Env (`NAME=value`) and User. */
+  env: string[];
+  user?: string;
   lastLayer: { mediaType: string; digest: string; blobDigest?: string; entries?: TarEntry[]; error?: string };
 }
 
@@ -149,6 +152,10 @@ export function imageChecks(expected: ExpectedImage, observed: ObservedImage): C
     observed.labels[key] === value ? [] : [`${key}: expected ${JSON.stringify(value)}, found ${observed.labels[key] === undefined ? "(absent)" : JSON.stringify(observed.labels[key])}`],
   );
   results.push(compared(base("labels"), `${Object.keys(expected.labels).length} labels`, labelDiffs));
+  const env = Object.fromEntries(observed.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  const envDiffs = Object.entries(expected.env).flatMap(([key, value]) => (env[key] === value ? [] : [`${key}: expected ${JSON.stringify(value)}, found ${env[key] === undefined ? "(absent)" : JSON.stringify(env[key])}`]));
+  if (Object.keys(expected.env).length > 0) results.push(compared(base("env"), Object.keys(expected.env).join(", "), envDiffs));
+  if (expected.user !== undefined) results.push(observed.user === expected.user ? pass(base("user"), expected.user) : failure(base("user"), expected.user, observed.user || "(none: root)"));
 
   const layer = observed.lastLayer;
   const check = base("jar layer");
@@ -261,7 +268,7 @@ async function observeImage(client: RegistryClient, expected: ExpectedImage): Pr
   } catch (error) {
     tag = { error: errorText(error) };
   }
-  const config = JSON.parse(Buffer.from(await client.blob(expected.repository, manifest.config.digest)).toString("utf8")) as { config?: { Labels?: Record<string, string> } };
+  const config = JSON.parse(Buffer.from(await client.blob(expected.repository, manifest.config.digest)).toString("utf8")) as { config?: { Labels?: Record<string, string>; Env?: string[]; User?: string } };
   const last = manifest.layers[manifest.layers.length - 1];
   const lastLayer: ObservedImage["lastLayer"] = { mediaType: last?.mediaType ?? "", digest: last?.digest ?? "" };
   if (!last) lastLayer.error = "the image has no layers";
@@ -275,7 +282,7 @@ async function observeImage(client: RegistryClient, expected: ExpectedImage): Pr
       lastLayer.error = errorText(error);
     }
   }
-  return { manifestDigest, ...(platformDigest && { platformDigest }), tag, labels: config.config?.Labels ?? {}, lastLayer };
+  return { manifestDigest, ...(platformDigest && { platformDigest }), tag, labels: config.config?.Labels ?? {}, env: config.config?.Env ?? [], ...(config.config?.User !== undefined && { user: config.config.User }), lastLayer };
 }
 
 export async function verifyRegistry(expected: ExpectedImage, client: RegistryClient): Promise<CheckResult[]> {

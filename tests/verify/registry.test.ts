@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { defaultImageTag, jarFileName, loadJarLock } from "../../components/sparkIcebergImage/jarLock";
-import { dockerfileLabels, expectedImage, parseImageRef, readDockerfile } from "../../verify/expected";
+import { dockerfileLabels, dockerfileRuntime, expectedImage, parseImageRef, readDockerfile } from "../../verify/expected";
 import { parseStackOutputs } from "../../verify/outputs";
 import { type ObservedImage, createRegistryClient, imageChecks, parseChallenge, parseManifest, registryBaseUrl, selectPlatform, sha256Digest, tarEntries } from "../../verify/registry";
 import { formatCheck } from "../../verify/report";
@@ -74,6 +74,10 @@ describe("expected image", () => {
     });
     expect(dockerfileLabels('FROM a AS b\nLABEL x="${A}"\nFROM c\nLABEL y="${A}-${B}" \\\n  z="1"\n', { A: "1", B: "2" })).toEqual({ y: "1-2", z: "1" });
     expect(expectedImage(config({ imagePush: "false" }), outputs.outputs, lock, "")).toEqual({ ok: false, reason: "imagePush is false: nothing was pushed" });
+    // The Dockerfile's runtime settings RGW needs (no flexible checksums) and the numeric user.
+    expect(image.env).toEqual({ AWS_REQUEST_CHECKSUM_CALCULATION: "when_required", AWS_RESPONSE_CHECKSUM_VALIDATION: "when_required" });
+    expect(image.user).toBe("185");
+    expect(dockerfileRuntime('FROM a\nENV X=1\nUSER 0\nFROM b\nARG V\nENV A=${V} \\\n    B="two words"\nUSER 185\n', { V: "v" })).toEqual({ env: { A: "v", B: "two words" }, user: "185" });
   });
 });
 
@@ -83,6 +87,8 @@ describe("image checks", () => {
     manifestDigest: digest,
     tag: { digest },
     labels: { ...image.labels, extra: "fine" },
+    env: ["PATH=/usr/bin", ...Object.entries(image.env).map(([k, v]) => `${k}=${v}`)],
+    user: "185",
     lastLayer: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: "sha256:l", blobDigest: "sha256:l", entries: [{ path: "opt/spark/jars", type: "dir", size: 0 }, ...jarEntries] },
   };
 
@@ -96,11 +102,15 @@ describe("image checks", () => {
       ...good,
       tag: { digest: `sha256:${"b".repeat(64)}` },
       labels: { ...image.labels, "dataplatform.versions.iceberg": "1.0.0" },
+      env: ["AWS_REQUEST_CHECKSUM_CALCULATION=when_supported"],
+      user: "",
       lastLayer: { ...good.lastLayer, entries: [{ ...jarEntries[0], size: 1, sha256: "00" }, ...jarEntries.slice(2), { path: "opt/spark/jars/evil.jar", type: "file", size: 3, sha256: "ff" }, { path: "etc/passwd", type: "file", size: 1, sha256: "ee" }] },
     }).map(formatCheck);
     expect(lines.filter((l) => l.startsWith("FAIL"))).toEqual([
       `FAIL registry    image registry.example.com/data-platform/spark-iceberg: tag ${image.tag}: expected → ${digest} (the stack's registry.example.com/data-platform/spark-iceberg@${digest}), found → sha256:${"b".repeat(64)} (another image)`,
       `FAIL registry    image registry.example.com/data-platform/spark-iceberg: labels: expected 7 labels; dataplatform.versions.iceberg: expected "${lock.iceberg}", found "1.0.0"`,
+      'FAIL registry    image registry.example.com/data-platform/spark-iceberg: env: expected AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION; AWS_REQUEST_CHECKSUM_CALCULATION: expected "when_required", found "when_supported"; AWS_RESPONSE_CHECKSUM_VALIDATION: expected "when_required", found (absent)',
+      "FAIL registry    image registry.example.com/data-platform/spark-iceberg: user: expected 185, found (none: root)",
       `FAIL registry    image registry.example.com/data-platform/spark-iceberg: jar layer: expected ${lock.jars.length} locked jars in /opt/spark/jars; /etc/passwd: unexpected {"sha256":"ee","sizeBytes":1}; evil.jar: unexpected {"sha256":"ff","sizeBytes":3}; ${jarFileName(second)}: missing (expected {"sha256":"${second.sha256}","sizeBytes":${second.sizeBytes}}); ${jarFileName(first)}.sha256: expected "${first.sha256}", found "00"; ${jarFileName(first)}.sizeBytes: expected ${first.sizeBytes}, found 1`,
     ]);
     expect(imageChecks(image, { ...good, manifestDigest: "sha256:other", lastLayer: { ...good.lastLayer, blobDigest: "sha256:x" } }).map(formatCheck).filter((l) => l.startsWith("FAIL"))).toEqual([

@@ -76,6 +76,8 @@ describe("verify against a real registry and the real image", () => {
       `ok   registry    image ${registry.registry}/${REPOSITORY}: digest (${digest})`,
       `ok   registry    image ${registry.registry}/${REPOSITORY}: tag ${TAG} (→ ${digest})`,
       `ok   registry    image ${registry.registry}/${REPOSITORY}: labels (7 labels)`,
+      `ok   registry    image ${registry.registry}/${REPOSITORY}: env (AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION)`,
+      `ok   registry    image ${registry.registry}/${REPOSITORY}: user (185)`,
       `ok   registry    image ${registry.registry}/${REPOSITORY}: jar layer (${lock.jars.length} locked jars in /opt/spark/jars)`,
     ]);
   }, 300_000);
