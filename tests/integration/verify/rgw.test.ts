@@ -177,7 +177,7 @@ describe("verify against a real Ceph RGW", () => {
     expect(report.summary.failed).toBe(0);
     expect(report.checks.length).toBe(report.summary.total);
     // Without credentials: every RGW and 1Password check fails, the exit code says so, no secret is asked for.
-    const bare = { ...process.env, RGW_ADMIN_ACCESS_KEY: "", RGW_ADMIN_SECRET_KEY: "", OP_CONNECT_TOKEN: "" };
+    const bare = { ...process.env, RGW_ADMIN_ACCESS_KEY: "", RGW_ADMIN_SECRET_KEY: "", OP_CONNECT_TOKEN: "", PULUMI_BACKEND_URL: `file://${join(stack.dir, "no-backend")}`, PULUMI_CONFIG_PASSPHRASE: "" };
     const failed = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env: bare, timeout: 120_000 }).catch((error: { code: number; stdout: string }) => error);
     expect("code" in failed ? failed.code : 0).toBe(1);
     expect(failed.stdout).toMatch(/FAIL rgw .*cannot check: no admin keys: set RGW_ADMIN_ACCESS_KEY/);
@@ -189,7 +189,8 @@ describe("verify against a real Ceph RGW", () => {
     // A local backend with the passphrase provider, as in README "Real use"; the outputs are the stack's.
     const env = {
       ...process.env,
-      PATH: `${join(projectRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      // A pulumi already on PATH (.ci/run puts the engine there) first, else the project's launcher.
+      PATH: `${process.env.PATH ?? ""}:${join(projectRoot, "node_modules/.bin")}`,
       PULUMI_BACKEND_URL: `file://${join(stack.dir, "backend")}`,
       PULUMI_CONFIG_PASSPHRASE: "verify-test-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
