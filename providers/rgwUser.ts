@@ -330,8 +330,9 @@ export async function createRgwUser(client: RgwAdminClient, inputs: RgwUserProvi
   const accessKey = managedAccessKey(inputs.uid, inputs.keyRotation);
   try {
     const user = await client.createUser(inputs.uid, inputs.displayName, accessKey);
-    const key = user.keys.find((candidate) => candidate.accessKey === accessKey) ?? (await applyKeyPlan(client, inputs.uid, planKeyChange(undefined, user, inputs, false)));
-    return rgwUserState(inputs, key);
+    // An RGW that ignored the chosen id made exactly one key of its own: track that one rather than add a second.
+    const key = user.keys.find((candidate) => candidate.accessKey === accessKey) ?? user.keys[0];
+    return rgwUserState(inputs, key ?? (await applyKeyPlan(client, inputs.uid, planKeyChange(undefined, user, inputs, false))));
   } catch (error) {
     if (!isRgwError(error, "conflict") || error.code !== "UserAlreadyExists") throw error;
     const existing = await client.getUser(inputs.uid);

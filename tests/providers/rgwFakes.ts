@@ -26,6 +26,8 @@ const ENDPOINT = "http://fake-rgw:7480";
 export class FakeRgw implements RgwAdminClient {
   readonly users = new Map<string, { displayName: string; suspended: boolean; keys: RgwKey[] }>();
   readonly calls: string[] = [];
+  /** Behave like an RGW that does not honour a chosen access key id. */
+  ignoreChosenIds = false;
   private lost = new Set<Operation>();
   private secrets = 0;
 
@@ -53,7 +55,8 @@ export class FakeRgw implements RgwAdminClient {
   async createUser(uid: string, displayName: string, accessKey?: string): Promise<RgwUserInfo> {
     return this.answer("createUser", () => {
       if (this.users.has(uid)) throw this.error("conflict", 409, "UserAlreadyExists");
-      this.users.set(uid, { displayName, suspended: false, keys: [this.key(uid, accessKey ?? this.randomId())] });
+      const id = this.ignoreChosenIds ? undefined : accessKey;
+      this.users.set(uid, { displayName, suspended: false, keys: [this.key(uid, id ?? this.randomId())] });
       return this.info(uid);
     });
   }

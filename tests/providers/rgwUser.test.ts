@@ -307,6 +307,13 @@ describe("RgwUser after interrupted calls (in-memory RGW)", () => {
     expectOnlyTracked(state);
   });
 
+  it("tracks RGW's own key, and adds none, when RGW ignores the chosen key id", async () => {
+    rgw.ignoreChosenIds = true;
+    const state = await createRgwUser(rgw, at("1"));
+    expect(rgw.keyIds("spark")).toHaveLength(1);
+    expectOnlyTracked(state);
+  });
+
   // Row: engine killed during a user's create, then re-run (the engine has a pending create, RGW has the user).
   // Row: RGW creates the user but the answer is lost, then retry.
   it("a create that finds its own half-done user adopts it instead of failing", async () => {

@@ -235,10 +235,10 @@ describe("interrupted calls (issue #10's table)", () => {
 
   // Row: RGW creates the user but the answer is lost (timeout), then retry.
   it("a create whose answer is lost times out, and the retry adopts the user", async () => {
-    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 1500, uid: "lost-create", keyRotation: "1", lifecycleName: "unused" };
+    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 3000, uid: "lost-create", keyRotation: "1", lifecycleName: "unused" };
     const stack = await newStack(spec);
     proxy.rule = { kind: "drop", when: isCreateUser };
-    await expect(stack.up()).rejects.toThrow(/no answer within 1.5s/);
+    await expect(stack.up()).rejects.toThrow(/no answer within 3s/);
     proxy.rule = { kind: "pass" };
     expect((await stack.up()).summary.result).toBe("succeeded");
     await expectOnlyTrackedKeys(stack, "lost-create");
@@ -246,7 +246,7 @@ describe("interrupted calls (issue #10's table)", () => {
 
   // Row: engine killed, or answer lost, during a key rotation, then re-run.
   it("rotations killed or with a lost answer leave no untracked working key", async () => {
-    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 1500, uid: "lost-rotation", keyRotation: "1", lifecycleName: "unused" };
+    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 3000, uid: "lost-rotation", keyRotation: "1", lifecycleName: "unused" };
     const stack = await newStack(spec);
     await stack.up();
     const first = await trackedKeys(stack);
@@ -265,7 +265,7 @@ describe("interrupted calls (issue #10's table)", () => {
 
     spec.keyRotation = "3";
     proxy.rule = { kind: "drop", when: isCreateKey };
-    await expect(stack.up()).rejects.toThrow(/no answer within 1.5s/);
+    await expect(stack.up()).rejects.toThrow(/no answer within 3s/);
     proxy.rule = { kind: "pass" };
     await stack.up();
     await expectOnlyTrackedKeys(stack, "lost-rotation");
