@@ -61,7 +61,8 @@ export const maskKey = (accessKey: string): string => (accessKey.length <= 6 ? "
 export function networkCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== "object" || error === null || depth > 5) return undefined;
   const fields = error as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
-  if (typeof fields.code === "string" && /^E[A-Z_]{3,}$/.test(fields.code)) return fields.code;
+  // Node's codes (ECONNREFUSED, ...) and undici's (UND_ERR_SOCKET: the server closed the connection, ...).
+  if (typeof fields.code === "string" && /^(E[A-Z_]{3,}|UND_ERR_[A-Z_]+)$/.test(fields.code)) return fields.code;
   for (const inner of Array.isArray(fields.errors) ? fields.errors : []) {
     const code = networkCode(inner, depth + 1);
     if (code) return code;

@@ -99,11 +99,11 @@ describe("1Password checks", () => {
     ]);
     const other = await verifyOnePassword({ ...expected, vault: "data-platform-prod" }, createConnectClient(connect.url, connect.token));
     expect(other.checks.map(formatCheck)).toEqual(["FAIL onepassword vault data-platform-prod: exists: expected exactly one vault with that name, found none (the token sees: data-platform-dev)"]);
-    const closed = connect.url;
-    await connect.close();
-    const unreachable = await verifyOnePassword(expected, createConnectClient(closed, "t"));
-    expect(unreachable.checks.map(formatCheck)[0]).toContain(`cannot check: cannot reach 1Password Connect at ${closed}: ECONNREFUSED (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
-    connect = await startFakeConnect("data-platform-dev", items);
+    // A port nothing listens on (and no pooled connection points to).
+    const closed = await startFakeConnect("unused");
+    await closed.close();
+    const unreachable = await verifyOnePassword(expected, createConnectClient(closed.url, "t"));
+    expect(unreachable.checks.map(formatCheck)[0]).toContain(`cannot check: cannot reach 1Password Connect at ${closed.url}: ECONNREFUSED (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
   });
 });
 
