@@ -1,5 +1,5 @@
 // The data platform's prerequisites. Pulumi's Node.js host calls the exported function; what it returns
-// becomes the stack outputs (references only, never secret values). platform.ts wires the components.
+// becomes the stack outputs (references only, never secret values). platform/ wires the components.
 import { loadStackConfig } from "./config";
 import { dataPlatform } from "./platform";
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CredentialConfig, PlatformConfig } from "../config";
-import { bucketGrants, rgwUserId } from "../components/objectStorage";
+import { bucketGrants, rgwUserId } from "../components/objectStorage/policies";
 import { type PolicyDocument, bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
 import { type ItemField, externalSecretManifest, itemCategory, itemFields } from "../components/credentials/items";
 import { type JarLock, IMAGE_CONTEXT, defaultImageTag, dockerBuildArgs, jarFileName, parseDockerfileArgDefaults } from "../components/sparkIcebergImage/jarLock";

@@ -2,7 +2,7 @@
 // are Ready and match the stack's manifests, the prerequisites ConfigMap holds the values the stack
 // wrote, the ExternalSecrets in the workload namespace are Ready, and every object there belongs to Flux.
 import type { PlatformConfig } from "../config";
-import { prerequisiteValues } from "../platform";
+import { prerequisiteValues } from "../platform/prerequisites";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, gitRepositoryManifest, kustomizationManifest, prerequisitesData } from "../components/flux/manifests";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
 import { differences } from "./diff";

@@ -6,7 +6,10 @@ import { DEFAULT_RGW_REGION, type RgwConnectionArgs } from "../../providers/conn
 import { BucketLifecycle } from "../../providers/bucketLifecycle";
 import { RgwUser } from "../../providers/rgwUser";
 import { type AppS3Access, renameAliases } from "../conventions";
-import { type BucketGrant, bucketLifecycleRules, bucketPolicyDocument } from "./policies";
+import { bucketGrants, bucketLifecycleRules, bucketPolicyDocument, rgwUserId } from "./policies";
+
+// The pure builders callers need with this component (no Pulumi resources in them).
+export { bucketGrants, rgwUserId } from "./policies";
 
 /** One bucket. The list decides which buckets exist, so it is plain; the values may be Inputs. */
 export interface ObjectStorageBucket {
@@ -44,17 +47,6 @@ export interface ObjectStorageArgs {
   apps: ObjectStorageApp[];
   /** Let `pulumi destroy` purge an app user's objects. Default false: they are kept. */
   purgeUserDataOnDelete?: pulumi.Input<boolean>;
-}
-
-/** RGW uid of an application's user: one per app and environment. */
-export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
-
-/** Who gets what on a bucket, from its access lists. */
-export function bucketGrants(bucket: Pick<ObjectStorageBucket, "readWrite" | "read">, environment: string): BucketGrant[] {
-  return [
-    ...(bucket.readWrite ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "readWrite" as const })),
-    ...(bucket.read ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "read" as const })),
-  ];
 }
 
 /** AWS provider settings for RGW: path style, and no AWS account, STS, IMDS or region list behind it. */

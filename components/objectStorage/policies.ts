@@ -43,6 +43,17 @@ export const WRITE_OBJECT_ACTIONS = [
   "s3:PutObject",
 ] as const;
 
+/** RGW uid of an application's user: one per app and environment. */
+export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
+
+/** Who gets what on a bucket, from its access lists (app names). */
+export function bucketGrants(bucket: { readWrite?: readonly string[]; read?: readonly string[] }, environment: string): BucketGrant[] {
+  return [
+    ...(bucket.readWrite ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "readWrite" as const })),
+    ...(bucket.read ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "read" as const })),
+  ];
+}
+
 /** IAM-style principal for an RGW user, as RGW's bucket-policy evaluation expects it. */
 export function rgwUserArn(uid: string): string {
   const separator = uid.indexOf("$");

@@ -35,7 +35,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { parsePlatformConfig, type CredentialConfig, type PlatformConfig } from "../../../config";
-import { bucketGrants, rgwUserId } from "../../../components/objectStorage";
+import { bucketGrants, rgwUserId } from "../../../components/objectStorage/policies";
 import { bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../../../components/objectStorage/policies";
 import { itemFields } from "../../../components/credentials/items";
 import { jarFileName, loadJarLock } from "../../../components/sparkIcebergImage/jarLock";

@@ -17,7 +17,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { bucketGrants, rgwUserId } from "../../../components/objectStorage";
+import { bucketGrants, rgwUserId } from "../../../components/objectStorage/policies";
 import { bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../../../components/objectStorage/policies";
 import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { createRgwAdminClient } from "../../../providers/rgwAdmin";

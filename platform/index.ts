@@ -4,13 +4,14 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig, PlatformSecrets } from "./config";
-import { Credentials, onepasswordProviderArgs } from "./components/credentials";
-import { FluxHandoff } from "./components/flux";
-import { DEPLOY_KEY_ITEM_TITLE, type PrerequisiteValues } from "./components/flux/manifests";
-import { ObjectStorage, rgwProviderArgs } from "./components/objectStorage";
-import { SparkIcebergImage } from "./components/sparkIcebergImage";
-import type { RgwConnectionArgs } from "./providers/connection";
+import type { PlatformConfig, PlatformSecrets } from "../config";
+import { Credentials, onepasswordProviderArgs } from "../components/credentials";
+import { FluxHandoff } from "../components/flux";
+import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
+import { ObjectStorage, rgwProviderArgs } from "../components/objectStorage";
+import { SparkIcebergImage } from "../components/sparkIcebergImage";
+import type { RgwConnectionArgs } from "../providers/connection";
+import { prerequisiteValues } from "./prerequisites";
 
 /** Providers that were children of the components before they arrived through opts: aliased, not replaced. */
 const formerChildOf = (component: string, type: string) => [{ parent: pulumi.createUrn(component, type) }];
@@ -97,27 +98,6 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
     fluxDeployKeyPublic: flux$.deployKeyPublic,
     fluxKustomizations: flux$.kustomizations,
     gitopsManifests: credentials.gitopsManifests,
-  };
-}
-
-/** What Flux substitutes into the GitOps manifests, from the config and what the stack created. */
-export function prerequisiteValues(config: PlatformConfig, created: { imageRef: string; buckets: Record<string, string> }): PrerequisiteValues {
-  const databases: NonNullable<PrerequisiteValues["databases"]> = {};
-  for (const c of config.credentials) {
-    if (c.kind === "database" && c.hostname !== undefined && c.port !== undefined && c.database !== undefined) {
-      databases[c.title] = { hostname: c.hostname, port: c.port, database: c.database };
-    }
-  }
-  return {
-    environment: config.environment,
-    imageRef: config.image.push ? created.imageRef : undefined,
-    s3Endpoint: config.rgw.inClusterEndpoint,
-    s3Region: config.rgw.region,
-    buckets: created.buckets,
-    itemTitles: config.credentials.map((c) => c.title),
-    databases,
-    clusterSecretStore: config.onepassword.clusterSecretStoreName,
-    dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
   };
 }
 
