@@ -4,6 +4,8 @@ const swc = ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
+  // One worker per core (jest's default leaves one idle: 25 s instead of 15 s for the unit tests on 2 cores).
+  maxWorkers: "100%",
   transform: { "^.+\\.ts$": swc },
   testMatch: ["<rootDir>/tests/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/"],
