@@ -14,7 +14,6 @@ export const IMAGE_DOCKERFILE = `${IMAGE_CONTEXT}/Dockerfile`;
 export const JAR_LOCK_FILE = "jars.lock.json";
 /** Derived from the lock; the Dockerfile's fetch stage checks every download with `sha256sum -c` against it. */
 export const CHECKSUM_FILE = "jars.sha256";
-export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
 
 const mavenName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a Maven groupId/artifactId (letters, digits, . _ -)");
 const releaseVersion = z.string().regex(/^[0-9]+(\.[0-9]+)*$/, "must be a release version like 1.12.0");
