@@ -17,6 +17,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync,
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { isAlive } from "../lib/processes";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -206,14 +207,6 @@ function commandLine(pid: number): string[] {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 

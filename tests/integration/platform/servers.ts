@@ -2,10 +2,10 @@
 // dirs, started and stopped by PID. The large downloads come from the cache prepare.sh fills.
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { freePort, isAlive } from "../lib/processes";
 
 const execFileAsync = promisify(execFile);
 export const projectRoot = resolve(__dirname, "../../..");
@@ -33,35 +33,15 @@ export function preparePlatformCache(): { cache: PlatformCache; log: string; sec
   return { cache, log: result.stdout.trim(), seconds: (Date.now() - started) / 1000 };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** SIGTERM, wait, then SIGKILL: stops exactly the process we started. */
 async function stopPid(pid: number, graceMs = 20_000): Promise<void> {
-  if (!alive(pid)) return;
+  if (!isAlive(pid)) return;
   process.kill(pid, "SIGTERM");
-  for (let waited = 0; waited < graceMs && alive(pid); waited += 100) await sleep(100);
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  for (let waited = 0; waited < graceMs && isAlive(pid); waited += 100) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
 }
 
 function tail(file: string, lines = 40): string {
@@ -171,7 +151,7 @@ export async function startNessie(settings: NessieSettings): Promise<Nessie> {
   const pid = child.pid ?? 0;
   const nessie: Nessie = { dir, port, managementPort, pid, uri: `http://127.0.0.1:${port}/api/v2`, startSeconds: 0, log };
   for (let waited = 0; waited < 120_000; waited += 250) {
-    if (!alive(pid)) throw new Error(`Nessie exited during start:\n${tail(log, 60)}`);
+    if (!isAlive(pid)) throw new Error(`Nessie exited during start:\n${tail(log, 60)}`);
     try {
       const response = await fetch(`http://127.0.0.1:${managementPort}/q/health/ready`);
       if (response.ok) {

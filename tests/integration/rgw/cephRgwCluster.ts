@@ -1,12 +1,12 @@
 /** Starts/stops the throwaway Ceph RGW of ceph-rgw.sh for one test file. */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetBucketLifecycleConfigurationCommand, ListBucketsCommand, S3Client, type LifecycleRule } from "@aws-sdk/client-s3";
 import { createRgwAdminClient, type RgwAdminClient } from "../../../providers/rgwAdmin";
+import { freePort } from "../lib/processes";
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, "ceph-rgw.sh");
@@ -120,14 +120,4 @@ export function s3Client(cluster: RgwCluster, accessKeyId: string, secretAccessK
 }
 
 /** A local port with nothing listening on it (for "connection refused"). */
-export async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const closedPort = freePort;
