@@ -31,8 +31,9 @@ import {
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
-import { DEFAULT_RGW_REGION, ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, connectionInputs, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { DEFAULT_RGW_REGION, ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
+import { connectionInputs } from "./resourceInputs";
 
 /** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
 export interface BucketLifecycleInputs {

@@ -1,9 +1,9 @@
 /**
  * How the providers reach Ceph RGW: one connection shape for the Admin Ops client, RgwUser and
  * BucketLifecycle, and the endpoint rules they share. Captured by value when a dynamic provider is
- * serialized, so plain functions only (`connectionInputs` runs at registration, never in a provider).
+ * serialized, so plain functions only.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { rgwError } from "./errors";
 
 export const DEFAULT_RGW_REGION = "us-east-1";
@@ -75,20 +75,4 @@ export function displayEndpoint(endpoint: string): string {
 export function timeoutOf(connection: Pick<RgwConnection, "timeoutMs">): number {
   const timeout = connection.timeoutMs;
   return typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_RGW_TIMEOUT_MS;
-}
-
-/**
- * A connection as a dynamic resource's inputs, under the wire names its existing states use (RgwUser:
- * adminAccessKey/adminSecretKey, BucketLifecycle: accessKey/secretKey). The keys become secrets; the
- * timeout is left out unless set, so existing states see no diff.
- */
-export function connectionInputs(connection: RgwConnectionArgs, keyNames: { accessKey: string; secretKey: string }): pulumi.Inputs {
-  const { endpoint, region, accessKey, secretKey, timeoutMs } = connection;
-  return {
-    endpoint,
-    region: region ?? DEFAULT_RGW_REGION,
-    [keyNames.accessKey]: pulumi.secret(accessKey),
-    [keyNames.secretKey]: pulumi.secret(secretKey),
-    ...(timeoutMs !== undefined && { timeoutMs }),
-  };
 }

@@ -46,8 +46,9 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_RGW_REGION, UNKNOWN_DURING_PREVIEW, connectionInputs, parseEndpoint, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { DEFAULT_RGW_REGION, UNKNOWN_DURING_PREVIEW, parseEndpoint, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRgwError, withHint } from "./errors";
+import { connectionInputs } from "./resourceInputs";
 import { createRgwAdminClient, type RgwAdminClient, type RgwKey, type RgwUserInfo } from "./rgwAdmin";
 
 /** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
