@@ -70,7 +70,7 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
 
   // 4. Flux takes over once everything above exists.
   const { flux } = config;
-  const flux$ = new FluxHandoff(
+  const handoff = new FluxHandoff(
     "flux",
     {
       install: flux.install,
@@ -95,8 +95,8 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
     buckets: storage.bucketNames,
     sparkIcebergImage: image.imageRef,
     onepasswordItems: credentials.items,
-    fluxDeployKeyPublic: flux$.deployKeyPublic,
-    fluxKustomizations: flux$.kustomizations,
+    fluxDeployKeyPublic: handoff.deployKeyPublic,
+    fluxKustomizations: handoff.kustomizations,
     gitopsManifests: credentials.gitopsManifests,
   };
 }
