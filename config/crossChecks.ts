@@ -2,7 +2,7 @@
 // duplicates, renames, names that collide once rendered, and settings that only make sense together.
 // Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
 import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
-import { formatPath } from "./keys";
+import { type ConfigKey, OPTIONAL_SECRET_NEEDS, formatPath } from "./keys";
 import { didYouMean, show } from "./messages";
 import type { Entry, SecretKeyState } from "./parse";
 import { BucketConfig, CredentialConfig, KustomizationConfig, ScalarConfig } from "./schema";
@@ -162,9 +162,9 @@ export function crossChecks(
   const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";
   if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth) at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
   if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "") at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");
-  if (c.fluxGitAuth === "https" && !secrets.present.has("fluxGitToken")) at(["fluxGitToken"], "is required with https auth: pulumi config set --secret fluxGitToken ...");
-  if (c.imageRegistryUsername && !secrets.present.has("imageRegistryPassword")) {
-    at(["imageRegistryPassword"], "is required when imageRegistryUsername is set: pulumi config set --secret imageRegistryPassword ...");
+  const value = (key: ConfigKey) => String((c as Record<string, unknown>)[key] ?? "");
+  for (const [key, need] of Object.entries(OPTIONAL_SECRET_NEEDS)) {
+    if (need.needed(value) && !secrets.present.has(key)) at([key], `is required ${need.when}: pulumi config set --secret ${key} ...`);
   }
   return errors;
 }

@@ -72,6 +72,15 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/**
+ * When an optional secret is needed, from the other keys' values: config validation requires it then, and
+ * the offline render names only these among its placeholders.
+ */
+export const OPTIONAL_SECRET_NEEDS: Readonly<Record<string, { needed: (value: (key: ConfigKey) => string) => boolean; when: string }>> = {
+  fluxGitToken: { needed: (value) => value("fluxGitAuth") === "https", when: "with https auth" },
+  imageRegistryPassword: { needed: (value) => value("imageRegistryUsername") !== "", when: "when imageRegistryUsername is set" },
+};
+
 export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
 
 

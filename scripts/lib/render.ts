@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Inventory, Manifest, buildInventory, clusterManifests, gitopsManifests, manifestFileName, renderTree } from "./inventory";
-import { PROJECT } from "../../config/keys";
+import { OPTIONAL_SECRET_NEEDS, PROJECT } from "../../config/keys";
 import { MockRun, evaluateProgram } from "./mockEngine";
 import { readStackConfig } from "./stackFiles";
 
@@ -54,9 +54,5 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
 /** The placeholders this stack's config needs for `pulumi up`: optional secrets only in the modes that read them. */
 export function neededSecrets(placeholders: readonly string[], config: Readonly<Record<string, string>>): string[] {
   const value = (key: string) => config[`${PROJECT}:${key}`] ?? "";
-  const needed: Record<string, () => boolean> = {
-    fluxGitToken: () => value("fluxGitAuth") === "https",
-    imageRegistryPassword: () => value("imageRegistryUsername") !== "",
-  };
-  return placeholders.filter((key) => needed[key]?.() ?? true);
+  return placeholders.filter((key) => OPTIONAL_SECRET_NEEDS[key]?.needed(value) ?? true);
 }

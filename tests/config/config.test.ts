@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarnings, parsePlatformConfig, redact } from "../../config";
+import { OPTIONAL_SECRET_NEEDS } from "../../config/keys";
 import { listStacks, readStackConfig } from "../../scripts/lib/stackFiles";
 import { README_SECTIONS, configReferenceTable, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
 
@@ -453,4 +454,9 @@ describe("config is documented where users look", () => {
       }
     }
   });
+});
+
+it("says for every optional secret, and only for those, when it is needed", () => {
+  const optional = Object.entries(CONFIG_KEYS).filter(([, spec]) => "optionalSecret" in spec && spec.optionalSecret).map(([key]) => key);
+  expect(Object.keys(OPTIONAL_SECRET_NEEDS).sort()).toEqual(optional.sort());
 });
