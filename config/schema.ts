@@ -1,6 +1,7 @@
 // Schemas and defaults of the stack's config model: what each key and list entry may hold, with messages
 // that say what a valid value looks like. `PlatformConfig` is the output of `platformConfigSchema`.
 import { z } from "zod";
+import { DEFAULT_PASSWORD_POLICY } from "../components/credentials/items";
 import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { validateBucketName } from "../components/objectStorage/policies";
 import { DEFAULT_APPS, PROJECT } from "./keys";
@@ -166,11 +167,11 @@ export const bucketShape = {
 export const bucketSchema = strictEntry(bucketShape);
 
 const passwordPolicySchema = strictEntry({
-  length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(32),
-  special: bool.default(false),
-  upper: bool.default(true),
-  lower: bool.default(true),
-  numeric: bool.default(true),
+  length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(DEFAULT_PASSWORD_POLICY.length),
+  special: bool.default(DEFAULT_PASSWORD_POLICY.special),
+  upper: bool.default(DEFAULT_PASSWORD_POLICY.upper),
+  lower: bool.default(DEFAULT_PASSWORD_POLICY.lower),
+  numeric: bool.default(DEFAULT_PASSWORD_POLICY.numeric),
 }).refine((p) => p.special || p.upper || p.lower || p.numeric, { error: "enables no character class (special, upper, lower, numeric)" });
 
 type CredentialKind = "database" | "login" | "password" | "s3";
