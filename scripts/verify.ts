@@ -8,7 +8,7 @@ import { createRgwAdminClient } from "../providers/rgwAdmin";
 import { readStackConfig } from "./lib/stackFiles";
 import { parseVerifyArgs } from "../verify/cli";
 import { configFromStackFile, loadOutputs, pulumiCli, readCredential } from "../verify/environment";
-import { readDockerfile } from "../verify/expected";
+import { readDockerfile } from "../components/sparkIcebergImage/dockerfile";
 import { exitCode, formatJson, formatText } from "../verify/report";
 import { runVerify } from "../verify/run";
 

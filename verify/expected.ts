@@ -1,12 +1,11 @@
 // The state the live systems should be in, derived from the same typed model the stack is built from:
 // the parsed stack config, the builders the components use, and what the stack exported. Pure.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CredentialConfig, PlatformConfig } from "../config";
 import { bucketGrants, rgwUserId } from "../components/objectStorage/policies";
 import { type PolicyDocument, bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
 import { type ItemField, externalSecretManifest, itemCategory, itemFields } from "../components/credentials/items";
-import { type JarLock, IMAGE_CONTEXT, defaultImageTag, dockerBuildArgs, jarFileName, parseDockerfileArgDefaults } from "../components/sparkIcebergImage/jarLock";
+import { dockerfileFinalStage } from "../components/sparkIcebergImage/dockerfile";
+import { type JarLock, defaultImageTag, dockerBuildArgs, jarFileName, parseDockerfileArgDefaults } from "../components/sparkIcebergImage/jarLock";
 import { type CheckResult, compared, pass } from "./checks";
 import { differences } from "./diff";
 import type { StackOutputs } from "./outputs";
@@ -179,37 +178,6 @@ export function parseImageRef(ref: string): { registry: string; repository: stri
   return match ? { registry: match[1], repository: match[2], digest: match[3] } : undefined;
 }
 
-/** The LABEL instruction(s) of the Dockerfile's last stage, with `${ARG}` replaced by the build's values. */
-export function dockerfileLabels(dockerfile: string, args: Record<string, string>): Record<string, string> {
-  const joined = dockerfile.replace(/\\\n/g, " ");
-  const stages = joined.split(/^FROM\s/m);
-  const last = stages[stages.length - 1];
-  const labels: Record<string, string> = {};
-  for (const line of last.split("\n")) {
-    const instruction = /^LABEL\s+(.*)$/.exec(line.trim());
-    if (!instruction) continue;
-    for (const pair of instruction[1].matchAll(/([A-Za-z0-9_.-]+)="([^"]*)"/g)) {
-      labels[pair[1]] = pair[2].replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => args[name] ?? "");
-    }
-  }
-  return labels;
-}
-
-/** The ENV variables and the USER of the Dockerfile's last stage (what the image config must carry). */
-export function dockerfileRuntime(dockerfile: string, args: Record<string, string>): { env: Record<string, string>; user?: string } {
-  const stages = dockerfile.replace(/\\\n/g, " ").split(/^FROM\s/m);
-  const env: Record<string, string> = {};
-  let user: string | undefined;
-  const substitute = (value: string) => value.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => args[name] ?? env[name] ?? "");
-  for (const line of stages[stages.length - 1].split("\n").map((l) => l.trim())) {
-    const envLine = /^ENV\s+(.*)$/.exec(line);
-    if (envLine) for (const pair of envLine[1].matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|\S*)/g)) env[pair[1]] = substitute(pair[3] ?? pair[2]);
-    const userLine = /^USER\s+(\S+)/.exec(line);
-    if (userLine) user = substitute(userLine[1]);
-  }
-  return { env, ...(user !== undefined && { user }) };
-}
-
 export function expectedImage(config: PlatformConfig, outputs: StackOutputs, lock: JarLock, dockerfile: string): ExpectedImageResult {
   if (!config.image.push) return { ok: false, reason: "imagePush is false: nothing was pushed" };
   const ref = outputs.sparkIcebergImage;
@@ -222,15 +190,13 @@ export function expectedImage(config: PlatformConfig, outputs: StackOutputs, loc
       ...parsed,
       tag: config.image.tag ?? defaultImageTag(lock),
       platform: config.image.platform,
-      labels: dockerfileLabels(dockerfile, args),
-      ...dockerfileRuntime(dockerfile, args),
+      ...dockerfileFinalStage(dockerfile, args),
       jarDir: "opt/spark/jars",
       jars: lock.jars.map((jar) => ({ file: jarFileName(jar), sizeBytes: jar.sizeBytes, sha256: jar.sha256 })),
     },
   };
 }
 
-export const readDockerfile = (projectRoot: string): string => readFileSync(join(projectRoot, IMAGE_CONTEXT, "Dockerfile"), "utf8");
 
 // ---------------------------------------------------------------------------------------------
 // The stack outputs themselves: written by the last `pulumi up`, they must still match the config.

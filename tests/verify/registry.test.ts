@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { defaultImageTag, jarFileName, loadJarLock } from "../../components/sparkIcebergImage/jarLock";
-import { dockerfileLabels, dockerfileRuntime, expectedImage, parseImageRef, readDockerfile } from "../../verify/expected";
+import { dockerfileFinalStage, readDockerfile } from "../../components/sparkIcebergImage/dockerfile";
+import { expectedImage, parseImageRef } from "../../verify/expected";
 import { parseStackOutputs } from "../../verify/outputs";
 import { type ObservedImage, createRegistryClient, imageChecks, parseChallenge, parseManifest, registryBaseUrl, selectPlatform, sha256Digest, tarEntries } from "../../verify/registry";
 import { formatCheck } from "../../verify/report";
@@ -72,12 +73,12 @@ describe("expected image", () => {
       "dataplatform.versions.iceberg": lock.iceberg,
       "dataplatform.versions.nessie": lock.nessie,
     });
-    expect(dockerfileLabels('FROM a AS b\nLABEL x="${A}"\nFROM c\nLABEL y="${A}-${B}" \\\n  z="1"\n', { A: "1", B: "2" })).toEqual({ y: "1-2", z: "1" });
+    expect(dockerfileFinalStage('FROM a AS b\nLABEL x="${A}"\nFROM c\nLABEL y="${A}-${B}" \\\n  z="1"\n', { A: "1", B: "2" }).labels).toEqual({ y: "1-2", z: "1" });
     expect(expectedImage(config({ imagePush: "false" }), outputs.outputs, lock, "")).toEqual({ ok: false, reason: "imagePush is false: nothing was pushed" });
     // The Dockerfile's runtime settings RGW needs (no flexible checksums) and the numeric user.
     expect(image.env).toEqual({ AWS_REQUEST_CHECKSUM_CALCULATION: "when_required", AWS_RESPONSE_CHECKSUM_VALIDATION: "when_required" });
     expect(image.user).toBe("185");
-    expect(dockerfileRuntime('FROM a\nENV X=1\nUSER 0\nFROM b\nARG V\nENV A=${V} \\\n    B="two words"\nUSER 185\n', { V: "v" })).toEqual({ env: { A: "v", B: "two words" }, user: "185" });
+    expect(dockerfileFinalStage('FROM a\nENV X=1\nUSER 0\nFROM b\nARG V\nENV A=${V} \\\n    B="two words"\nUSER 185\n', { V: "v" })).toEqual({ labels: {}, env: { A: "v", B: "two words" }, user: "185" });
   });
 });
 

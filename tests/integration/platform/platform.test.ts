@@ -43,7 +43,7 @@ import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "
 import { readStackConfig } from "../../../scripts/lib/stackFiles";
 import { sha256File } from "../image/harness";
 import { s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";
-import { sparkIcebergImageEnv } from "./dockerfileEnv";
+import { dockerfileFinalStage, readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import {
   type Nessie,
   type PlatformCache,
@@ -56,6 +56,9 @@ import {
   stopNessie,
   stopPostgres,
 } from "./servers";
+
+/** What containers of the image get from its Dockerfile (the ENV lines read, not restated here). */
+const imageEnvOf = (root: string) => dockerfileFinalStage(readDockerfile(root)).env;
 
 const STACK = "dev";
 const CATALOG = "nessie";
@@ -416,7 +419,7 @@ describe("the platform contract on real servers", () => {
     const lock = loadJarLock(projectRoot);
     expect(readdirSync(cache.jarsDir).sort()).toEqual(lock.jars.map(jarFileName).sort());
     for (const jar of lock.jars) expect(sha256File(join(cache.jarsDir, jarFileName(jar)))).toBe(jar.sha256);
-    const imageEnv = sparkIcebergImageEnv(projectRoot);
+    const imageEnv = imageEnvOf(projectRoot);
     expect(Object.keys(imageEnv).length).toBeGreaterThan(0);
 
     const lines = await runSpark("contract", imageEnv, TABLE);
@@ -544,7 +547,7 @@ describe("the platform contract on real servers", () => {
   });
 
   it("refuses S3FileIO writes to RGW without the image's checksum settings (why the Dockerfile sets them)", async () => {
-    const imageEnv = sparkIcebergImageEnv(projectRoot);
+    const imageEnv = imageEnvOf(projectRoot);
     const withoutChecksumSettings = Object.fromEntries(Object.entries(imageEnv).filter(([key]) => !key.startsWith("AWS_")));
     const lines = await runSpark("create-only", withoutChecksumSettings, "without_image_env");
     const failed = lines.find((line) => line.failed);

@@ -8,7 +8,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHECKSUM_FILE, IMAGE_CONTEXT, defaultImageTag, dockerBuildArgs, jarFileName, loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import type { Credentials } from "../../../verify/environment";
-import { readDockerfile } from "../../../verify/expected";
+import { readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
 import { type Stack, ok, projectRoot, requireTools, stackDown, stackUp } from "../image/harness";

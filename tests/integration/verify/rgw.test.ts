@@ -23,7 +23,7 @@ import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { createRgwAdminClient } from "../../../providers/rgwAdmin";
 import { rgwUserProvider, type RgwUserState } from "../../../providers/rgwUser";
 import type { CheckResult } from "../../../verify/checks";
-import { readDockerfile } from "../../../verify/expected";
+import { readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
 import { type RgwCluster, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
