@@ -31,9 +31,10 @@ import {
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
-import { DEFAULT_RGW_REGION, ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
+import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";
+import { rgwS3Client } from "./s3Client";
 
 /** Plain inputs as the provider sees them (wire names; secrets unwrapped by the engine). */
 export interface BucketLifecycleInputs {
@@ -223,24 +224,9 @@ export function lifecycleError(action: string, bucket: string, connection: Pick<
   return rgwError(message, { kind, endpoint: displayEndpoint(connection.endpoint), status, code });
 }
 
-function clientFor(state: S3Connection): S3Client {
-  const timeoutMs = timeoutOf(state);
-  return new S3Client({
-    endpoint: parseEndpoint(state.endpoint).origin,
-    region: state.region || DEFAULT_RGW_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: state.accessKey, secretAccessKey: state.secretKey },
-    // RGW rejects the SDK's default flexible checksums on some calls.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    // Connect and idle-socket limits; `call` adds an overall deadline per call (retries included).
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
-  });
-}
-
 /** Runs one S3 command with an overall deadline, mapping failures to RgwError (kept: NoSuchLifecycleConfiguration). */
 async function withClient<T>(state: S3Connection, use: (send: S3Client["send"]) => Promise<T>): Promise<T> {
-  const client = clientFor(state);
+  const client = rgwS3Client(state);
   const send = ((command: Parameters<S3Client["send"]>[0]) =>
     client.send(command, { abortSignal: AbortSignal.timeout(timeoutOf(state)) })) as S3Client["send"];
   try {

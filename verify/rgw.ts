@@ -13,6 +13,7 @@ import {
   S3Client,
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
+import { rgwS3Client } from "../providers/s3Client";
 import { type CheckResult, compared, errorText, failure, maskKey, networkCode, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
 import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
@@ -194,16 +195,7 @@ export interface S3Keys {
 }
 
 export function s3Client(endpoint: string, region: string, keys: S3Keys): S3Client {
-  return new S3Client({
-    endpoint,
-    region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: keys.accessKey, secretAccessKey: keys.secretKey },
-    // RGW rejects the SDK's default flexible checksums (see the shared Ceph notes).
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    maxAttempts: 2,
-  });
+  return rgwS3Client({ endpoint, region, ...keys });
 }
 
 /** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or Node's network code. */
