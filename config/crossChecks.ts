@@ -5,7 +5,7 @@ import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
 import { type ConfigKey, OPTIONAL_SECRET_NEEDS, formatPath } from "./keys";
 import { didYouMean, show } from "./messages";
 import type { Entry, SecretKeyState } from "./parse";
-import { BucketConfig, CredentialConfig, KustomizationConfig, ScalarConfig } from "./schema";
+import { BucketConfig, CredentialConfig, KustomizationConfig, NAME_RE, ScalarConfig } from "./schema";
 
 function findCycle(kustomizations: readonly { name: string; dependsOn: string[] }[]): string[] | undefined {
   const edges = new Map(kustomizations.map((k) => [k.name, k.dependsOn]));
@@ -45,6 +45,8 @@ function groups<T, K extends keyof T>(entries: readonly Entry<T>[], field: K, ke
 
 export function crossChecks(
   c: Partial<ScalarConfig>,
+  /** The keys of each map keyed by app (APP_KEYED_MAPS), as written. */
+  appKeys: Readonly<Record<string, readonly string[]>>,
   buckets: readonly Entry<BucketConfig>[],
   credentials: readonly Entry<CredentialConfig>[],
   kustomizations: readonly Entry<KustomizationConfig>[],
@@ -65,7 +67,12 @@ export function crossChecks(
     const first = appList.indexOf(name);
     if (first !== index) at(["s3Apps", index], `duplicate app ${show(name)} (also s3Apps[${first}])`);
   });
-  if (appsKnown) for (const app of Object.keys(c.s3KeyRotation ?? {})) if (!apps.has(app)) at(["s3KeyRotation", app], unknownApp(app));
+  for (const [map, keys] of Object.entries(appKeys)) {
+    for (const key of keys) {
+      if (appsKnown ? apps.has(key) : NAME_RE.test(key)) continue;
+      at([map, key], appsKnown ? unknownApp(key) : `${show(key)} is not an app name`);
+    }
+  }
 
   // Duplicates, and names that differ but render the same (S3_BUCKET_A_B from a-b and a--b).
   const sameName = <T, K extends keyof T>(list: string, entries: readonly Entry<T>[], field: K, what: string, keyOf: (value: NonNullable<T[K]>) => string, describe: (key: string) => string) => {

@@ -41,7 +41,7 @@ export const CONFIG_KEYS = {
   rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
   rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
-  s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"}: changing a value issues a new key." },
+  s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps." },
   rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
   buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see README); default warehouse + nessie backup." },
 
@@ -71,6 +71,9 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Object keys whose keys are app names (from s3Apps): any other key, `__proto__` included, is refused. */
+export const APP_KEYED_MAPS: readonly ConfigKey[] = ["s3KeyRotation"];
 
 /**
  * When an optional secret is needed, from the other keys' values: config validation requires it then, and

@@ -2,7 +2,7 @@
 // return every problem, each with its key path. Pure: `load.ts` does the reading from Pulumi.
 import { z } from "zod";
 import { crossChecks } from "./crossChecks";
-import { CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, configKeyPath, formatPath } from "./keys";
+import { APP_KEYED_MAPS, CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, configKeyPath, formatPath } from "./keys";
 import { didYouMean, show, suggest } from "./messages";
 import {
   PlatformConfig,
@@ -129,6 +129,12 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
     }
   }
   const c = values as Partial<ScalarConfig>;
+  // The keys as written: zod's record drops `__proto__` (it becomes the prototype), so they are read here.
+  const appKeys: Record<string, string[]> = {};
+  for (const key of APP_KEYED_MAPS) {
+    const value = decoded[key];
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) appKeys[key] = Object.keys(value);
+  }
   const environment = c.environment ?? "env";
   const namespace = c.dataPlatformNamespace ?? "data-platform";
   // Entries keep their index so that messages name the right one.
@@ -146,7 +152,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   const credentials = entries("credentials", credentialSchema, credentialShape, given("credentials"), defaultCredentials(namespace, c.s3Apps));
   const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, given("fluxKustomizations"), defaultKustomizations(namespace));
 
-  errors.push(...crossChecks(c, buckets, credentials, fluxKustomizations, secrets, failed));
+  errors.push(...crossChecks(c, appKeys, buckets, credentials, fluxKustomizations, secrets, failed));
   if (errors.length > 0) return { ok: false, errors: unique(errors) };
   // No errors: every key parsed and every entry is valid.
   const valid = <T>(list: Entry<T>[]): T[] => list.map((entry) => entry.value as T);

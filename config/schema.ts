@@ -11,7 +11,7 @@ import { didYouMean, redact, show } from "./messages";
 // Building blocks with messages that say what a valid value looks like. Values are quoted with `show`,
 // which redacts credentials: a message may end up in CI logs.
 
-const NAME_RE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
+export const NAME_RE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 /** Item titles are also the names of the Kubernetes Secrets External Secrets creates from them. */
@@ -57,6 +57,15 @@ const positiveInt = (what: string, max = Number.MAX_SAFE_INTEGER) => {
     .max(max, { error: (issue) => `must be ${what} (at most ${max}), got ${show(issue.input)}` });
 };
 const lifecycleDays = positiveInt("a positive number of days", MAX_LIFECYCLE_DAYS);
+
+/**
+ * A rotation trigger: any value, compared as a string. `pulumi config set --path 's3KeyRotation.trino' 2`
+ * (and `rotation: 2` in YAML) stores a number, so a number is read as its decimal form: 2 and "2" are the
+ * same trigger, and the state keeps the string either way.
+ */
+const rotationValue = z
+  .union([z.string(), z.number()], { error: (issue) => `must be a string or a number (any value; changing it rotates), got ${show(issue.input)}` })
+  .transform((value) => String(value));
 
 const parseUrl = (value: string): URL | undefined => {
   try {
@@ -196,7 +205,7 @@ export const credentialShape = {
   app: appName.optional(),
   bucket: z.string({ error: "must be a bucket key" }).optional(),
   password: passwordPolicySchema.optional(),
-  rotation: z.string({ error: "must be a string" }).optional(),
+  rotation: rotationValue.optional(),
   /** Titles this entry had before a rename: its resources are aliased, not replaced. */
   previousTitles: z.array(matching(ITEM_TITLE_RE, "a valid item title"), { error: "must be a list of item titles" }).default([]),
 };
@@ -277,7 +286,7 @@ export const scalarSchema = z.object({
   rgwInClusterEndpoint: optionalUrl(true),
   rgwRegion: matching(/^[a-z0-9-]+$/, "a region name like us-east-1"),
   s3Apps: z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }),
-  s3KeyRotation: z.record(z.string(), z.string({ error: "must be a string" }), { error: "must be an object of app name to rotation value" }).default({}),
+  s3KeyRotation: z.record(z.string(), rotationValue, { error: "must be an object of app name to rotation value" }).default({}),
   rgwPurgeUserDataOnDelete: bool,
   imageRegistry: matching(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?$/, "a registry host[:port] without a scheme"),
   imageRepository: matching(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "a valid image repository (lowercase path)"),
@@ -345,7 +354,8 @@ export function toModel(c: z.output<typeof validatedSchema>) {
       region: c.rgwRegion,
       purgeUserDataOnDelete: c.rgwPurgeUserDataOnDelete,
     },
-    apps: c.s3Apps.map((name) => ({ name, keyRotation: c.s3KeyRotation[name] ?? "1" })),
+    // Own keys only: an app named like an Object.prototype member ("constructor") has no inherited rotation.
+    apps: c.s3Apps.map((name) => ({ name, keyRotation: Object.hasOwn(c.s3KeyRotation, name) ? c.s3KeyRotation[name] : "1" })),
     buckets: c.buckets,
     credentials: c.credentials,
     image: {

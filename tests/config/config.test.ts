@@ -101,6 +101,35 @@ describe("valid config", () => {
   });
 });
 
+describe("rotation values as the CLI writes them", () => {
+  // `pulumi config set --path 's3KeyRotation.trino' 2` stores `trino: 2`; Pulumi passes {"trino":2}.
+  it("reads a number as its decimal string, the same trigger as the quoted form", () => {
+    const stack = (rotation: unknown) => ({
+      s3Apps: ["trino"],
+      s3KeyRotation: { trino: rotation },
+      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: [], read: ["trino"] }],
+      credentials: [
+        { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "h", port: 5432, database: "nessie", rotation },
+        { title: "trino-s3-credentials", kind: "s3", app: "trino", bucket: "warehouse" },
+      ],
+    });
+    const asNumber = ok(stack(2));
+    const asString = ok(stack("2"));
+    expect(asNumber.apps.find((a) => a.name === "trino")?.keyRotation).toBe("2");
+    expect(asNumber.credentials.find((c) => c.title === "nessie-postgres")?.rotation).toBe("2");
+    expect(asNumber).toEqual(asString);
+  });
+
+  it("gives an app named like an Object member no inherited rotation", () => {
+    const config = ok({
+      s3Apps: ["constructor"],
+      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["constructor"] }],
+      credentials: [{ title: "constructor-s3-credentials", kind: "s3", app: "constructor", bucket: "warehouse" }],
+    });
+    expect(config.apps).toEqual([{ name: "constructor", keyRotation: "1" }]);
+  });
+});
+
 describe("invalid config: each problem names its key", () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ["missing required key", { environment: undefined }, "data-platform:environment: is required"],
@@ -170,6 +199,11 @@ describe("invalid config: each problem names its key", () => {
     ["database credential without a username", { credentials: [{ title: "db", kind: "database", hostname: "h", database: "d" }] }, "data-platform:credentials[0].username: is required for kind database"],
     ["password shorter than 16", { credentials: [{ title: "p", kind: "password", password: { length: 8 } }] }, "data-platform:credentials[0].password.length: must be between 16 and 128"],
     ["key rotation for an unknown app", { s3KeyRotation: { flink: "2" } }, 'data-platform:s3KeyRotation.flink: unknown app "flink"'],
+    ["key rotation keyed __proto__", { s3KeyRotation: '{"__proto__": "2"}' }, 'data-platform:s3KeyRotation.__proto__: unknown app "__proto__"'],
+    ["key rotation keyed constructor", { s3KeyRotation: { constructor: "2" } }, 'data-platform:s3KeyRotation.constructor: unknown app "constructor"'],
+    ["key rotation for a misspelt app", { s3KeyRotation: { trin: 2 } }, 'data-platform:s3KeyRotation.trin: unknown app "trin" (s3Apps is ["nessie","spark","trino"]) (did you mean trino?)'],
+    ["key rotation keyed __proto__ while s3Apps is invalid", { s3Apps: "nessie", s3KeyRotation: '{"__proto__": "2"}' }, 'data-platform:s3KeyRotation.__proto__: "__proto__" is not an app name'],
+    ["key rotation that is neither string nor number", { s3KeyRotation: { trino: true } }, "data-platform:s3KeyRotation.trino: must be a string or a number (any value; changing it rotates), got true"],
     ["invalid JSON for an object key", { buckets: "[{not json" }, 'data-platform:buckets: must be a list, got "[{not json"'],
     ["credentials in an endpoint URL", { rgwEndpoint: "http://admin:pw@rgw:7480" }, 'data-platform:rgwEndpoint: "http://***@rgw:7480" must not contain credentials'],
     ["a token in the Git URL", { fluxGitUrl: "https://x:ghp_token@github.com/o/r.git", fluxGitAuth: "https" }, 'data-platform:fluxGitUrl: "https://***@github.com/o/r.git" must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken'],
