@@ -1,9 +1,9 @@
-// Every key the stack reads, as Pulumi names it: the one list Pulumi.yaml, README's config table and
+// Every key the stack reads, as Pulumi names it: the one list Pulumi.yaml, docs/configuration.md's config table and
 // the parser are all derived from.
 export const PROJECT = "data-platform";
 
 /** How a key is declared in Pulumi.yaml. Lists of objects cannot be declared there (Pulumi's project
- * schema only knows string, integer, boolean and arrays of those), so they are documented in README. */
+ * schema only knows string, integer, boolean and arrays of those), so they are documented in docs/configuration.md. */
 export type ConfigKeyType = "string" | "integer" | "boolean" | "string[]" | "object[]" | "object";
 
 export interface ConfigKeySpec {
@@ -19,7 +19,7 @@ export interface ConfigKeySpec {
 
 export const DEFAULT_APPS = ["nessie", "spark", "trino"];
 
-/** Every key the stack reads. Pulumi.yaml's `config:` block and README's table are checked against it. */
+/** Every key the stack reads. Pulumi.yaml's `config:` block and docs/configuration.md's table are checked against it. */
 export const CONFIG_KEYS = {
   environment: { type: "string", description: "Environment name (dev, prod, ...): used in bucket names and labels." },
   kubeContext: { type: "string", default: "", description: "kubeconfig context for the Kubernetes provider; empty = current context." },
@@ -33,7 +33,7 @@ export const CONFIG_KEYS = {
   onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
   clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
   onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
-  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see README); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
+  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see docs/configuration.md); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
 
   rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
   rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
@@ -43,7 +43,7 @@ export const CONFIG_KEYS = {
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
   s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps." },
   rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
-  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see README); default warehouse + nessie backup." },
+  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see docs/configuration.md); default warehouse + nessie backup." },
 
   imageRegistry: { type: "string", description: "Registry host[:port] the spark-iceberg image is pushed to." },
   imageRepository: { type: "string", default: "data-platform/spark-iceberg", description: "Repository of the spark-iceberg image." },
@@ -67,7 +67,7 @@ export const CONFIG_KEYS = {
   fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
   fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
   fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
-  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see README); default the platform's layout." },
+  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see docs/configuration.md); default the platform's layout." },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -60,7 +60,7 @@ function decodeRaw(raw: RawConfig, errors: string[], failed: Set<string>): Recor
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {
       const suggestion = didYouMean(key, known);
-      errors.push(`${configKeyPath(key)}: unknown key${suggestion === "" ? " (known keys are listed in README's config reference)" : suggestion}`);
+      errors.push(`${configKeyPath(key)}: unknown key${suggestion === "" ? " (known keys are listed in docs/configuration.md)" : suggestion}`);
     }
   }
   return decoded;

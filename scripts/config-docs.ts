@@ -1,15 +1,21 @@
-// `npm run docs:config`: rewrite Pulumi.yaml's config block and README's generated tables (config keys, Flux variables).
+// `npm run docs:config`: rewrite Pulumi.yaml's config block and the docs' generated tables (config keys in
+// docs/configuration.md, Flux variables in docs/flux.md) from config/keys.ts; says when nothing changed.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { README_SECTIONS, projectConfigBlock, replaceSection } from "./lib/configDocs";
+import { generatedDocs, joinNames, projectConfigBlock } from "./lib/configDocs";
 
 const root = resolve(__dirname, "..");
-const projectFile = join(root, "Pulumi.yaml");
-const project = parseDocument(readFileSync(projectFile, "utf8"));
-project.set("config", projectConfigBlock());
-writeFileSync(projectFile, project.toString({ lineWidth: 0 }));
 
-const readmeFile = join(root, "README.md");
-writeFileSync(readmeFile, README_SECTIONS.reduce(replaceSection, readFileSync(readmeFile, "utf8")));
-process.stdout.write(`updated ${projectFile} and ${readmeFile}\n`);
+function renderProject(current: string): string {
+  const project = parseDocument(current);
+  project.set("config", projectConfigBlock());
+  return project.toString({ lineWidth: 0 });
+}
+
+const files = generatedDocs((file) => readFileSync(join(root, file), "utf8"), renderProject);
+const changed = files.filter((f) => f.next !== f.current);
+for (const f of changed) writeFileSync(join(root, f.file), f.next);
+process.stdout.write(
+  changed.length === 0 ? `${joinNames(files.map((f) => f.file))} are up to date\n` : `updated ${joinNames(changed.map((f) => f.file))}\n`,
+);

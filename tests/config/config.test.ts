@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarnings, parsePlatformConfig, redact } from "../../config";
 import { OPTIONAL_SECRET_NEEDS } from "../../config/keys";
 import { listStacks, readStackConfig } from "../../scripts/lib/stackFiles";
-import { README_SECTIONS, configReferenceTable, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
+import { GENERATED_SECTIONS, configReferenceTable, generatedDocs, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
 
 const root = join(__dirname, "..", "..");
 
@@ -473,10 +473,19 @@ describe("config is documented where users look", () => {
     }
   });
 
-  it("README's generated tables (config keys, Flux variables) are up to date (npm run docs:config)", () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    for (const section of README_SECTIONS) expect(sectionText(readme, section)).toBe(section.render());
+  it("the docs' generated tables (config keys, Flux variables) are up to date (npm run docs:config)", () => {
+    for (const section of GENERATED_SECTIONS) expect(sectionText(readFileSync(join(root, section.file), "utf8"), section)).toBe(section.render());
     for (const key of Object.keys(CONFIG_KEYS)) expect(configReferenceTable()).toContain(`data-platform:${key}`);
+  });
+
+  it("docs:config changes nothing when the docs are current, and rewrites only a stale section", () => {
+    const read = (file: string) => readFileSync(join(root, file), "utf8");
+    const identity = (text: string) => text;
+    expect(generatedDocs(read, identity).filter((f) => f.next !== f.current).map((f) => f.file)).toEqual([]);
+    const stale = (file: string) => (file === "docs/flux.md" ? read(file).replace("| `S3_REGION` |", "| `S3_REGION_OLD` |") : read(file));
+    const changed = generatedDocs(stale, identity).filter((f) => f.next !== f.current);
+    expect(changed.map((f) => f.file)).toEqual(["docs/flux.md"]);
+    expect(changed[0].next).toBe(read("docs/flux.md"));
   });
 
   it("stack files hold no plaintext secret", () => {

@@ -185,7 +185,7 @@ interface SparkLine {
   [key: string]: unknown;
 }
 
-/** The spark-iceberg client's catalog settings (README "Consumer settings" shows the same keys). */
+/** The spark-iceberg client's catalog settings (docs/consumers.md shows the same keys). */
 function sparkCatalogConf(values: { nessieUri: string; warehouse: string; endpoint: string; region: string; accessKey: string; secretKey: string }): Record<string, string> {
   const c = `spark.sql.catalog.${CATALOG}`;
   return {
@@ -295,10 +295,10 @@ describe("the platform contract on real servers", () => {
     );
   });
 
-  it("documents in README exactly the Spark catalog settings this test runs", () => {
-    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
-    const block = /\*\*spark-iceberg client\*\*[\s\S]*?```properties\n([\s\S]*?)```/.exec(readme);
-    if (!block) throw new Error("README has no properties block under **spark-iceberg client**");
+  it("documents in docs/consumers.md exactly the Spark catalog settings this test runs", () => {
+    const consumers = readFileSync(join(projectRoot, "docs", "consumers.md"), "utf8");
+    const block = /\*\*spark-iceberg client\*\*[\s\S]*?```properties\n([\s\S]*?)```/.exec(consumers);
+    if (!block) throw new Error("docs/consumers.md has no properties block under **spark-iceberg client**");
     const documented = block[1].split("\n").filter((line) => line.includes("=")).map((line) => line.slice(0, line.indexOf("=")));
     const ran = Object.keys(sparkCatalogConf({ nessieUri: "", warehouse: "", endpoint: "", region: "", accessKey: "", secretKey: "" }));
     expect(documented).toEqual(ran);
@@ -308,7 +308,7 @@ describe("the platform contract on real servers", () => {
     for (const app of ["nessie", "spark", "trino"]) {
       const credential = config.credentials.find((c) => c.kind === "s3" && c.app === app);
       expect({ app, title: credential?.title, bucket: credential?.bucket }).toEqual({ app, title: `${app}-s3-credentials`, bucket: "warehouse" });
-      // README "Consumer settings" names these keys.
+      // docs/consumers.md names these keys.
       expect(itemFields(credential as CredentialConfig).map((f) => f.secretKey)).toEqual(["awsAccessKeyId", "awsSecretAccessKey", "endpoint", "region", "bucket"]);
     }
   });
