@@ -8,3 +8,5 @@ export { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 export type { ConfigResult, RawConfig, SecretKeyState } from "./parse";
 export { loadStackConfig } from "./load";
 export type { PlatformSecrets, StackConfig } from "./load";
+export { ADOPTED_TYPES, FLUX_OWN_NAME, KEPT_FIELDS, KUBERNETES_TYPES, adoptionFacts, emittedKubernetesObjects } from "./adopt";
+export type { AdoptConfig, AdoptedBucket, AdoptedItem, AdoptedObject, AdoptedUser, AdoptionFact, KeptField } from "./adopt";

@@ -68,6 +68,8 @@ export const CONFIG_KEYS = {
   fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
   fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
   fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see docs/configuration.md); default the platform's layout." },
+
+  adopt: { type: "object", description: "What already exists and is taken over instead of created: buckets, RGW users, 1Password items, Kubernetes objects (see docs/adoption.md)." },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,6 +1,7 @@
 // Validate raw config as Pulumi hands it to the program (flat strings) and build the typed model, or
 // return every problem, each with its key path. Pure: `load.ts` does the reading from Pulumi.
 import { z } from "zod";
+import { adoptCrossChecks, emittedKubernetesObjects, parseAdopt } from "./adopt";
 import { crossChecks } from "./crossChecks";
 import { APP_KEYED_MAPS, CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, configKeyPath, formatPath } from "./keys";
 import { didYouMean, show, suggest } from "./messages";
@@ -153,11 +154,38 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, given("fluxKustomizations"), defaultKustomizations(namespace));
 
   errors.push(...crossChecks(c, appKeys, buckets, credentials, fluxKustomizations, secrets, failed));
+
+  // What already exists, mapped to the entries above: judged only against what parsed.
+  const adopt = parseAdopt(failed.has("adopt") ? undefined : decoded.adopt);
+  errors.push(...adopt.errors);
+  const listKnown = (key: string, list: readonly Entry<{ [field: string]: unknown }>[], field: string) =>
+    !failed.has(key) || list.every(({ value }) => value[field] !== undefined);
+  const named = <T>(list: readonly Entry<T>[], field: keyof T) => list.flatMap((e) => (e.value[field] === undefined ? [] : [{ ...e.value, [field]: e.value[field], index: e.index }]));
+  const namespaces = [c.externalSecretsNamespace, c.onepasswordTokenSecretName, c.fluxNamespace];
+  errors.push(
+    ...adoptCrossChecks(adopt, {
+      environment: c.environment,
+      apps: c.s3Apps,
+      buckets: listKnown("buckets", buckets, "key") ? named(buckets, "key").map((b) => ({ key: String(b.key), name: b.name, index: b.index })) : undefined,
+      credentials: listKnown("credentials", credentials, "title")
+        ? named(credentials, "title").map((cr) => ({ title: String(cr.title), kind: cr.kind, app: cr.app, index: cr.index }))
+        : undefined,
+      kubernetesObjects:
+        namespaces.every((n) => n !== undefined) && listKnown("fluxKustomizations", fluxKustomizations, "name")
+          ? emittedKubernetesObjects({
+              externalSecretsNamespace: c.externalSecretsNamespace as string,
+              tokenSecretName: c.onepasswordTokenSecretName as string,
+              fluxNamespace: c.fluxNamespace as string,
+              kustomizations: named(fluxKustomizations, "name").map((k) => String(k.name)),
+            })
+          : undefined,
+    }),
+  );
   if (errors.length > 0) return { ok: false, errors: unique(errors) };
   // No errors: every key parsed and every entry is valid.
   const valid = <T>(list: Entry<T>[]): T[] => list.map((entry) => entry.value as T);
   const scalars = c as ScalarConfig;
-  return { ok: true, config: toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations) }) };
+  return { ok: true, config: toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations), adopt: adopt.adopt }) };
 }
 
 const unique = (items: string[]): string[] => [...new Set(items)];

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_PASSWORD_POLICY } from "../components/credentials/items";
 import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { validateBucketName } from "../components/objectStorage/policies";
+import { type AdoptConfig, emptyAdopt } from "./adopt";
 import { DEFAULT_APPS, PROJECT } from "./keys";
 import { didYouMean, redact, show } from "./messages";
 
@@ -320,6 +321,8 @@ export const validatedSchema = scalarSchema.omit({ buckets: true, credentials: t
   buckets: z.array(bucketSchema),
   credentials: z.array(credentialSchema),
   fluxKustomizations: z.array(kustomizationSchema),
+  // Parsed and checked entry by entry in ./adopt (parseAdopt, adoptCrossChecks); here only carried over.
+  adopt: z.custom<AdoptConfig>((value) => typeof value === "object" && value !== null).default(() => emptyAdopt()),
 });
 
 // `""` means unset in Pulumi config; in the model such a value is absent rather than empty.
@@ -382,6 +385,7 @@ export function toModel(c: z.output<typeof validatedSchema>) {
       gitUsername: c.fluxGitUsername,
       kustomizations: c.fluxKustomizations,
     },
+    adopt: c.adopt,
   };
 }
 
