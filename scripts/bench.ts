@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
+import { BENCH_HELP, startCommand, usageLine } from "./lib/commands";
 
 const root = resolve(__dirname, "..");
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -47,7 +48,8 @@ const aim = (label: string, ratio: number, limit: number) =>
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function main(): void {
+function main(argv: readonly string[]): number {
+  if (argv.length > 0) throw new Error(`unknown argument ${argv[0]} (${usageLine(BENCH_HELP)})`);
   const work = mkdtempSync(join(tmpdir(), "bench-"));
   try {
     copyFileSync(join(root, "Pulumi.yaml"), join(work, "Pulumi.yaml"));
@@ -88,6 +90,7 @@ function main(): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  return 0;
 }
 
-main();
+startCommand(BENCH_HELP, main);

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
+import { DOCS_CONFIG_HELP, startCommand, usageLine } from "./lib/commands";
 import { generatedDocs, joinNames, projectConfigBlock } from "./lib/configDocs";
 
 const root = resolve(__dirname, "..");
@@ -13,9 +14,15 @@ function renderProject(current: string): string {
   return project.toString({ lineWidth: 0 });
 }
 
-const files = generatedDocs((file) => readFileSync(join(root, file), "utf8"), renderProject);
-const changed = files.filter((f) => f.next !== f.current);
-for (const f of changed) writeFileSync(join(root, f.file), f.next);
-process.stdout.write(
-  changed.length === 0 ? `${joinNames(files.map((f) => f.file))} are up to date\n` : `updated ${joinNames(changed.map((f) => f.file))}\n`,
-);
+function main(argv: readonly string[]): number {
+  if (argv.length > 0) throw new Error(`unknown argument ${argv[0]} (${usageLine(DOCS_CONFIG_HELP)})`);
+  const files = generatedDocs((file) => readFileSync(join(root, file), "utf8"), renderProject);
+  const changed = files.filter((f) => f.next !== f.current);
+  for (const f of changed) writeFileSync(join(root, f.file), f.next);
+  process.stdout.write(
+    changed.length === 0 ? `${joinNames(files.map((f) => f.file))} are up to date\n` : `updated ${joinNames(changed.map((f) => f.file))}\n`,
+  );
+  return 0;
+}
+
+startCommand(DOCS_CONFIG_HELP, main);

@@ -25,6 +25,7 @@ import {
   renderJarLock,
   retargetJars,
 } from "../components/sparkIcebergImage/jarLock";
+import { JARS_UPDATE_HELP, startCommand, usageLine } from "./lib/commands";
 
 const projectRoot = resolve(__dirname, "..");
 const LOCK_COMMENT =
@@ -57,7 +58,7 @@ interface Options {
   localRepo: string;
 }
 
-function parseArgs(argv: string[]): Options {
+function parseArgs(argv: readonly string[]): Options {
   const options: Options = { target: {}, localRepo: join(homedir(), ".m2", "repository") };
   const value = (i: number): string => {
     const v = argv[i + 1];
@@ -72,7 +73,7 @@ function parseArgs(argv: string[]): Options {
       case "--base-image": options.target.baseImage = value(i); break;
       case "--local-repo": options.localRepo = resolve(value(i)); break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (usage: npm run jars:update -- [--iceberg V] [--nessie V] [--spark V] [--base-image IMG] [--local-repo DIR])`);
+        throw new Error(`unknown argument ${argv[i]} (${usageLine(JARS_UPDATE_HELP)})`);
     }
   }
   return options;
@@ -93,8 +94,8 @@ function resolveJar(jar: JarSpec, localRepo: string): { sha256: string; sizeByte
   return { sha256, sizeBytes };
 }
 
-function main(): void {
-  const options = parseArgs(process.argv.slice(2));
+function main(argv: readonly string[]): number {
+  const options = parseArgs(argv);
   const contextDir = imageContextDir(projectRoot);
   const current: JarLock | undefined = existsSync(join(contextDir, JAR_LOCK_FILE)) ? loadJarLock(projectRoot) : undefined;
   const spark = options.target.spark ?? current?.spark.version;
@@ -113,11 +114,7 @@ function main(): void {
   writeFileSync(join(contextDir, CHECKSUM_FILE), renderChecksumFile(lock));
   writeFileSync(dockerfilePath, renderDockerfile(readFileSync(dockerfilePath, "utf8"), lock));
   console.log(`wrote ${JAR_LOCK_FILE}, ${CHECKSUM_FILE} and the Dockerfile defaults (base ${lock.baseImage})`);
+  return 0;
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-}
+startCommand(JARS_UPDATE_HELP, main);

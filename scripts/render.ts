@@ -3,6 +3,7 @@
 // out/<stack>/inventory.json and out/<stack>/manifests/, then prints a tree of what the stack creates.
 // `npm run render -- --update` renders every stack into tests/golden/ (the golden files the tests compare).
 import { join, resolve } from "node:path";
+import { RENDER_HELP, startCommand, usageLine } from "./lib/commands";
 import { GOLDEN_DIR } from "./lib/golden";
 import { renderStack } from "./lib/render";
 import { listStacks } from "./lib/stackFiles";
@@ -13,9 +14,9 @@ process.setSourceMapsEnabled(false);
 
 const root = resolve(__dirname, "..");
 
-const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--stacks-from DIR] | --update";
+const USAGE = usageLine(RENDER_HELP);
 
-function parseArgs(argv: string[]): { stacks: string[]; outDir: string; stackRoot: string } {
+function parseArgs(argv: readonly string[]): { stacks: string[]; outDir: string; stackRoot: string } {
   let stack: string | undefined;
   let update = false;
   let outDir = join(root, "out");
@@ -37,20 +38,15 @@ function parseArgs(argv: string[]): { stacks: string[]; outDir: string; stackRoo
   return { stacks: [stack], outDir, stackRoot };
 }
 
-async function main(): Promise<void> {
-  const { stacks, outDir, stackRoot } = parseArgs(process.argv.slice(2));
+async function main(argv: readonly string[]): Promise<number> {
+  const { stacks, outDir, stackRoot } = parseArgs(argv);
   for (const stack of stacks) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const result = await renderStack({ root: stackRoot, stack, outDir, loadProgram: () => require("../index") });
     process.stdout.write(result.summary);
   }
+  return 0;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    // Config errors are pulumi.RunErrors: their message is the whole story.
-    process.stderr.write(`render failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+// Config errors are pulumi.RunErrors: their message is the whole story ("render failed: ...").
+startCommand(RENDER_HELP, main);

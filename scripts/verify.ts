@@ -1,10 +1,11 @@
 // `npm run verify -- --stack <name>`: checks the live systems (Ceph RGW, 1Password Connect, the registry,
 // Kubernetes/Flux) against the stack's config and outputs, read-only apart from RGW probe objects under
 // `.verify/<run-id>/` that it removes again. One line per check and a summary (or --json); exit code
-// 1 when any check fails, 2 when verify cannot run (arguments, config, outputs). See README "Verify".
+// 1 when any check fails, 2 when verify cannot run (arguments, config, outputs). See docs/verify.md.
 import { resolve } from "node:path";
 import { loadJarLock } from "../components/sparkIcebergImage/jarLock";
 import { createRgwAdminClient } from "../providers/rgwAdmin";
+import { VERIFY_HELP, startCommand } from "./lib/commands";
 import { readStackConfig } from "./lib/stackFiles";
 import { parseVerifyArgs } from "../verify/cli";
 import { configFromStackFile, loadOutputs, pulumiCli, readCredential } from "../verify/environment";
@@ -14,8 +15,8 @@ import { runVerify } from "../verify/run";
 
 const projectRoot = resolve(__dirname, "..");
 
-async function main(): Promise<number> {
-  const parsed = parseVerifyArgs(process.argv.slice(2));
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseVerifyArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`verify: ${parsed.error}\n`);
     return 2;
@@ -60,10 +61,4 @@ async function main(): Promise<number> {
   return exitCode(report);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`verify: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+startCommand(VERIFY_HELP, main);

@@ -1,4 +1,4 @@
-// Command-line arguments of `npm run verify`. Credentials never come from arguments (see README "Verify").
+// Command-line arguments of `npm run verify`. Credentials never come from arguments (see docs/verify.md).
 import { SKIPPABLE, type Skippable } from "./checks";
 
 export const USAGE =

@@ -143,7 +143,7 @@ export function kubernetesChecks(expected: ExpectedKubernetes, observed: Observe
 // ---------------------------------------------------------------------------------------------
 // I/O
 
-/** The kinds listed in the workload namespace for the ownership check (documented in README). */
+/** The kinds listed in the workload namespace for the ownership check (documented in docs/verify.md). */
 export const NAMESPACE_KINDS: readonly [string, string][] = [
   ["v1", "ConfigMap"],
   ["v1", "Secret"],

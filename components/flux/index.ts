@@ -20,7 +20,7 @@ import {
   prerequisitesData,
 } from "./manifests";
 
-/** Flux's community Helm chart (controllers + CRDs in one release); see README for why not flux-operator. */
+/** Flux's community Helm chart (controllers + CRDs in one release); see docs/flux.md for why not flux-operator. */
 export const FLUX_CHART = { chart: "flux2", repo: "https://fluxcd-community.github.io/helm-charts" };
 
 /** SSH: the stack generates a deploy key (add its public half to the repository as a read-only key). */
@@ -155,7 +155,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
         pulumi.output(args.namespace).apply((namespace) => kustomizationManifest(kustomization, namespace)),
         [...after, source, configMap],
         // prune: true: deleting a Kustomization makes Flux delete everything it applied, data volumes
-        // included. Removing or renaming one stops the update; see README for doing it on purpose.
+        // included. Removing or renaming one stops the update; see docs/operations.md for doing it on purpose.
         true,
       );
     }

@@ -66,7 +66,7 @@ export interface PrerequisiteValues {
   dataPlatformNamespace: string;
 }
 
-/** What each substitution variable means, for README and for the GitOps repository's authors. */
+/** What each substitution variable means, for docs/flux.md and for the GitOps repository's authors. */
 export const SUBSTITUTION_VARIABLES: Record<string, string> = {
   PLATFORM_ENVIRONMENT: "Environment name (dev, prod).",
   DATA_PLATFORM_NAMESPACE: "Namespace of the platform workloads.",

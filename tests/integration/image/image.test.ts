@@ -1,6 +1,6 @@
 // (b) build the real Dockerfile with buildah on a busybox base, push to an htpasswd registry (an
 // anonymous push is refused) and inspect what the registry holds; (c) a wrong pin and a tampered jar
-// fail the build; (d) an unchanged rebuild is fully cached. Figures are printed for the README.
+// fail the build; (d) an unchanged rebuild is fully cached. Figures are printed for docs/image.md.
 import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHECKSUM_FILE, IMAGE_CONTEXT, IMAGE_DOCKERFILE, dockerBuildArgs, jarFileName, loadJarLock, totalJarBytes } from "../../../components/sparkIcebergImage/jarLock";
@@ -45,7 +45,7 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
-  console.log(`figures for the README:\n${JSON.stringify(figures, null, 2)}`);
+  console.log(`figures for docs/image.md:\n${JSON.stringify(figures, null, 2)}`);
   stackDown(stack);
 }, 600_000);
 
