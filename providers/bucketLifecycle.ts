@@ -30,7 +30,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketLifecycleRule, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
+import { BucketLifecycleRule, toS3LifecycleConfiguration } from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";

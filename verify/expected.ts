@@ -2,7 +2,8 @@
 // the parsed stack config, the builders the components use, and what the stack exported. Pure.
 import type { CredentialConfig, PlatformConfig } from "../config";
 import { bucketGrants, rgwUserId } from "../components/objectStorage/policies";
-import { type PolicyDocument, bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../components/objectStorage/policies";
+import { type PolicyDocument, bucketLifecycleRules, bucketPolicyDocument } from "../components/objectStorage/policies";
+import { toS3LifecycleConfiguration } from "../providers/lifecycleRules";
 import { type ItemField, externalSecretManifest, itemCategory, itemFields } from "../components/credentials/items";
 import { dockerfileFinalStage } from "../components/sparkIcebergImage/dockerfile";
 import { type JarLock, defaultImageTag, dockerBuildArgs, jarFileName, parseDockerfileArgDefaults } from "../components/sparkIcebergImage/jarLock";

@@ -1,8 +1,10 @@
 /**
  * Pure builders for the object-storage settings the stack declares on Ceph RGW buckets:
  * bucket policies for RGW users, lifecycle rules, and bucket-name validation.
- * No Pulumi resources here; the stack and the integration tests apply the same values.
+ * No Pulumi resources here; the stack and the integration tests apply the same values. The lifecycle
+ * rule's shape and its S3 form belong to the provider that writes them (providers/lifecycleRules.ts).
  */
+import type { BucketLifecycleRule } from "../../providers/lifecycleRules";
 
 export type BucketAccess = "read" | "readWrite";
 
@@ -118,15 +120,6 @@ export interface LifecycleSettings {
   abortIncompleteMultipartDays?: number;
 }
 
-/** Lifecycle rule in the shape of @pulumi/aws `s3.BucketLifecycleConfiguration` rules. */
-export interface BucketLifecycleRule {
-  id: string;
-  status: "Enabled";
-  filter: { prefix: string };
-  noncurrentVersionExpiration?: { noncurrentDays: number };
-  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
-}
-
 export const NONCURRENT_VERSIONS_RULE_ID = "expire-noncurrent-versions";
 export const INCOMPLETE_MULTIPART_RULE_ID = "abort-incomplete-multipart-uploads";
 
@@ -158,38 +151,6 @@ function requirePositiveDays(name: string, days: number): void {
   if (!Number.isInteger(days) || days < 1) {
     throw new Error(`${name} must be a whole number of days >= 1, got ${days}`);
   }
-}
-
-/**
- * The @aws-sdk/client-s3 `BucketLifecycleConfiguration` shape (PutBucketLifecycleConfiguration's
- * LifecycleConfiguration), declared structurally so the pure builders need not import the SDK.
- */
-export interface S3LifecycleConfiguration {
-  Rules: {
-    ID: string;
-    Status: "Enabled";
-    Filter: { Prefix: string };
-    NoncurrentVersionExpiration?: { NoncurrentDays: number };
-    AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
-  }[];
-}
-
-export function toS3LifecycleConfiguration(rules: readonly BucketLifecycleRule[]): S3LifecycleConfiguration {
-  return {
-    Rules: rules.map((rule) => ({
-      ID: rule.id,
-      Status: rule.status,
-      Filter: { Prefix: rule.filter.prefix },
-      ...(rule.noncurrentVersionExpiration && {
-        NoncurrentVersionExpiration: { NoncurrentDays: rule.noncurrentVersionExpiration.noncurrentDays },
-      }),
-      ...(rule.abortIncompleteMultipartUpload && {
-        AbortIncompleteMultipartUpload: {
-          DaysAfterInitiation: rule.abortIncompleteMultipartUpload.daysAfterInitiation,
-        },
-      }),
-    })),
-  };
 }
 
 /**

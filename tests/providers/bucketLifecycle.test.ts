@@ -14,9 +14,8 @@ import {
 import { FakeS3 } from "./rgwFakes";
 import {
   bucketLifecycleRules,
-  toS3LifecycleConfiguration,
-  type BucketLifecycleRule,
 } from "../../components/objectStorage/policies";
+import { toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../providers/lifecycleRules";
 
 const NONCURRENT_ID = "expire-noncurrent-versions";
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });

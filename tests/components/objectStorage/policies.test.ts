@@ -5,9 +5,9 @@ import {
   bucketLifecycleRules,
   bucketPolicyDocument,
   rgwUserArn,
-  toS3LifecycleConfiguration,
   validateBucketName,
 } from "../../../components/objectStorage/policies";
+import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 
 describe("rgwUserArn", () => {
   it("uses RGW's account-less user ARN", () => {

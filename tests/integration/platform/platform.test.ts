@@ -36,7 +36,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { parsePlatformConfig, type CredentialConfig, type PlatformConfig } from "../../../config";
 import { bucketGrants, rgwUserId } from "../../../components/objectStorage/policies";
-import { bucketLifecycleRules, bucketPolicyDocument, toS3LifecycleConfiguration } from "../../../components/objectStorage/policies";
+import { bucketLifecycleRules, bucketPolicyDocument } from "../../../components/objectStorage/policies";
+import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import { itemFields } from "../../../components/credentials/items";
 import { jarFileName, loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";

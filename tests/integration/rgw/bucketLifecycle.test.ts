@@ -18,9 +18,8 @@ import {
 } from "../../../providers/bucketLifecycle";
 import {
   bucketLifecycleRules,
-  toS3LifecycleConfiguration,
-  type BucketLifecycleRule,
 } from "../../../components/objectStorage/policies";
+import { toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../../providers/lifecycleRules";
 import { closedPort, radosgwAdmin, rulesOnRgw as rulesOn, s3Client, useRgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
 

@@ -23,8 +23,8 @@ import {
 import {
   bucketLifecycleRules,
   bucketPolicyDocument,
-  toS3LifecycleConfiguration,
 } from "../../../components/objectStorage/policies";
+import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import type { RgwAdminClient } from "../../../providers/rgwAdmin";
 import { adminClient, s3Client, useRgwCluster } from "./cephRgwCluster";
 
