@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { RENDER_HELP, startCommand, usageLine } from "./lib/commands";
 import { GOLDEN_DIR } from "./lib/golden";
 import { renderStack } from "./lib/render";
-import { listStacks } from "./lib/stackFiles";
+import { listStacks } from "../config/stackFiles";
 
 // Pulumi records a stack trace per resource; mapping each through source maps costs more than the
 // whole evaluation on large stacks, and the render never shows those traces.

@@ -5,10 +5,10 @@
 import { resolve } from "node:path";
 import { loadJarLock } from "../components/sparkIcebergImage/jarLock";
 import { createRgwAdminClient } from "../providers/rgwAdmin";
+import { configFromStackFile, readStackConfig } from "../config/stackFiles";
 import { VERIFY_HELP, startCommand } from "./lib/commands";
-import { readStackConfig } from "./lib/stackFiles";
 import { parseVerifyArgs } from "../verify/cli";
-import { configFromStackFile, loadOutputs, pulumiCli, readCredential } from "../verify/environment";
+import { loadOutputs, pulumiCli, readCredential } from "../verify/environment";
 import { readDockerfile } from "../components/sparkIcebergImage/dockerfile";
 import { exitCode, formatJson, formatText } from "../verify/report";
 import { runVerify } from "../verify/run";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GOLDEN_DIR, compareTrees, listFiles } from "../scripts/lib/golden";
 import { renderStack } from "../scripts/lib/render";
-import { listStacks } from "../scripts/lib/stackFiles";
+import { listStacks } from "../config/stackFiles";
 
 const root = join(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,11 +4,10 @@ import { mkdtempSync, readFileSync, copyFileSync, writeFileSync, existsSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { PlatformConfig, parsePlatformConfig } from "../config";
 import { clusterManifestsRevealed, gitopsManifests } from "../scripts/lib/inventory";
 import { MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
 import { renderStack } from "../scripts/lib/render";
-import { listStacks, readStackConfig } from "../scripts/lib/stackFiles";
+import { listStacks, readStackConfig, stackFilePlatformConfig } from "../config/stackFiles";
 import { schemaProblems } from "./lib/kubernetesSchemas";
 
 const root = join(__dirname, "..");
@@ -21,15 +20,6 @@ const evaluate = (stack: string, edit?: (config: Record<string, string>) => void
   edit?.(input.config);
   return evaluateProgram({ ...input, loadProgram });
 };
-
-/** The stack file's config as the program parses it. */
-function platformConfig(stack: string): PlatformConfig {
-  const { config, secretKeys } = readStackConfig(root, stack);
-  const raw = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace("data-platform:", ""), v]));
-  const result = parsePlatformConfig(raw, { present: new Set(secretKeys.map((k) => k.replace("data-platform:", ""))) });
-  if (!result.ok) throw new Error(result.errors.join("\n"));
-  return result.config;
-}
 
 const ofType = (run: MockRun, type: string) => run.resources.filter((r) => r.type === type);
 const one = (run: MockRun, type: string, name: string): RecordedResource => {
@@ -138,7 +128,7 @@ describe.each(stacks)("stack %s", (stack) => {
   });
 
   it("grants exactly what the stack file says, per app user", () => {
-    const config = platformConfig(stack);
+    const config = stackFilePlatformConfig(root, stack);
     for (const bucket of config.buckets) {
       const policy = one(run(), "aws:s3/bucketPolicy:BucketPolicy", `storage-${bucket.key}-policy`);
       const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };

@@ -1,26 +1,10 @@
-// Where verify gets its inputs: the stack's config (its Pulumi.<stack>.yaml, parsed with the stack's own
-// model), its outputs (pulumi CLI or a file) and credentials (environment first, then the stack's secret
-// config through the pulumi CLI; never command-line arguments).
+// Where verify gets its inputs besides the stack's config (config/stackFiles.ts reads that): its outputs
+// (pulumi CLI or a file) and credentials (environment first, then the stack's secret config through the
+// pulumi CLI; never command-line arguments).
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { CONFIG_KEYS, type ConfigKeySpec, type ConfigResult, PROJECT, parsePlatformConfig } from "../config";
-import type { StackConfigInput } from "../scripts/lib/stackFiles";
 import { type OutputsResult, parseStackOutputs } from "./outputs";
-
-/** The parsed config of a stack file. Secret keys count as present (verify reads their values separately). */
-export function configFromStackFile(input: StackConfigInput): ConfigResult {
-  const raw: Record<string, string> = {};
-  const present = new Set<string>();
-  const specs = CONFIG_KEYS as Record<string, ConfigKeySpec>;
-  for (const [qualified, value] of Object.entries(input.config)) {
-    if (!qualified.startsWith(`${PROJECT}:`)) continue;
-    const key = qualified.slice(PROJECT.length + 1);
-    if (specs[key]?.secret) present.add(key);
-    else raw[key] = value;
-  }
-  return parsePlatformConfig(raw, { present });
-}
 
 /** Runs the pulumi CLI; rejects with a short message when it is missing or fails. */
 export type PulumiCli = (args: string[]) => Promise<string>;

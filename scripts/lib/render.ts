@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { Inventory, Manifest, buildInventory, clusterManifests, gitopsManifests, manifestFileName, renderTree } from "./inventory";
 import { OPTIONAL_SECRET_NEEDS, PROJECT } from "../../config/keys";
 import { MockRun, evaluateProgram } from "./mockEngine";
-import { readStackConfig } from "./stackFiles";
+import { readStackConfig } from "../../config/stackFiles";
 
 export interface RenderOptions {
   /** Folder holding Pulumi.yaml and the stack files. */

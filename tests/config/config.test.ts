@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarnings, parsePlatformConfig, redact } from "../../config";
 import { OPTIONAL_SECRET_NEEDS } from "../../config/keys";
-import { listStacks, readStackConfig } from "../../scripts/lib/stackFiles";
+import { listStacks, readStackConfig } from "../../config/stackFiles";
 import { GENERATED_SECTIONS, configReferenceTable, generatedDocs, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
 
 const root = join(__dirname, "..", "..");

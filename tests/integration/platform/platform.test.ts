@@ -34,14 +34,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { parsePlatformConfig, type CredentialConfig, type PlatformConfig } from "../../../config";
+import type { CredentialConfig, PlatformConfig } from "../../../config";
 import { bucketGrants, rgwUserId } from "../../../components/objectStorage/policies";
 import { bucketLifecycleRules, bucketPolicyDocument } from "../../../components/objectStorage/policies";
 import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import { itemFields } from "../../../components/credentials/items";
 import { jarFileName, loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";
-import { readStackConfig } from "../../../scripts/lib/stackFiles";
+import { stackFilePlatformConfig } from "../../../config/stackFiles";
 import { sha256File } from "../image/harness";
 import { s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";
 import { dockerfileFinalStage, readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
@@ -80,16 +80,6 @@ let nessie: Nessie | undefined;
 const users = new Map<string, RgwUserState>();
 const clients = new Map<string, S3Client>();
 let admin: S3Client;
-
-/** The dev stack's config as the program parses it, secrets as placeholders (scripts/lib/stackFiles.ts). */
-function stackConfig(stack: string): PlatformConfig {
-  const { config: values, secretKeys } = readStackConfig(projectRoot, stack);
-  const unqualified = (key: string) => key.replace(/^data-platform:/, "");
-  const raw = Object.fromEntries(Object.entries(values).map(([key, value]) => [unqualified(key), value]));
-  const result = parsePlatformConfig(raw, { present: new Set(secretKeys.map(unqualified)) });
-  if (!result.ok) throw new Error(`Pulumi.${stack}.yaml does not parse:\n${result.errors.join("\n")}`);
-  return result.config;
-}
 
 /** The provider inputs ObjectStorage gives RgwUser for an app, pointed at the test's RGW. */
 function rgwUserInputs(uid: string, displayName: string): RgwUserProviderInputs {
@@ -257,7 +247,7 @@ beforeAll(async () => {
   cache = prepared.cache;
   console.log(prepared.log);
   figures["prepare.sh (s)"] = Number(prepared.seconds.toFixed(1));
-  config = stackConfig(STACK);
+  config = stackFilePlatformConfig(projectRoot, STACK);
 
   cluster = await startRgwCluster();
   figures["RGW start (s)"] = Number(cluster.startSeconds.toFixed(1));

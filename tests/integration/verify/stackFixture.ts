@@ -7,8 +7,7 @@ import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { PlatformConfig } from "../../../config";
 import { evaluateProgram, reveal } from "../../../scripts/lib/mockEngine";
-import { readStackConfig } from "../../../scripts/lib/stackFiles";
-import { configFromStackFile } from "../../../verify/environment";
+import { configFromStackFile, readStackConfig } from "../../../config/stackFiles";
 import { type StackOutputs, parseStackOutputs } from "../../../verify/outputs";
 
 export const projectRoot = resolve(__dirname, "../../..");

@@ -4,8 +4,7 @@
 // (tests/schemas), so the Ready conditions have the controllers' shapes.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readStackConfig } from "../../../scripts/lib/stackFiles";
-import { configFromStackFile } from "../../../verify/environment";
+import { stackFilePlatformConfig } from "../../../config/stackFiles";
 import { type KubeObject, type ObservedKubernetes, expectedKubernetes } from "../../../verify/kubernetes";
 import { type StackOutputs, parseStackOutputs } from "../../../verify/outputs";
 import { schemaProblems } from "../../lib/kubernetesSchemas";
@@ -14,9 +13,7 @@ export const root = join(__dirname, "..", "..", "..");
 export type Status = NonNullable<KubeObject["status"]> & Record<string, unknown>;
 export const recorded = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & { namespaceObjects: KubeObject[] };
 
-const parsedConfig = configFromStackFile(readStackConfig(root, "dev"));
-if (!parsedConfig.ok) throw new Error(parsedConfig.errors.join("\n"));
-export const config = parsedConfig.config;
+export const config = stackFilePlatformConfig(root, "dev");
 const inventory = JSON.parse(readFileSync(join(root, "tests", "golden", "dev", "inventory.json"), "utf8")) as { outputs: unknown };
 const parsedOutputs = parseStackOutputs(inventory.outputs);
 if (!parsedOutputs.ok) throw new Error(parsedOutputs.error);

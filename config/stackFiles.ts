@@ -1,9 +1,12 @@
 // Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program:
 // project defaults first, stack values over them, objects and lists as JSON, secrets flagged.
+// The one reader of stack files: the offline render, verify and the tests all go through it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKeySpec, PROJECT, foreignKeyWarnings } from "../../config";
+import { CONFIG_KEYS, type ConfigKeySpec, PROJECT } from "./keys";
+import { type ConfigResult, foreignKeyWarnings, parsePlatformConfig } from "./parse";
+import type { PlatformConfig } from "./schema";
 
 export interface StackConfigInput {
   stack: string;
@@ -85,4 +88,25 @@ export function readStackConfig(root: string, stack: string): StackConfigInput {
   }
   const warnings = foreignKeyWarnings(Object.keys(stackDoc.config ?? {}).map(qualify)).map((w) => `${stackFile}: ${w}`);
   return { stack, config, secretKeys: [...secretKeys].sort(), placeholders, warnings };
+}
+
+/** The parsed config of a stack file. Secret keys count as present (their values are read elsewhere, if at all). */
+export function configFromStackFile(input: StackConfigInput): ConfigResult {
+  const raw: Record<string, string> = {};
+  const present = new Set<string>();
+  const specs = CONFIG_KEYS as Record<string, ConfigKeySpec>;
+  for (const [qualified, value] of Object.entries(input.config)) {
+    if (!qualified.startsWith(`${PROJECT}:`)) continue;
+    const key = qualified.slice(PROJECT.length + 1);
+    if (specs[key]?.secret) present.add(key);
+    else raw[key] = value;
+  }
+  return parsePlatformConfig(raw, { present });
+}
+
+/** A stack file's parsed config, for tools and tests that need a valid one: throws with every problem otherwise. */
+export function stackFilePlatformConfig(root: string, stack: string): PlatformConfig {
+  const result = configFromStackFile(readStackConfig(root, stack));
+  if (!result.ok) throw new Error(`Pulumi.${stack}.yaml does not parse:\n${result.errors.join("\n")}`);
+  return result.config;
 }
