@@ -2,10 +2,16 @@
 // duplicates, renames, names that collide once rendered, and settings that only make sense together.
 // Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
 import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
-import { type ConfigKey, OPTIONAL_SECRET_NEEDS, formatPath } from "./keys";
+import { type ConfigKey, OPTIONAL_SECRET_NEEDS, type SecretKeyState, formatPath } from "./keys";
 import { didYouMean, show } from "./messages";
-import type { Entry, SecretKeyState } from "./parse";
 import { BucketConfig, CredentialConfig, KustomizationConfig, NAME_RE, ScalarConfig } from "./schema";
+
+/** A list entry as far as it parsed: invalid entries keep their valid fields, as parse.ts hands it to the cross-checks. */
+export interface Entry<T> {
+  index: number;
+  value: Partial<T>;
+  valid: boolean;
+}
 
 function findCycle(kustomizations: readonly { name: string; dependsOn: string[] }[]): string[] | undefined {
   const edges = new Map(kustomizations.map((k) => [k.name, k.dependsOn]));

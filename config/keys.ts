@@ -92,3 +92,11 @@ export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
 /** `["buckets", 0, "name"]` -> `data-platform:buckets[0].name`: the path a user finds in the stack file. */
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`), PROJECT).replace(`${PROJECT}.`, `${PROJECT}:`);
+
+/** Which secret keys a stack sets, and how (their values are never parsed). */
+export interface SecretKeyState {
+  /** Secret keys that have a value. */
+  present: ReadonlySet<string>;
+  /** Keys that have a value but were not set with `--secret`. */
+  plaintext?: ReadonlySet<string>;
+}

@@ -2,8 +2,8 @@
 // return every problem, each with its key path. Pure: `load.ts` does the reading from Pulumi.
 import { z } from "zod";
 import { adoptCrossChecks, emittedKubernetesObjects, parseAdopt } from "./adopt";
-import { crossChecks } from "./crossChecks";
-import { APP_KEYED_MAPS, CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, configKeyPath, formatPath } from "./keys";
+import { type Entry, crossChecks } from "./crossChecks";
+import { APP_KEYED_MAPS, CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, type SecretKeyState, configKeyPath, formatPath } from "./keys";
 import { didYouMean, show, suggest } from "./messages";
 import {
   PlatformConfig,
@@ -25,13 +25,6 @@ import {
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 export type ConfigResult = { ok: true; config: PlatformConfig } | { ok: false, errors: string[] };
-
-export interface SecretKeyState {
-  /** Secret keys that have a value. */
-  present: ReadonlySet<string>;
-  /** Keys that have a value but were not set with `--secret`. */
-  plaintext?: ReadonlySet<string>;
-}
 
 /** Turn raw strings into typed JSON values per the key's declared type. A key that does not decode is
  * reported here, once, and marked failed so that its schema does not report it again. */
@@ -86,13 +79,6 @@ export function foreignKeyWarnings(qualifiedKeys: readonly string[]): string[] {
     const instead = meant === undefined ? `this project reads only ${PROJECT}:<key>` : `did you mean ${configKeyPath(meant)}?`;
     return [`${qualified} is ignored: it is not in this project's namespace ${PROJECT} (${instead})`];
   });
-}
-
-/** A list entry as far as it parsed: invalid entries keep their valid fields, for the cross-checks. */
-export interface Entry<T> {
-  index: number;
-  value: Partial<T>;
-  valid: boolean;
 }
 
 function validFields<T>(shape: Record<string, z.ZodType>, item: unknown): Partial<T> {
