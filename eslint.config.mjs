@@ -1,6 +1,53 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * The layers, lowest first: a folder may import only the folders below it (the test
+ * in tests/lint/layers.test.ts proves each rule fires). Tests sit on top and may import any layer,
+ * scripts/lib included (the render's library is tested code), but not a script's entry point.
+ */
+const LAYERS = ["providers", "components", "config", "platform", "verify", "scripts"];
+
+/** A relative import of `folder` from anywhere in the tree ("../config", "../../components/flux"). */
+const relativeTo = (folder) => `^(\\.{1,2}/)+${folder}(/|$)`;
+
+function layerRule(layer) {
+  const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);
+  return {
+    files: [`${layer}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: above.map((folder) => ({
+            regex: relativeTo(folder),
+            message: `${layer}/ sits below ${folder}/ in the layers (${LAYERS.join(" < ")}): move the shared code down instead.`,
+          })),
+        },
+      ],
+    },
+  };
+}
+
+export const layerRules = [
+  ...LAYERS.slice(0, -1).map(layerRule),
+  {
+    files: ["index.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ regex: relativeTo("(verify|scripts)"), message: "the program does not import verify/ or scripts/." }] }],
+    },
+  },
+  {
+    files: ["tests/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: `^(\\.{1,2}/)+scripts/(?!lib/)`, message: "a script's entry point runs on import: import from scripts/lib/ instead." }] },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ["node_modules/", "out/", "*.js", "*.mjs"] },
   js.configs.recommended,
@@ -11,4 +58,5 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  ...layerRules,
 );
