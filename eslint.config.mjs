@@ -4,7 +4,8 @@ import tseslint from "typescript-eslint";
 /**
  * The layers, lowest first: a folder may import only the folders below it (the test
  * in tests/lint/layers.test.ts proves each rule fires). Tests sit on top and may import any layer,
- * scripts/lib included (the render's library is tested code), but not a script's entry point.
+ * the scripts' libraries included (scripts/lib, scripts/ci: tested code), but not an entry point
+ * (scripts/*.ts, which run on import).
  */
 const LAYERS = ["providers", "components", "config", "platform", "verify", "scripts"];
 
@@ -42,7 +43,7 @@ export const layerRules = [
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: `^(\\.{1,2}/)+scripts/(?!lib/)`, message: "a script's entry point runs on import: import from scripts/lib/ instead." }] },
+        { patterns: [{ regex: `^(\\.{1,2}/)+scripts/[^/]+$`, message: "a script's entry point runs on import: import from its library (scripts/lib/, scripts/ci/) instead." }] },
       ],
     },
   },
