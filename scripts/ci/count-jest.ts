@@ -5,6 +5,7 @@
 //                                                    floors into .ci/test-floors.json
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { COUNT_JEST_HELP, startCommand, usageLine } from "../lib/commands";
 import { countJest, floorsFrom, formatCounts, type Floors } from "./jestCounts";
 
 const rootDir = resolve(__dirname, "..", "..");
@@ -23,7 +24,7 @@ function readJson(file: string): unknown {
 
 const readFloors = (): Floors => (readJson(floorsFile) as Floors | undefined) ?? {};
 
-function main(args: string[]): number {
+function main(args: readonly string[]): number {
   const [command, suite, reportFile, exitCode] = args;
   if (command === "count" && suite && reportFile && exitCode !== undefined) {
     const counts = countJest({ suite, report: readJson(reportFile), exitCode: Number(exitCode), floors: readFloors(), rootDir });
@@ -41,8 +42,8 @@ function main(args: string[]): number {
     console.error(`${floorsFile}: ${Object.keys(floors[suite]).length} files for ${suite}`);
     return 0;
   }
-  console.error("usage: count-jest.ts count SUITE REPORT.json EXIT_CODE | floors SUITE REPORT.json");
+  console.error(usageLine(COUNT_JEST_HELP));
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+startCommand(COUNT_JEST_HELP, main);

@@ -200,6 +200,29 @@ export const SDK_FLOOR_HELP: CommandHelp = {
   failure: { code: 1, prefix: "sdkFloor" },
 };
 
+export const COUNT_JEST_HELP: CommandHelp = {
+  name: "(.ci/run helper)",
+  usage: ["tsx scripts/ci/count-jest.ts count SUITE REPORT.json EXIT_CODE", "tsx scripts/ci/count-jest.ts floors SUITE REPORT.json"],
+  summary: [
+    "Used by .ci/run. count: prints a jest report's problems and counts on stderr and",
+    '"PASSED FAILED SKIPPED TODO" on stdout, failing a suite that ran no tests or fewer than its floors.',
+    "floors: writes the report's per-file test counts as SUITE's floors into .ci/test-floors.json",
+    "(npm run ci:floors runs it for both suites).",
+  ].join("\n"),
+  options: [
+    ["SUITE", "unit or integration"],
+    ["REPORT.json", "the report of jest --json --outputFile"],
+    ["EXIT_CODE", "jest's exit code (count only)"],
+  ],
+  examples: ["npx tsx scripts/ci/count-jest.ts count unit out/unit.json 0", "npm run ci:floors"],
+  exitCodes: [
+    [0, "counted (problems are printed, and .ci/run fails on them) or floors written"],
+    [1, "floors: the report is missing or not JSON"],
+    [2, "unknown command or missing arguments"],
+  ],
+  failure: { code: 1, prefix: "count-jest" },
+};
+
 /** Every runnable script and its help (tests/scripts/commands.test.ts checks each file uses it). */
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   "scripts/render.ts": RENDER_HELP,
@@ -208,4 +231,5 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   "scripts/jars-update.ts": JARS_UPDATE_HELP,
   "scripts/config-docs.ts": DOCS_CONFIG_HELP,
   "scripts/lib/sdkFloor.ts": SDK_FLOOR_HELP,
+  "scripts/ci/count-jest.ts": COUNT_JEST_HELP,
 };
