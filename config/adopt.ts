@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEPLOY_KEY_ITEM_TITLE, GIT_AUTH_SECRET, GIT_REPOSITORY_NAME, GIT_REPOSITORY_TYPE, KUSTOMIZATION_TYPE, PREREQUISITES_CONFIGMAP } from "../components/flux/manifests";
 import { rgwUserId, validateBucketName } from "../components/objectStorage/policies";
 import { formatPath } from "./keys";
+import type { EntryRef } from "./lists";
 import { didYouMean, show } from "./messages";
 
 /** Fields of a 1Password item whose live value an adopted item keeps (never written by the stack). */
@@ -234,9 +235,9 @@ export interface AdoptContext {
   /** s3Apps; undefined when that key is invalid (references are then not judged). */
   apps?: readonly string[];
   /** Bucket entries by key (name undefined when it did not parse); undefined when unknown. */
-  buckets?: readonly { key: string; name?: string; index: number }[];
+  buckets?: readonly { key: string; name?: string; index: EntryRef }[];
   /** Credential entries by title; undefined when unknown. */
-  credentials?: readonly { title: string; kind?: string; app?: string; index: number }[];
+  credentials?: readonly { title: string; kind?: string; app?: string; index: EntryRef }[];
   /** "Kind/namespace/name" or "Kind/name" of every Kubernetes object the stack emits; undefined when unknown. */
   kubernetesObjects?: readonly string[];
 }
@@ -273,7 +274,7 @@ export function adoptCrossChecks(parsed: ParsedAdopt, context: AdoptContext): st
     else if (bucket !== undefined && target.name !== undefined && target.name !== bucket.name) {
       at(
         ["buckets", key, "name"],
-        `is ${show(bucket.name)} but ${formatPath(["buckets", target.index, "name"])} (key ${key}) is ${show(target.name)}: they must be the same bucket (set buckets[${target.index}].name to ${show(bucket.name)})`,
+        `is ${show(bucket.name)} but ${formatPath(["buckets", target.index, "name"])} (key ${key}) is ${show(target.name)}: they must be the same bucket (set name: ${show(bucket.name)} on the buckets entry with key ${key})`,
       );
     }
   }

@@ -2,16 +2,10 @@
 // duplicates, renames, names that collide once rendered, and settings that only make sense together.
 // Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
 import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
-import { type ConfigKey, OPTIONAL_SECRET_NEEDS, type SecretKeyState, formatPath } from "./keys";
+import { type ConfigKey, OPTIONAL_SECRET_NEEDS, PROJECT, type SecretKeyState, formatPath } from "./keys";
+import { type Entry, type EntryRef, type ListKey, defaultHint } from "./lists";
 import { didYouMean, show } from "./messages";
 import { BucketConfig, CredentialConfig, KustomizationConfig, NAME_RE, ScalarConfig } from "./schema";
-
-/** A list entry as far as it parsed: invalid entries keep their valid fields, as parse.ts hands it to the cross-checks. */
-export interface Entry<T> {
-  index: number;
-  value: Partial<T>;
-  valid: boolean;
-}
 
 function findCycle(kustomizations: readonly { name: string; dependsOn: string[] }[]): string[] | undefined {
   const edges = new Map(kustomizations.map((k) => [k.name, k.dependsOn]));
@@ -38,8 +32,8 @@ function findCycle(kustomizations: readonly { name: string; dependsOn: string[] 
 }
 
 /** Entries whose field parsed, by that field's value (as keyed by `keyOf`), with their config index. */
-function groups<T, K extends keyof T>(entries: readonly Entry<T>[], field: K, keyOf: (value: NonNullable<T[K]>) => string): Map<string, { index: number; value: NonNullable<T[K]> }[]> {
-  const seen = new Map<string, { index: number; value: NonNullable<T[K]> }[]>();
+function groups<T, K extends keyof T>(entries: readonly Entry<T>[], field: K, keyOf: (value: NonNullable<T[K]>) => string): Map<string, { index: EntryRef; value: NonNullable<T[K]> }[]> {
+  const seen = new Map<string, { index: EntryRef; value: NonNullable<T[K]> }[]>();
   for (const entry of entries) {
     const value = entry.value[field];
     if (value === undefined || value === null) continue;
@@ -60,7 +54,15 @@ export function crossChecks(
   failed: ReadonlySet<string>,
 ): string[] {
   const errors: string[] = [];
-  const at = (path: PropertyKey[], message: string) => errors.push(`${formatPath(path)}: ${message}`);
+  const lists: Record<ListKey, readonly Entry<unknown>[]> = { buckets, credentials, fluxKustomizations: kustomizations };
+  // A message about a list entry says so when the value came from a default the stack file did not write.
+  const at = (path: (PropertyKey | EntryRef)[], message: string) => {
+    const [list, ref, field] = path;
+    const entry = typeof list === "string" && list in lists && ref !== undefined ? lists[list as ListKey].find((e) => e.index === ref) : undefined;
+    const hint = entry === undefined ? "" : defaultHint(list as ListKey, entry, field as PropertyKey | undefined);
+    errors.push(`${formatPath(path)}: ${message}${hint}`);
+  };
+  const refText = (list: ListKey, ref: EntryRef) => formatPath([list, ref]).slice(`${PROJECT}:`.length);
   // A reference is only judged when every name it could point to is known (no false "unknown" errors).
   const appList = c.s3Apps ?? [];
   const appsKnown = c.s3Apps !== undefined;
@@ -81,14 +83,14 @@ export function crossChecks(
   }
 
   // Duplicates, and names that differ but render the same (S3_BUCKET_A_B from a-b and a--b).
-  const sameName = <T, K extends keyof T>(list: string, entries: readonly Entry<T>[], field: K, what: string, keyOf: (value: NonNullable<T[K]>) => string, describe: (key: string) => string) => {
+  const sameName = <T, K extends keyof T>(list: ListKey, entries: readonly Entry<T>[], field: K, what: string, keyOf: (value: NonNullable<T[K]>) => string, describe: (key: string) => string) => {
     for (const [key, found] of groups(entries, field, keyOf)) {
       for (const other of found.slice(1)) {
         const first = found[0];
         const message =
           show(other.value) === show(first.value)
-            ? `duplicate ${what} ${show(other.value)} (also ${list}[${first.index}])`
-            : `${show(other.value)} and ${list}[${first.index}].${String(field)} ${show(first.value)} ${describe(key)}`;
+            ? `duplicate ${what} ${show(other.value)} (also ${refText(list, first.index)})`
+            : `${show(other.value)} and ${refText(list, first.index)}.${String(field)} ${show(first.value)} ${describe(key)}`;
         at([list, other.index, field as string], message);
       }
     }
@@ -110,10 +112,24 @@ export function crossChecks(
     for (const app of bucket.read ?? []) if (bucket.readWrite?.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
   }
 
+  // Which buckets each app may read (readWrite or read), once every grant list parsed.
+  const grantsKnown = bucketKeysKnown && buckets.every(({ valid, value }) => valid || (value.readWrite !== undefined && value.read !== undefined));
+  const granted = (app: string) => buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
+  if (appsKnown && grantsKnown && bucketKeys.length > 0) {
+    appList.forEach((app, index) => {
+      if (granted(app).length > 0) return;
+      at(["s3Apps", index], `app ${show(app)} has no grant on any bucket, so its S3 keys could read nothing: add it to a bucket's readWrite or read (e.g. {key: ${bucketKeys[0]}, read: [..., ${app}]} in data-platform:buckets), or remove the app`);
+    });
+  }
+
   for (const { value: cred, index: i } of credentials) {
     if (cred.app !== undefined && appsKnown && !apps.has(cred.app)) at(["credentials", i, "app"], unknownApp(cred.app));
     if (cred.bucket !== undefined && bucketKeysKnown && !bucketKeys.includes(cred.bucket)) {
       at(["credentials", i, "bucket"], `unknown bucket key ${show(cred.bucket)} (buckets are ${show(bucketKeys)})${didYouMean(cred.bucket, bucketKeys)}`);
+    } else if (cred.bucket !== undefined && cred.app !== undefined && apps.has(cred.app) && grantsKnown && !granted(cred.app).includes(cred.bucket)) {
+      const readable = granted(cred.app);
+      const fix = readable.length > 0 ? `point the item at a bucket it can read (${readable.join(", ")}) or grant it` : "grant it";
+      at(["credentials", i, "bucket"], `app ${show(cred.app)} cannot read bucket ${show(cred.bucket)} (no readWrite or read grant there): ${fix} in data-platform:buckets`);
     }
   }
   // Every app's RGW keys must reach 1Password, or they are keys no one can use or rotate knowingly.
@@ -122,7 +138,7 @@ export function crossChecks(
     const held = new Set(credentials.flatMap(({ value }) => (value.kind === "s3" && value.app !== undefined ? [value.app] : [])));
     appList.forEach((app, index) => {
       if (held.has(app)) return;
-      const bucket = bucketKeys[0] ?? "<bucket key>";
+      const bucket = granted(app)[0] ?? bucketKeys[0] ?? "<bucket key>";
       at(["s3Apps", index], `app ${show(app)} gets S3 keys, but no s3 credential puts them in 1Password: add {title: ${app}-s3-credentials, kind: s3, app: ${app}, bucket: ${bucket}} to data-platform:credentials, or remove the app`);
     });
   }
@@ -140,13 +156,13 @@ export function crossChecks(
   if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
 
   // An old name may alias only one entry, and never a name in use: Pulumi rejects duplicate aliases.
-  const renames = (list: "buckets" | "credentials", entries: { name?: string; previous?: string[]; index: number }[], field: string) => {
+  const renames = (list: "buckets" | "credentials", entries: { name?: string; previous?: string[]; index: EntryRef }[], field: string) => {
     const current = new Set(entries.flatMap(({ name }) => (name === undefined ? [] : [name])));
-    const claimed = new Map<string, number>();
+    const claimed = new Map<string, EntryRef>();
     for (const { previous, index } of entries) {
       previous?.forEach((old, j) => {
         if (current.has(old)) at([list, index, field, j], `${show(old)} is the name of a current entry`);
-        else if (claimed.has(old)) at([list, index, field, j], `${show(old)} is also listed by ${list}[${claimed.get(old)}]`);
+        else if (claimed.has(old)) at([list, index, field, j], `${show(old)} is also listed by ${refText(list, claimed.get(old) as EntryRef)}`);
         else claimed.set(old, index);
       });
     }

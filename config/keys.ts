@@ -33,7 +33,7 @@ export const CONFIG_KEYS = {
   onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
   clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
   onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
-  credentials: { type: "object[]", description: "Credentials generated and written to 1Password (see docs/configuration.md); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
+  credentials: { type: "object[]", description: "Credentials generated and written to 1Password, merged with the defaults by title ({title: x, remove: true} drops one); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
 
   rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
   rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
@@ -43,7 +43,7 @@ export const CONFIG_KEYS = {
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
   s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps." },
   rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
-  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access (see docs/configuration.md); default warehouse + nessie backup." },
+  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access, merged with the defaults by key ({key: x, remove: true} drops one); default warehouse + nessie backup." },
 
   imageRegistry: { type: "string", description: "Registry host[:port] the spark-iceberg image is pushed to." },
   imageRepository: { type: "string", default: "data-platform/spark-iceberg", description: "Repository of the spark-iceberg image." },
@@ -67,7 +67,7 @@ export const CONFIG_KEYS = {
   fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
   fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
   fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
-  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations (see docs/configuration.md); default the platform's layout." },
+  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations, merged with the defaults by name ({name: x, remove: true} drops one); default the platform's layout." },
 
   adopt: { type: "object", description: "What already exists and is taken over instead of created: buckets, RGW users, 1Password items, Kubernetes objects (see docs/adoption.md)." },
 } as const satisfies Record<string, ConfigKeySpec>;
@@ -89,9 +89,16 @@ export const OPTIONAL_SECRET_NEEDS: Readonly<Record<string, { needed: (value: (k
 export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
 
 
-/** `["buckets", 0, "name"]` -> `data-platform:buckets[0].name`: the path a user finds in the stack file. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`), PROJECT).replace(`${PROJECT}.`, `${PROJECT}:`);
+/** `["buckets", 0, "name"]` -> `data-platform:buckets[0].name`: the path a user finds in the stack file. A
+ * default entry the stack file does not name is `{default: "warehouse"}` -> `buckets[default warehouse]`. */
+export const formatPath = (path: readonly (PropertyKey | { default: string })[]): string =>
+  path
+    .reduce<string>((acc, part) => {
+      if (typeof part === "number") return `${acc}[${part}]`;
+      if (typeof part === "object") return `${acc}[default ${part.default}]`;
+      return `${acc}.${String(part)}`;
+    }, PROJECT)
+    .replace(`${PROJECT}.`, `${PROJECT}:`);
 
 /** Which secret keys a stack sets, and how (their values are never parsed). */
 export interface SecretKeyState {

@@ -1,6 +1,7 @@
 // Reads the stack's config from Pulumi and fails the program, before any resource exists, when it is invalid.
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigKey, PROJECT, configKeyPath } from "./keys";
+import { describeList } from "./lists";
 import { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 import type { PlatformConfig } from "./schema";
 
@@ -50,6 +51,11 @@ export function loadStackConfig(): StackConfig {
       `invalid configuration for stack ${pulumi.getStack()} (${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}):\n` +
         result.errors.map((e) => `  - ${e}`).join("\n"),
     );
+  }
+  // What the lists hold once merged with the defaults, and where each entry came from: preview and up
+  // print it, so a stack file that adds one entry shows the whole list it gets.
+  for (const list of ["buckets", "credentials", "fluxKustomizations"] as const) {
+    void pulumi.log.info(describeList(list, result.config.lists[list], result.config.removed[list]));
   }
   const optional = (key: ConfigKey) => (present.has(key) ? bag.requireSecret(key) : undefined);
   return {

@@ -2,8 +2,9 @@
 // return every problem, each with its key path. Pure: `load.ts` does the reading from Pulumi.
 import { z } from "zod";
 import { adoptCrossChecks, emittedKubernetesObjects, parseAdopt } from "./adopt";
-import { type Entry, crossChecks } from "./crossChecks";
+import { crossChecks } from "./crossChecks";
 import { APP_KEYED_MAPS, CONFIG_KEYS, ConfigKey, ConfigKeySpec, PROJECT, type SecretKeyState, configKeyPath, formatPath } from "./keys";
+import { type Entry, type EntrySource, LIST_ID, type ListKey, type MergedList, defaultHint, mergeList } from "./lists";
 import { didYouMean, show, suggest } from "./messages";
 import {
   PlatformConfig,
@@ -24,7 +25,13 @@ import {
 /** Raw values as Pulumi passes them: strings, with JSON for lists, objects, booleans and numbers. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-export type ConfigResult = { ok: true; config: PlatformConfig } | { ok: false, errors: string[] };
+/** The validated model, with where each list entry came from and what the stack file removed. */
+export type StackModel = PlatformConfig & {
+  lists: Record<ListKey, { id: string; source: EntrySource }[]>;
+  removed: Record<ListKey, string[]>;
+};
+
+export type ConfigResult = { ok: true; config: StackModel } | { ok: false, errors: string[] };
 
 /** Turn raw strings into typed JSON values per the key's declared type. A key that does not decode is
  * reported here, once, and marked failed so that its schema does not report it again. */
@@ -124,20 +131,27 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   }
   const environment = c.environment ?? "env";
   const namespace = c.dataPlatformNamespace ?? "data-platform";
-  // Entries keep their index so that messages name the right one.
-  const entries = <S extends z.ZodType>(key: string, schema: S, shape: Record<string, z.ZodType>, given: unknown[] | undefined, fallback: unknown[]): Entry<z.output<S>>[] =>
-    (given ?? fallback).map((item, index) => {
-      const result = schema.safeParse(item);
-      if (result.success) return { index, value: result.data, valid: true };
+  // Stack entries merge with the defaults by key; each keeps its place in the stack file (or names its
+  // default) and which fields came from the default, so that messages point where the value was written.
+  const entries = <S extends z.ZodType>(key: ListKey, schema: S, shape: Record<string, z.ZodType>, merged: MergedList): Entry<z.output<S>>[] =>
+    merged.items.map(({ ref, raw, source, defaultFields, defaultId }) => {
+      const entry = { index: ref, source, defaultFields, defaultId };
+      const result = schema.safeParse(raw);
+      if (result.success) return { ...entry, value: result.data, valid: true };
       failed.add(key);
-      const origin = given === undefined ? " (from the default)" : "";
-      for (const issue of result.error.issues) errors.push(`${formatPath([key, index, ...issue.path])}: ${issue.message}${origin}`);
-      return { index, value: validFields<z.output<S>>(shape, item), valid: false };
+      for (const issue of result.error.issues) errors.push(`${formatPath([key, ref, ...issue.path])}: ${issue.message}${defaultHint(key, entry, issue.path[0])}`);
+      return { ...entry, value: validFields<z.output<S>>(shape, raw), valid: false };
     });
-  const given = (key: "buckets" | "credentials" | "fluxKustomizations") => (failed.has(key) ? [] : c[key]);
-  const buckets = entries("buckets", bucketSchema, bucketShape, given("buckets"), defaultBuckets(environment));
-  const credentials = entries("credentials", credentialSchema, credentialShape, given("credentials"), defaultCredentials(namespace, c.s3Apps));
-  const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, given("fluxKustomizations"), defaultKustomizations(namespace));
+  const given = (key: ListKey) => (failed.has(key) ? undefined : c[key]);
+  const mergedBuckets = mergeList("buckets", given("buckets"), defaultBuckets(environment), errors);
+  const buckets = entries("buckets", bucketSchema, bucketShape, mergedBuckets);
+  // An app's default item names a bucket the app can read (the first it is granted), not always the warehouse.
+  const grantedBuckets = (app: string) => buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
+  const mergedCredentials = mergeList("credentials", given("credentials"), defaultCredentials(namespace, c.s3Apps, grantedBuckets), errors);
+  const credentials = entries("credentials", credentialSchema, credentialShape, mergedCredentials);
+  const mergedKustomizations = mergeList("fluxKustomizations", given("fluxKustomizations"), defaultKustomizations(namespace), errors);
+  const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, mergedKustomizations);
+  const removed = { buckets: mergedBuckets.removed, credentials: mergedCredentials.removed, fluxKustomizations: mergedKustomizations.removed };
 
   errors.push(...crossChecks(c, appKeys, buckets, credentials, fluxKustomizations, secrets, failed));
 
@@ -171,7 +185,16 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   // No errors: every key parsed and every entry is valid.
   const valid = <T>(list: Entry<T>[]): T[] => list.map((entry) => entry.value as T);
   const scalars = c as ScalarConfig;
-  return { ok: true, config: toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations), adopt: adopt.adopt }) };
+  const sources = (list: ListKey, items: Entry<Record<string, unknown>>[]) => items.map((e) => ({ id: String(e.value[LIST_ID[list].id]), source: e.source }));
+  const lists = {
+    buckets: sources("buckets", buckets),
+    credentials: sources("credentials", credentials),
+    fluxKustomizations: sources("fluxKustomizations", fluxKustomizations),
+  };
+  return {
+    ok: true,
+    config: { ...toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations), adopt: adopt.adopt }), lists, removed },
+  };
 }
 
 const unique = (items: string[]): string[] => [...new Set(items)];

@@ -250,10 +250,17 @@ export const defaultBuckets = (environment: string): z.input<typeof bucketSchema
   { key: "nessie-backup", name: `nessie-backup-${environment}`, readWrite: ["nessie"] },
 ];
 
-/** Every app's S3 keys go to 1Password (`<app>-s3-credentials`): keys no item holds would reach no one. */
-export const defaultCredentials = (namespace: string, apps: readonly string[] = DEFAULT_APPS): z.input<typeof credentialSchema>[] => [
+/**
+ * Every app's S3 keys go to 1Password (`<app>-s3-credentials`): keys no item holds would reach no one.
+ * The item names the first bucket the app is granted (`grantedBuckets`), the warehouse when it has none.
+ */
+export const defaultCredentials = (
+  namespace: string,
+  apps: readonly string[] = DEFAULT_APPS,
+  grantedBuckets: (app: string) => readonly string[] = () => [],
+): z.input<typeof credentialSchema>[] => [
   { title: "nessie-postgres", kind: "database", username: "nessie", hostname: `nessie-postgres-rw.${namespace}.svc`, port: 5432, database: "nessie" },
-  ...apps.map((app) => ({ title: `${app}-s3-credentials`, kind: "s3" as const, app, bucket: "warehouse" })),
+  ...apps.map((app) => ({ title: `${app}-s3-credentials`, kind: "s3" as const, app, bucket: grantedBuckets(app)[0] ?? "warehouse" })),
 ];
 
 export const defaultKustomizations = (namespace: string): z.input<typeof kustomizationSchema>[] => [

@@ -45,6 +45,8 @@ export interface MockRun {
   invokes: RecordedInvoke[];
   /** Stack outputs, resolved, with secrets as {@link SecretValue}. */
   outputs: Record<string, unknown>;
+  /** What the program logged with pulumi.log.info (preview and up print it; the render prints it too). */
+  infos: string[];
 }
 
 export interface EvaluateOptions {
@@ -259,9 +261,17 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<MockRun
     register(req, callback);
   };
 
-  const program = options.loadProgram();
-  const exported = typeof program === "function" ? await (program as () => unknown)() : program;
-  const outputs = (await resolve(exported ?? {})) as Record<string, unknown>;
-  await settings.waitForRPCs();
-  return { stack: options.stack, resources, invokes, outputs };
+  // Without an engine the SDK would print log.info to stdout; record it instead, for the caller to show.
+  const infos: string[] = [];
+  const info = pulumi.log.info;
+  (pulumi.log as { info: (message: string) => Promise<void> }).info = async (message: string) => void infos.push(message);
+  try {
+    const program = options.loadProgram();
+    const exported = typeof program === "function" ? await (program as () => unknown)() : program;
+    const outputs = (await resolve(exported ?? {})) as Record<string, unknown>;
+    await settings.waitForRPCs();
+    return { stack: options.stack, resources, invokes, outputs, infos };
+  } finally {
+    (pulumi.log as { info: typeof info }).info = info;
+  }
 }

@@ -43,6 +43,8 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   writeFileSync(join(target, "inventory.json"), JSON.stringify(inventory, null, 2) + "\n");
 
   const notes = [
+    // What the lists hold once merged with the defaults (preview and up log the same lines).
+    ...run.infos,
     input.placeholders.length > 0
       ? `secrets not in Pulumi.${options.stack}.yaml, rendered as placeholders (pulumi up requires them): ${neededSecrets(input.placeholders, input.config).join(", ")}`
       : "",

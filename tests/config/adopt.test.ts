@@ -134,7 +134,7 @@ describe("an invalid adopt block: every problem in one pass, each naming its key
 
   it("names both keys when the adopted bucket is not the entry's bucket", () => {
     expect(errors({ adopt: { buckets: { warehouse: { name: "iceberg-test", policy: false } } } })).toContain(
-      'data-platform:adopt.buckets.warehouse.name: is "iceberg-test" but data-platform:buckets[0].name (key warehouse) is "iceberg-warehouse-dev": they must be the same bucket (set buckets[0].name to "iceberg-test")',
+      'data-platform:adopt.buckets.warehouse.name: is "iceberg-test" but data-platform:buckets[default warehouse].name (key warehouse) is "iceberg-warehouse-dev": they must be the same bucket (set name: "iceberg-test" on the buckets entry with key warehouse)',
     );
   });
 

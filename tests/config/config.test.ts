@@ -88,7 +88,7 @@ describe("valid config", () => {
       { name: "spark", keyRotation: "2026-11" },
     ]);
     expect(config.buckets[0]).toMatchObject({ name: "wh.prod-1", noncurrentVersionDays: 90, abortIncompleteMultipartDays: 7 });
-    expect(config.credentials[0]).toMatchObject({ title: "trino-password", rotation: "2" });
+    expect(config.credentials.find((c) => c.title === "trino-password")).toMatchObject({ rotation: "2" });
   });
 
   it("accepts https Git auth with a token", () => {
@@ -107,7 +107,7 @@ describe("rotation values as the CLI writes them", () => {
     const stack = (rotation: unknown) => ({
       s3Apps: ["trino"],
       s3KeyRotation: { trino: rotation },
-      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: [], read: ["trino"] }],
+      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: [], read: ["trino"] }, { key: "nessie-backup", remove: true }],
       credentials: [
         { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "h", port: 5432, database: "nessie", rotation },
         { title: "trino-s3-credentials", kind: "s3", app: "trino", bucket: "warehouse" },
@@ -123,7 +123,7 @@ describe("rotation values as the CLI writes them", () => {
   it("gives an app named like an Object member no inherited rotation", () => {
     const config = ok({
       s3Apps: ["constructor"],
-      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["constructor"] }],
+      buckets: [{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["constructor"], read: [] }, { key: "nessie-backup", remove: true }],
       credentials: [{ title: "constructor-s3-credentials", kind: "s3", app: "constructor", bucket: "warehouse" }],
     });
     expect(config.apps).toEqual([{ name: "constructor", keyRotation: "1" }]);
@@ -278,7 +278,7 @@ describe("invalid config: each problem names its key", () => {
     // Every app's keys reach 1Password.
     [
       "an app whose S3 keys no credential holds",
-      { credentials: [{ title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" }] },
+      { credentials: [{ title: "spark-s3-credentials", remove: true }] },
       'data-platform:s3Apps[1]: app "spark" gets S3 keys, but no s3 credential puts them in 1Password: add {title: spark-s3-credentials, kind: s3, app: spark, bucket: warehouse} to data-platform:credentials',
     ],
   ];
