@@ -19,7 +19,7 @@ function config(): PlatformConfig {
       fluxGitUrl: "ssh://git@github.com/example/gitops.git",
       fluxKnownHosts: "github.com ssh-ed25519 AAAA",
       s3Apps: JSON.stringify(["nessie"]),
-      buckets: JSON.stringify([{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["nessie"] }]),
+      buckets: JSON.stringify([{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["nessie"], read: [] }]),
       credentials: JSON.stringify([
         { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie" },
         { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
