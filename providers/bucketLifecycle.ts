@@ -10,16 +10,21 @@
  * it references only this module's pure functions, ./connection, ./errors and @aws-sdk/client-s3
  * (serialized as a require). tests/integration/rgw/bucketLifecycle.test.ts runs it serialized.
  *
- * Ownership: a bucket has one lifecycle document, and two resources can target the same bucket for a
- * while (a resource renamed without an alias: the new one is created, then the old one deleted). So
- * every resource writes its rules with IDs ending in its own token (`<id>.<ownerToken>`, the token is
- * random, made at create and kept in the state), read strips it, and delete removes the document only
- * when every rule on the bucket carries its token: rules another resource (or a person) wrote are left
- * alone. A state from before tokens has ownerToken "" and plain IDs: its delete removes the document only
- * when it holds exactly the rules of its state; its next update gives it a token.
+ * Ownership: a bucket has one lifecycle document, shared by everyone who writes rules to it: a person
+ * (rules made by hand before the stack took the bucket over, config `adopt`), and for a while two
+ * resources (a resource renamed without an alias: the new one is created, then the old one deleted).
+ * So every resource writes its rules with IDs ending in its own token (`<id>.<ownerToken>`, the token is
+ * random, made at create and kept in the state), and never drops a rule it did not write: create, update
+ * and delete read the document and write back every rule without its token, exactly as read, beside its
+ * own (merge; delete removes the document only when no other rule is left). Read returns only its own
+ * rules, token stripped. A state from before tokens has ownerToken "" and plain IDs: its rules are those
+ * with the IDs of its state; its next update gives it a token. The read-modify-write is not atomic: a
+ * rule someone adds between the read and the write of one call is lost (S3 has no conditional lifecycle
+ * write); run the stack, not people, against a bucket while it changes its rules.
  *
- * Drift: read keeps every field RGW returns for a rule (Expiration, Transitions, tag/size filters, ...),
- * not only the fields this provider sets, so anything added by hand shows up as a diff.
+ * Drift: read keeps every field RGW returns for one of its rules (Expiration, Transitions, tag/size
+ * filters, ...), not only the fields this provider sets, so anything added by hand to them shows up as a
+ * diff.
  */
 import {
   DeleteBucketLifecycleCommand,
@@ -32,7 +37,7 @@ import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BucketLifecycleRule, toS3LifecycleConfiguration } from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
-import { isRecord, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
+import { isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";
 import { rgwS3Client } from "./s3Client";
 
@@ -156,12 +161,12 @@ function withoutOwnerToken(rules: readonly ObservedLifecycleRule[], ownerToken: 
 }
 
 /**
- * True when the rules on the bucket are this resource's: every ID carries its token (edited by hand or
- * not, it wrote them). A state from before tokens can only compare content with what it wrote.
+ * True for a rule (by its ID on the bucket) this resource wrote: the ID carries its token (edited by hand
+ * or not, it wrote it). A state from before tokens owns the rules with the IDs of its state.
  */
-function ownsRules(onBucket: readonly ObservedLifecycleRule[], state: Pick<BucketLifecycleState, "rules" | "ownerToken">): boolean {
-  if (state.ownerToken === "") return sameRules(onBucket, state.rules);
-  return onBucket.every((rule) => rule.id.endsWith(`.${state.ownerToken}`));
+export function ownsRule(id: string, state: Pick<BucketLifecycleState, "rules" | "ownerToken">): boolean {
+  if (state.ownerToken === "") return state.rules.some((rule) => rule.id === id);
+  return id.endsWith(`.${state.ownerToken}`);
 }
 
 function newOwnerToken(): string {
@@ -236,11 +241,14 @@ async function withClient<T>(state: S3Connection, use: (send: S3Client["send"]) 
   }
 }
 
-/** The rules on the bucket as read (IDs as written), or undefined when it has no lifecycle or does not exist. */
-async function rulesOnBucket(state: S3Connection, bucket: string): Promise<{ rules: ObservedLifecycleRule[] } | "noBucket" | undefined> {
+/**
+ * The rules on the bucket as read (IDs as written; `raw`: as RGW returned them, to write back unchanged),
+ * or undefined when it has no lifecycle, or "noBucket".
+ */
+async function rulesOnBucket(state: S3Connection, bucket: string): Promise<{ rules: ObservedLifecycleRule[]; raw: LifecycleRule[] } | "noBucket" | undefined> {
   try {
     const answer = await withClient(state, (send) => send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })));
-    return { rules: fromS3LifecycleRules(answer.Rules ?? []) };
+    return { rules: fromS3LifecycleRules(answer.Rules ?? []), raw: answer.Rules ?? [] };
   } catch (error) {
     const { code } = s3Failure(error);
     if (code === "NoSuchLifecycleConfiguration") return undefined;
@@ -249,18 +257,34 @@ async function rulesOnBucket(state: S3Connection, bucket: string): Promise<{ rul
   }
 }
 
-async function apply(inputs: BucketLifecycleInputs, ownerToken: string): Promise<BucketLifecycleState> {
-  const removing = inputs.rules.length === 0;
+/** The rules on the bucket that `owner` did not write, as RGW returned them ([] without a lifecycle or bucket). */
+async function othersRules(connection: S3Connection, bucket: string, owner: Pick<BucketLifecycleState, "rules" | "ownerToken">): Promise<LifecycleRule[]> {
+  const found = await rulesOnBucket(connection, bucket);
+  if (found === undefined || found === "noBucket") return [];
+  return found.raw.filter((rule) => !ownsRule(rule.ID ?? "", owner));
+}
+
+/** The lifecycle document for `rules` (this resource's, IDs with its token) beside `others` (kept as read); undefined: none. */
+export function mergedLifecycle(rules: readonly BucketLifecycleRule[], ownerToken: string, others: readonly LifecycleRule[]): { Rules: LifecycleRule[] } | undefined {
+  const owned = toS3LifecycleConfiguration(rules.map((rule) => ({ ...rule, id: ownedRuleId(rule.id, ownerToken) }))).Rules as LifecycleRule[];
+  const all = [...owned, ...others];
+  return all.length === 0 ? undefined : { Rules: all };
+}
+
+/** Writes this resource's rules beside `others` (or removes the document when nothing is left). */
+async function write(connection: S3Connection, bucket: string, rules: readonly BucketLifecycleRule[], ownerToken: string, others: readonly LifecycleRule[]): Promise<void> {
+  const document = mergedLifecycle(rules, ownerToken, others);
   try {
-    if (removing) await withClient(inputs, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: inputs.bucket })));
-    else {
-      const owned = inputs.rules.map((rule) => ({ ...rule, id: ownedRuleId(rule.id, ownerToken) }));
-      const document = toS3LifecycleConfiguration(owned);
-      await withClient(inputs, (send) => send(new PutBucketLifecycleConfigurationCommand({ Bucket: inputs.bucket, LifecycleConfiguration: document })));
-    }
+    if (document === undefined) await withClient(connection, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: bucket })));
+    else await withClient(connection, (send) => send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: document })));
   } catch (error) {
-    throw lifecycleError(removing ? "remove the lifecycle of" : "set the lifecycle of", inputs.bucket, inputs, error);
+    throw lifecycleError(document === undefined ? "remove the lifecycle of" : "set the lifecycle of", bucket, connection, error);
   }
+}
+
+/** Sets the declared rules, keeping every rule `previous` (the old state, or none at create) did not write. */
+async function apply(inputs: BucketLifecycleInputs, ownerToken: string, previous: Pick<BucketLifecycleState, "rules" | "ownerToken">): Promise<BucketLifecycleState> {
+  await write(inputs, inputs.bucket, inputs.rules, ownerToken, await othersRules(inputs, inputs.bucket, previous));
   return { ...inputs, ownerToken };
 }
 
@@ -287,7 +311,9 @@ export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLife
   },
 
   async create(inputs) {
-    return { id: inputs.bucket, outs: await apply(inputs, newOwnerToken()) };
+    const ownerToken = newOwnerToken();
+    // Every rule already on the bucket (made by hand, or by another resource) is kept: merge.
+    return { id: inputs.bucket, outs: await apply(inputs, ownerToken, { rules: [], ownerToken }) };
   },
 
   async read(id, props) {
@@ -295,23 +321,26 @@ export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLife
     const found = await rulesOnBucket(state, id);
     // No bucket: the resource is gone. No lifecycle: the rules were removed behind Pulumi's back; [] shows it as drift.
     if (found === "noBucket") return {};
-    const rules = found === undefined ? [] : inStateOrder(withoutOwnerToken(found.rules, state.ownerToken), state.rules);
+    const own = found === undefined ? [] : found.rules.filter((rule) => state.ownerToken === "" || ownsRule(rule.id, state));
+    const rules = inStateOrder(withoutOwnerToken(own, state.ownerToken), state.rules);
     return { id, props: { ...state, rules } };
   },
 
   async update(_id, olds, news) {
-    return { outs: await apply(news, stateOf(olds).ownerToken || newOwnerToken()) };
+    const old = stateOf(olds);
+    return { outs: await apply(news, old.ownerToken || newOwnerToken(), old) };
   },
 
   async delete(id, props) {
     const state = stateOf(props);
     const found = await rulesOnBucket(state, id);
-    // Another resource's rules (e.g. this one's renamed successor) are not this resource's to remove.
-    if (found === undefined || found === "noBucket" || !ownsRules(found.rules, state)) return;
+    if (found === undefined || found === "noBucket") return;
+    // Only this resource's rules go; another resource's (e.g. this one's renamed successor) or a person's stay.
+    if (!found.raw.some((rule) => ownsRule(rule.ID ?? "", state))) return;
     try {
-      await withClient(state, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: id })));
+      await write(state, id, [], state.ownerToken, found.raw.filter((rule) => !ownsRule(rule.ID ?? "", state)));
     } catch (error) {
-      if (s3Failure(error).code !== "NoSuchBucket") throw lifecycleError("remove the lifecycle of", id, state, error);
+      if (!isRgwError(error) || error.code !== "NoSuchBucket") throw error;
     }
   },
 };

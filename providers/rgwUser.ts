@@ -43,6 +43,15 @@
  *   the key again without removing the previous one: that is a repair, not a rotation.
  * - read records previousAccessKey "" when the previous key was removed outside Pulumi (no diff by
  *   itself), and the user's suspended flag: a suspended user is drift, and update un-suspends it.
+ *
+ * Adoption (input `adopt`: config `adopt.users`): the engine cannot import a dynamic resource
+ * (pulumi/pulumi#16175), so create takes over the existing user instead: it must exist, must not be
+ * suspended (reported, never changed: a hand-made user may be suspended on purpose) and must hold
+ * `adopt.accessKey`, which becomes the current key. No key is made or removed; only the display name
+ * becomes the stack's. The key's secret is recorded only with `adopt.readSecret` (when the app's 1Password
+ * item is written by the stack; an adopted item keeps its own), and a refresh does not add it. The next
+ * rotation (keyRotation changed) is the usual one: a new key of this provider's making, the adopted key as
+ * previous (valid until the rotation after). An adopted user is never un-suspended by an update either.
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -63,6 +72,14 @@ export interface RgwUserProviderInputs {
   displayName: string;
   keyRotation: string;
   purgeDataOnDelete: boolean;
+  /** Take over an existing user (see the module comment); absent for users this provider makes. */
+  adopt?: RgwUserAdoption;
+}
+
+/** What adopting a user keeps: the key the running apps use, and whether to read its secret. */
+export interface RgwUserAdoption {
+  accessKey: string;
+  readSecret: boolean;
 }
 
 /** Provider state: the inputs (read/delete need the connection) plus what RGW has. */
@@ -92,6 +109,8 @@ export interface RgwUserArgs {
   keyRotation?: pulumi.Input<string>;
   /** Default false: delete keeps the user's data (see the module comment). */
   purgeDataOnDelete?: pulumi.Input<boolean>;
+  /** Take over the existing user `uid`, keeping `accessKey` as its current key (see the module comment). */
+  adopt?: pulumi.Input<{ accessKey: pulumi.Input<string>; readSecret: pulumi.Input<boolean> }>;
 }
 
 /** Inputs whose change needs a new user; everything else is updated in place. */
@@ -104,6 +123,7 @@ const STATE_ONLY: readonly (keyof RgwUserProviderInputs)[] = [
   "adminSecretKey",
   "timeoutMs",
   "purgeDataOnDelete",
+  "adopt",
 ];
 
 
@@ -112,8 +132,15 @@ function asString(value: unknown, fallback = ""): string {
   return typeof value === "string" ? value : String(value);
 }
 
+function adoptionOf(raw: unknown): RgwUserAdoption | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const { accessKey, readSecret } = raw as Record<string, unknown>;
+  return { accessKey: asString(accessKey), readSecret: readSecret === true || readSecret === "true" };
+}
+
 /** Applies defaults and coerces the engine's values to the provider's input types. */
 export function normalizeInputs(raw: Record<string, unknown>): RgwUserProviderInputs {
+  const adopt = adoptionOf(raw.adopt);
   return {
     endpoint: asString(raw.endpoint).trim(),
     region: asString(raw.region) || DEFAULT_RGW_REGION,
@@ -124,6 +151,7 @@ export function normalizeInputs(raw: Record<string, unknown>): RgwUserProviderIn
     displayName: asString(raw.displayName),
     keyRotation: asString(raw.keyRotation),
     purgeDataOnDelete: raw.purgeDataOnDelete === true || raw.purgeDataOnDelete === "true",
+    ...(adopt !== undefined && { adopt }),
   };
 }
 
@@ -182,6 +210,9 @@ export function validateInputs(inputs: RgwUserProviderInputs): InputFailure[] {
   for (const property of ["adminAccessKey", "adminSecretKey"] as const) {
     if (known(inputs[property]) && inputs[property] === "") failures.push({ property, reason: `${property} must not be empty` });
   }
+  if (inputs.adopt !== undefined && known(inputs.adopt.accessKey) && inputs.adopt.accessKey.trim() === "") {
+    failures.push({ property: "adopt", reason: "adopt.accessKey must not be empty: name the key the running apps use" });
+  }
   return failures;
 }
 
@@ -199,8 +230,9 @@ export interface RgwUserDiff {
 }
 
 export function diffRgwUser(olds: RgwUserState, news: RgwUserProviderInputs): RgwUserDiff {
+  // adopt is an object: compared by content.
   const changed = (keys: readonly (keyof RgwUserProviderInputs)[]): string[] =>
-    keys.filter((key) => olds[key] !== news[key]);
+    keys.filter((key) => (key === "adopt" ? JSON.stringify(olds.adopt ?? null) !== JSON.stringify(news.adopt ?? null) : olds[key] !== news[key]));
   const replaces = changed(REPLACE_ON_CHANGE);
   const rotateKey = olds.keyRotation !== news.keyRotation;
   const createKey = rotateKey || olds.accessKey === "";
@@ -231,7 +263,10 @@ function hasKey(user: RgwUserInfo, accessKey: string): boolean {
  */
 export function refreshState(state: RgwUserState, user: RgwUserInfo | undefined): RgwUserState | undefined {
   if (!user) return undefined;
-  const key = user.keys.find((candidate) => candidate.accessKey === state.accessKey);
+  const found = user.keys.find((candidate) => candidate.accessKey === state.accessKey);
+  // An adopted key whose secret was not read stays without it (the app's own 1Password item holds it).
+  const unread = found !== undefined && state.adopt !== undefined && found.accessKey === state.adopt.accessKey && state.secretKey === "";
+  const key = unread ? { accessKey: found.accessKey, secretKey: "" } : found;
   const previous = hasKey(user, state.previousAccessKey) ? state.previousAccessKey : "";
   return rgwUserState({ ...state, uid: user.uid, displayName: user.displayName }, key, previous, user.suspended);
 }
@@ -326,8 +361,35 @@ async function applyKeyPlan(client: RgwAdminClient, uid: string, plan: KeyChange
   return created;
 }
 
+function suspendedError(uid: string): Error {
+  return new Error(
+    `RGW user "${uid}" is suspended: the stack reports it and does not change it (a hand-made user may be suspended on purpose).` +
+      ` Find out why; enable it (radosgw-admin user enable --uid=${uid}) or remove its adopt entry (data-platform:adopt.users), then run again`,
+  );
+}
+
+/** Takes over an existing user (input adopt): keeps its keys, makes none, reports a suspended user. */
+export async function adoptRgwUser(client: RgwAdminClient, inputs: RgwUserProviderInputs & { adopt: RgwUserAdoption }): Promise<RgwUserState> {
+  const { uid, adopt } = inputs;
+  const user = await client.getUser(uid);
+  if (!user) {
+    throw new Error(`cannot adopt RGW user "${uid}": it does not exist (data-platform:adopt.users names it; remove that entry to have the stack create the app's own user)`);
+  }
+  if (user.suspended) throw suspendedError(uid);
+  const key = user.keys.find((candidate) => candidate.accessKey === adopt.accessKey);
+  if (!key) {
+    throw new Error(
+      `cannot adopt RGW user "${uid}": it has no access key ${adopt.accessKey} (it has ${user.keys.length} key${user.keys.length === 1 ? "" : "s"});` +
+        ` set data-platform:adopt.users.<app>.accessKey to the key the running apps use (radosgw-admin user info --uid=${uid})`,
+    );
+  }
+  if (user.displayName !== inputs.displayName) await client.modifyUser(uid, inputs.displayName);
+  return rgwUserState(inputs, { accessKey: key.accessKey, secretKey: adopt.readSecret ? key.secretKey : "" });
+}
+
 /** Creates the user with its key, or adopts the user an interrupted create of this resource left behind. */
 export async function createRgwUser(client: RgwAdminClient, inputs: RgwUserProviderInputs): Promise<RgwUserState> {
+  if (inputs.adopt !== undefined) return adoptRgwUser(client, { ...inputs, adopt: inputs.adopt });
   const accessKey = managedAccessKey(inputs.uid, inputs.keyRotation);
   try {
     const user = await client.createUser(inputs.uid, inputs.displayName, accessKey);
@@ -354,8 +416,9 @@ export async function updateRgwUser(client: RgwAdminClient, olds: RgwUserState, 
   const plan = diffRgwUser(olds, inputs);
   if (!plan.createKey && !plan.setDisplayName && !plan.unsuspend) return rgwUserState(inputs, olds, olds.previousAccessKey);
   let user = await client.getUser(inputs.uid);
-  // Deleted behind Pulumi's back since the last refresh: create it again.
+  // Deleted behind Pulumi's back since the last refresh: create it again (an adopted one is not re-made: its create refuses).
   if (!user) return createRgwUser(client, inputs);
+  if (user.suspended && inputs.adopt !== undefined) throw suspendedError(inputs.uid);
   if (plan.setDisplayName || user.suspended) {
     user = await client.modifyUser(inputs.uid, inputs.displayName, user.suspended ? { suspended: false } : {});
   }
@@ -429,6 +492,7 @@ export class RgwUser extends pulumi.dynamic.Resource {
         displayName: args.displayName,
         keyRotation: args.keyRotation ?? "",
         purgeDataOnDelete: args.purgeDataOnDelete ?? false,
+        adopt: args.adopt,
         accessKey: undefined,
         secretKey: undefined,
         previousAccessKey: undefined,

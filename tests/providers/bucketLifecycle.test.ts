@@ -239,6 +239,50 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
     expect(s3.lifecycles.has("lake")).toBe(true);
   });
 
+  const HAND_MADE = "<Rule><ID>hand-made-expire-tmp</ID><Prefix>tmp/</Prefix><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>";
+  const withHandMade = () => s3.lifecycles.set("lake", `<LifecycleConfiguration>${HAND_MADE}</LifecycleConfiguration>`);
+
+  // Regression (issue 17): create replaced the whole document, and a rule made by hand was gone.
+  it("create keeps a rule it did not write beside its own, as RGW returned it", async () => {
+    withHandMade();
+    const state = await create();
+    const document = s3.lifecycles.get("lake") ?? "";
+    expect(document).toContain("<ID>hand-made-expire-tmp</ID>");
+    expect(document).toContain("<Prefix>tmp/</Prefix>");
+    expect(document).toContain("<Days>1</Days>");
+    expect(document).toContain(`<ID>${NONCURRENT_ID}.${state.ownerToken}</ID>`);
+    // The hand-made rule is not this resource's: no drift, nothing to change.
+    const refreshed = await read(state);
+    expect(sameRules(refreshed.rules, RULES)).toBe(true);
+    await expect(bucketLifecycleProvider.diff?.("lake", refreshed, inputs())).resolves.toMatchObject({ changes: false });
+  });
+
+  it("update and delete keep a rule they did not write", async () => {
+    withHandMade();
+    const state = await create();
+    const changed = { ...inputs(), rules: bucketLifecycleRules({ noncurrentVersionDays: 9, abortIncompleteMultipartDays: 7 }) };
+    const updated = (await bucketLifecycleProvider.update?.("lake", state, changed))?.outs as BucketLifecycleState;
+    expect(s3.lifecycles.get("lake")).toContain("<ID>hand-made-expire-tmp</ID>");
+    expect(s3.lifecycles.get("lake")).toContain("<NoncurrentDays>9</NoncurrentDays>");
+    expect(s3.lifecycles.get("lake")).not.toContain("<NoncurrentDays>30</NoncurrentDays>");
+    await bucketLifecycleProvider.delete?.("lake", updated);
+    const left = s3.lifecycles.get("lake") ?? "";
+    expect(left).toContain("<ID>hand-made-expire-tmp</ID>");
+    expect(left).not.toContain(updated.ownerToken);
+  });
+
+  it("an update with no rules left keeps the others' rules (removes the document only when none is left)", async () => {
+    withHandMade();
+    const state = await create();
+    await bucketLifecycleProvider.update?.("lake", state, { ...inputs(), rules: [] });
+    expect(s3.lifecycles.get("lake")).toContain("<ID>hand-made-expire-tmp</ID>");
+    expect(s3.lifecycles.get("lake")).not.toContain(state.ownerToken);
+    s3.lifecycles.clear();
+    const alone = await create();
+    await bucketLifecycleProvider.update?.("lake", alone, { ...inputs(), rules: [] });
+    expect(s3.lifecycles.has("lake")).toBe(false);
+  });
+
   it("sees a hand-added Expiration on a managed rule as drift", async () => {
     const state = await create();
     const document = s3.lifecycles.get("lake") ?? "";

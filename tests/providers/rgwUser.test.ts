@@ -552,3 +552,82 @@ describe("RgwUser resource (Pulumi mocks)", () => {
     expect(serialized).not.toMatch(/require\("@pulumi\/pulumi[^"]*"\)/);
   });
 });
+
+describe("RgwUser adopting a hand-made user (in-memory RGW)", () => {
+  const HAND_KEY = "HANDMADE000000000001";
+  const adopting = (readSecret: boolean): RgwUserProviderInputs => ({ ...INPUTS, uid: "iceberg", keyRotation: "1", adopt: { accessKey: HAND_KEY, readSecret } });
+  const handMade = () => {
+    const rgw = new FakeRgw();
+    rgw.addUser("iceberg", "hand made shared user", [HAND_KEY, "HANDMADE000000000002"]);
+    return rgw;
+  };
+
+  it("keeps the named key as current, makes no key, removes none, and reads its secret only when asked", async () => {
+    const rgw = handMade();
+    const before = rgw.keyIds("iceberg");
+    const state = await createRgwUser(rgw, adopting(false));
+    expect(state).toMatchObject({ uid: "iceberg", accessKey: HAND_KEY, secretKey: "", previousAccessKey: "", suspended: false });
+    expect(rgw.keyIds("iceberg")).toEqual(before);
+    expect(rgw.calls).not.toContain("createKey");
+    expect(rgw.calls).not.toContain("removeKey");
+    expect(rgw.calls).not.toContain("createUser");
+    // Only the display name becomes the stack's.
+    expect(rgw.users.get("iceberg")?.displayName).toBe("Spark");
+
+    const withSecret = await createRgwUser(handMade(), adopting(true));
+    expect(withSecret.secretKey).toMatch(/^secret-\d+-of-HANDMADE000000000001$/);
+  });
+
+  it("a refresh adds no secret it was not asked to read, and sees no change", async () => {
+    const rgw = handMade();
+    const state = await createRgwUser(rgw, adopting(false));
+    const refreshed = refreshState(state, await rgw.getUser("iceberg"));
+    expect(refreshed?.secretKey).toBe("");
+    expect(diffRgwUser(refreshed as RgwUserState, adopting(false)).changes).toBe(false);
+  });
+
+  it("reports a suspended user naming its uid, and changes nothing, at create and at update", async () => {
+    const rgw = handMade();
+    (rgw.users.get("iceberg") as { suspended: boolean }).suspended = true;
+    await expect(createRgwUser(rgw, adopting(false))).rejects.toThrow(/RGW user "iceberg" is suspended.*radosgw-admin user enable --uid=iceberg/);
+    expect(rgw.calls).toEqual(["getUser"]);
+    expect(rgw.users.get("iceberg")?.suspended).toBe(true);
+
+    const live = handMade();
+    const state = await createRgwUser(live, adopting(false));
+    (live.users.get("iceberg") as { suspended: boolean }).suspended = true;
+    const refreshed = refreshState(state, await live.getUser("iceberg")) as RgwUserState;
+    await expect(updateRgwUser(live, refreshed, adopting(false))).rejects.toThrow(/"iceberg" is suspended/);
+    expect(live.users.get("iceberg")?.suspended).toBe(true);
+  });
+
+  it("refuses a uid that does not exist and a key the user does not hold (creates nothing)", async () => {
+    const rgw = new FakeRgw();
+    await expect(createRgwUser(rgw, adopting(false))).rejects.toThrow(/cannot adopt RGW user "iceberg": it does not exist/);
+    expect(rgw.users.size).toBe(0);
+    const other = new FakeRgw();
+    other.addUser("iceberg", "x", ["OTHERKEY000000000001"]);
+    await expect(createRgwUser(other, adopting(false))).rejects.toThrow(/has no access key HANDMADE000000000001 \(it has 1 key\)/);
+    expect(other.keyIds("iceberg")).toEqual(["OTHERKEY000000000001"]);
+  });
+
+  it("the first rotation makes a key of its own and keeps the adopted one as previous", async () => {
+    const rgw = handMade();
+    const state = await createRgwUser(rgw, adopting(false));
+    const rotated = await updateRgwUser(rgw, state, { ...adopting(false), keyRotation: "2" });
+    expect(rotated.accessKey).toBe(managedAccessKey("iceberg", "2"));
+    expect(rotated.secretKey).not.toBe("");
+    expect(rotated.previousAccessKey).toBe(HAND_KEY);
+    expect(rgw.keyIds("iceberg")).toEqual([HAND_KEY, "HANDMADE000000000002", managedAccessKey("iceberg", "2")]);
+  });
+
+  it("check refuses an empty adopted key; the adopt input changes nothing in RGW", () => {
+    expect(validateInputs({ ...adopting(false), adopt: { accessKey: " ", readSecret: false } })).toEqual([
+      { property: "adopt", reason: "adopt.accessKey must not be empty: name the key the running apps use" },
+    ]);
+    const state = rgwUserState(adopting(false), { accessKey: HAND_KEY, secretKey: "" });
+    expect(diffRgwUser(state, adopting(false)).changes).toBe(false);
+    expect(diffRgwUser(state, adopting(true))).toMatchObject({ changes: true, createKey: false, rotateKey: false, replaces: [] });
+    expect(normalizeInputs({ ...adopting(true) }).adopt).toEqual({ accessKey: HAND_KEY, readSecret: true });
+  });
+});
