@@ -22,3 +22,13 @@ export interface AppS3Access<T = pulumi.Input<string>> {
   /** Always a secret. */
   secretKey: T;
 }
+
+/**
+ * Options of a resource that takes over something that already exists (config `adopt`): the engine imports
+ * it (`import`: the ID must be a plain string, known when the resource is declared), and from then on it is
+ * protected (a replace would delete the original: measured, pulumi/pulumi#19339) and outlives the stack.
+ * No options when `importId` is undefined: the resource is the stack's own, as before.
+ */
+export function adoptedOptions(importId: string | undefined): pulumi.CustomResourceOptions {
+  return importId === undefined ? {} : { import: importId, protect: true, retainOnDelete: true };
+}

@@ -11,6 +11,7 @@ import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { ObjectStorage, rgwProviderArgs } from "../components/objectStorage";
 import { SparkIcebergImage } from "../components/sparkIcebergImage";
 import type { RgwConnectionArgs } from "../providers/connection";
+import { itemAdoption, kubernetesAdoption, userAdoption } from "./adoption";
 import { prerequisiteValues } from "./prerequisites";
 
 /** Providers that were children of the components before they arrived through opts: aliased, not replaced. */
@@ -30,12 +31,21 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
     {
       connection: rgw,
       environment: config.environment,
-      buckets: config.buckets,
-      apps: config.apps,
+      buckets: config.buckets.map((bucket) => {
+        const adopted = Object.hasOwn(config.adopt.buckets, bucket.key) ? config.adopt.buckets[bucket.key] : undefined;
+        return adopted ? { ...bucket, adopt: { name: adopted.name, policy: adopted.policy } } : bucket;
+      }),
+      apps: config.apps.map((app) => {
+        const adopt = userAdoption(config.adopt, app.name, config.credentials);
+        return adopt ? { ...app, adopt } : app;
+      }),
       purgeUserDataOnDelete: config.rgw.purgeUserDataOnDelete,
     },
     { providers: [rgwProvider] },
   );
+
+  // What already exists and is taken over instead of created (config adopt).
+  const adopted = kubernetesAdoption(config);
 
   // 2. Generated passwords and S3 keys in 1Password, plus the token External Secrets reads them with.
   const kubernetes = new k8s.Provider("kubernetes", { context: config.kubernetes.context, enableServerSideApply: true });
@@ -50,7 +60,10 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
       vault: config.onepassword.vault,
       mode: config.onepassword.mode,
       token: secrets.onepasswordToken,
-      credentials: config.credentials,
+      credentials: config.credentials.map((credential) => {
+        const adopt = itemAdoption(config.adopt, credential, config.apps);
+        return adopt ? { ...credential, adopt } : credential;
+      }),
       s3Access: storage.appAccess,
       s3Endpoint: config.rgw.inClusterEndpoint,
       s3Region: config.rgw.region,
@@ -60,6 +73,8 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
       tokenSecretName: config.onepassword.tokenSecretName,
       clusterSecretStoreName: config.onepassword.clusterSecretStoreName,
       clusterConnectUrl: config.onepassword.clusterConnectUrl,
+      ...(config.onepassword.mode === "connect" && { connectUrl: config.onepassword.connectUrl }),
+      adopt: adopted.credentials,
     },
     { providers: [onepasswordProvider, kubernetes] },
   );
@@ -84,6 +99,7 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
       kustomizations: flux.kustomizations,
       prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => prerequisiteValues(config, { imageRef, buckets })),
       dependsOn: [storage, credentials, image],
+      adopt: adopted.flux,
     },
     { providers: [kubernetes, onepasswordProvider] },
   );

@@ -64,16 +64,19 @@ export interface ExpectedRgw {
 }
 
 export function expectedRgw(config: PlatformConfig): ExpectedRgw {
+  // Adopted users (config adopt.users) keep their own uid.
+  const adoptedUids = Object.fromEntries(Object.entries(config.adopt.users).map(([app, user]) => [app, user.uid]));
+  const uidOf = (app: string) => (Object.hasOwn(adoptedUids, app) ? adoptedUids[app] : rgwUserId(config.environment, app));
   const buckets = config.buckets.map((bucket): ExpectedBucket => ({
     key: bucket.key,
     name: bucket.name,
     versioning: bucket.versioning ? "Enabled" : "Suspended",
     lifecycle: declaredLifecycle(bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays })),
-    policy: bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment)),
+    policy: bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment, adoptedUids)),
   }));
   const users = config.apps.map((app): ExpectedUser => ({
     app: app.name,
-    uid: rgwUserId(config.environment, app.name),
+    uid: uidOf(app.name),
     minKeys: 1,
     // keyRotation "1" is the value every user is created with: never rotated, exactly one key.
     maxKeys: app.keyRotation === "1" ? 1 : 2,
@@ -81,7 +84,7 @@ export function expectedRgw(config: PlatformConfig): ExpectedRgw {
   const access = config.apps.flatMap((app) =>
     config.buckets.map((bucket): ExpectedAccess => ({
       app: app.name,
-      uid: rgwUserId(config.environment, app.name),
+      uid: uidOf(app.name),
       bucket: bucket.name,
       access: bucket.readWrite.includes(app.name) ? "readWrite" : bucket.read.includes(app.name) ? "read" : "none",
     })),

@@ -5,7 +5,8 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type AppS3Access, ITEM_TAGS, PLATFORM_LABELS, renameAliases } from "../conventions";
+import { ItemTitleGuard } from "../../providers/itemTitleGuard";
+import { type AppS3Access, ITEM_TAGS, PLATFORM_LABELS, adoptedOptions, renameAliases } from "../conventions";
 import {
   type CredentialItem,
   type GitOpsManifest,
@@ -13,6 +14,7 @@ import {
   DEFAULT_PASSWORD_POLICY,
   S3_SECTION_LABEL,
   TOKEN_SECRET_KEY,
+  adoptedItemIgnoreChanges,
   clusterSecretStoreManifest,
   externalSecretManifest,
   generatesPassword,
@@ -46,6 +48,14 @@ export interface CredentialsArgs {
   clusterSecretStoreName: pulumi.Input<string>;
   /** Connect URL as the cluster reaches it (connect mode). */
   clusterConnectUrl?: pulumi.Input<string | undefined>;
+  /**
+   * Connect URL as the stack reaches it (connect mode): before an item is created, the vault is searched
+   * for its title (ItemTitleGuard), and an existing one stops the run. Without it (service accounts) no
+   * search is made.
+   */
+  connectUrl?: pulumi.Input<string>;
+  /** Kubernetes objects that exist and are taken over: their import IDs (namespace/name, or name). Default none. */
+  adopt?: { namespace?: string; tokenSecret?: string };
 }
 
 export interface ItemReference {
@@ -88,10 +98,13 @@ export class Credentials extends pulumi.ComponentResource {
       const renamedFrom = (suffix: string) => renameAliases(name, credential.previousTitles ?? [], suffix);
       const common = { vault: vault.uuid, title: credential.title, category: itemCategory(credential), tags: [...ITEM_TAGS] };
 
+      // An adopted item keeps these fields as they are (ignoreChanges: never written, not even at import).
+      const kept = credential.adopt?.keep ?? [];
       let item: onepassword.ItemArgs;
       if (generatesPassword(credential)) {
         const policy = credential.password ?? DEFAULT_PASSWORD_POLICY;
-        const password = new random.RandomPassword(
+        // A kept password is the one the running services use: no RandomPassword until a rotation asks for one.
+        const password = kept.includes("password") ? undefined : new random.RandomPassword(
           `${itemName}-password`,
           {
             length: policy.length,
@@ -115,7 +128,7 @@ export class Credentials extends pulumi.ComponentResource {
         item = {
           ...common,
           username: credential.username,
-          password: password.result,
+          ...(password && { password: password.result }),
           ...(credential.kind === "database"
             ? { hostname: credential.hostname, port: credential.port?.toString(), database: credential.database, type: "postgresql" }
             : { url: credential.url }),
@@ -127,7 +140,7 @@ export class Credentials extends pulumi.ComponentResource {
         item = {
           ...common,
           username: pulumi.secret(access.accessKey),
-          password: pulumi.secret(access.secretKey),
+          ...(!kept.includes("password") && { password: pulumi.secret(access.secretKey) }),
           sections: [
             {
               label: S3_SECTION_LABEL,
@@ -140,7 +153,23 @@ export class Credentials extends pulumi.ComponentResource {
           ],
         };
       }
-      new onepassword.Item(itemName, item, { parent: this, aliases: renamedFrom(""), ...keep });
+      const adoption = credential.adopt;
+      // 1Password allows two items with one title (External Secrets then fails on both): look before creating.
+      const guard =
+        adoption === undefined && args.connectUrl !== undefined
+          ? new ItemTitleGuard(
+              `${itemName}-title`,
+              { connectUrl: args.connectUrl, token, vaultUuid: vault.uuid, vaultName: args.vault, title: credential.title, keep: credential.kind === "s3" ? ["username", "password"] : ["password"] },
+              { parent: this },
+            )
+          : undefined;
+      new onepassword.Item(itemName, item, {
+        parent: this,
+        aliases: renamedFrom(""),
+        ...keep,
+        ...(guard && { dependsOn: [guard] }),
+        ...(adoption && { ...adoptedOptions(adoption.id), ignoreChanges: adoptedItemIgnoreChanges(credential, kept) }),
+      });
       references.push(
         pulumi.all([args.vault, args.workloadNamespace]).apply(([vaultName, namespace]) => ({
           title: credential.title,
@@ -157,7 +186,7 @@ export class Credentials extends pulumi.ComponentResource {
       `${name}-external-secrets-namespace`,
       { metadata: { name: args.externalSecretsNamespace, labels: { ...PLATFORM_LABELS } } },
       // Flux's External Secrets release lives here too: destroying the stack must not delete it.
-      { parent: this, retainOnDelete: true },
+      { parent: this, retainOnDelete: true, ...adoptedOptions(args.adopt?.namespace) },
     );
     new k8s.core.v1.Secret(
       `${name}-onepassword-token`,
@@ -166,7 +195,7 @@ export class Credentials extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: { [TOKEN_SECRET_KEY]: token },
       },
-      { parent: this },
+      { parent: this, ...adoptedOptions(args.adopt?.tokenSecret) },
     );
 
     this.items = pulumi.all(references);

@@ -37,6 +37,46 @@ export interface CredentialItem {
   rotation?: string;
   /** Titles this item had before a rename: its resources are aliased, not replaced. */
   previousTitles?: string[];
+  /** The item exists (typed by hand) and is taken over; see ItemAdoption. Default none. */
+  adopt?: ItemAdoption;
+}
+
+/**
+ * A hand-made item the stack takes over: imported by `id` (vaults/<vault uuid>/items/<item uuid>),
+ * protected, kept on delete. `keep`: its fields whose live value stays (ignoreChanges), while no rotation
+ * is asked for; a kept password has no RandomPassword behind it.
+ */
+export interface ItemAdoption {
+  id: string;
+  keep: readonly ("password" | "username")[];
+}
+
+/** Every input of onepassword.Item that holds item content (the rest: title, category, vault). */
+const ITEM_CONTENT_INPUTS = ["username", "password", "hostname", "port", "database", "type", "url", "sections", "noteValue", "tags", "passwordRecipe"] as const;
+
+/** The content inputs the stack writes for a credential's item. */
+function writtenInputs(credential: CredentialItem): string[] {
+  switch (credential.kind) {
+    case "database":
+      return ["username", "password", "hostname", "port", "database", "type"];
+    case "login":
+      return ["username", "password", "url"];
+    case "password":
+      return ["password"];
+    case "s3":
+      return ["username", "password", "sections"];
+  }
+}
+
+/**
+ * ignoreChanges of an adopted item: its kept fields, and everything the stack does not write (notes,
+ * sections of non-s3 items, tags, ...). The provider's update rewrites the whole item from the plan
+ * (terraform-provider-onepassword's dataToItem drops undeclared fields and clears the notes); with these
+ * ignored, the plan holds their live values, so nothing typed by hand is lost.
+ */
+export function adoptedItemIgnoreChanges(credential: CredentialItem, keep: readonly string[]): string[] {
+  const written = writtenInputs(credential);
+  return ITEM_CONTENT_INPUTS.filter((input) => keep.includes(input) || !written.includes(input));
 }
 
 /** What the GitOps repository must hold for External Secrets. */

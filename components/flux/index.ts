@@ -6,7 +6,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { ITEM_TAGS, PLATFORM_LABELS } from "../conventions";
+import { ITEM_TAGS, PLATFORM_LABELS, adoptedOptions } from "../conventions";
 import {
   GIT_AUTH_SECRET,
   GIT_REPOSITORY_TYPE,
@@ -57,6 +57,11 @@ export interface FluxHandoffArgs {
   prerequisites: pulumi.Input<PrerequisiteValues>;
   /** Everything Flux's workloads need to exist first (1Password items, bootstrap secret, buckets, users, image). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Objects that exist and are taken over (imported, protected, kept on delete): their import IDs
+   * (namespace/name); Kustomizations by name. Never Flux's own objects (config refuses them). Default none.
+   */
+  adopt?: { gitAuthSecret?: string; prerequisites?: string; source?: string; kustomizations?: Readonly<Record<string, string>> };
 }
 
 export class FluxHandoff extends pulumi.ComponentResource {
@@ -122,7 +127,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: pulumi.secret(gitAuth),
       },
-      { parent: this, dependsOn: after },
+      { parent: this, dependsOn: after, ...adoptedOptions(args.adopt?.gitAuthSecret) },
     );
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-prerequisites`,
@@ -130,7 +135,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
         metadata: { name: PREREQUISITES_CONFIGMAP, namespace: args.namespace, labels },
         data: pulumi.output(args.prerequisites).apply(prerequisitesData),
       },
-      { parent: this, dependsOn: after },
+      { parent: this, dependsOn: after, ...adoptedOptions(args.adopt?.prerequisites) },
     );
 
     // apiVersion and kind name the resource type, so they stay plain; the rest may wait for Inputs.
@@ -140,13 +145,21 @@ export class FluxHandoff extends pulumi.ComponentResource {
       manifest: pulumi.Output<{ metadata?: k8s.types.input.meta.v1.ObjectMeta; spec?: object }>,
       dependsOn: pulumi.Input<pulumi.Resource>[],
       protect = false,
-    ) => new k8s.apiextensions.CustomResource(resourceName, { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec }, { parent: this, dependsOn, protect });
+      importId?: string,
+    ) =>
+      new k8s.apiextensions.CustomResource(
+        resourceName,
+        { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec },
+        { parent: this, dependsOn, protect, ...adoptedOptions(importId) },
+      );
 
     const source = custom(
       `${name}-source`,
       GIT_REPOSITORY_TYPE,
       pulumi.all([args.namespace, args.git.url, args.git.branch, args.git.interval]).apply(([namespace, url, branch, interval]) => gitRepositoryManifest({ namespace, url, branch, interval })),
       [...after, secret],
+      false,
+      args.adopt?.source,
     );
     for (const kustomization of args.kustomizations) {
       custom(
@@ -157,6 +170,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
         // prune: true: deleting a Kustomization makes Flux delete everything it applied, data volumes
         // included. Removing or renaming one stops the update; see docs/operations.md for doing it on purpose.
         true,
+        args.adopt?.kustomizations?.[kustomization.name],
       );
     }
 

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RGW_REGION, type RgwConnectionArgs } from "../../providers/connection";
 import { BucketLifecycle } from "../../providers/bucketLifecycle";
 import { RgwUser } from "../../providers/rgwUser";
-import { type AppS3Access, renameAliases } from "../conventions";
+import { type AppS3Access, adoptedOptions, renameAliases } from "../conventions";
 import { bucketGrants, bucketLifecycleRules, bucketPolicyDocument, rgwUserId } from "./policies";
 
 // The pure builders callers need with this component (no Pulumi resources in them).
@@ -29,6 +29,12 @@ export interface ObjectStorageBucket {
   read?: string[];
   /** Keys this bucket had before a rename: its resources are aliased, not replaced. Default none. */
   previousKeys?: string[];
+  /**
+   * The bucket exists (made by hand) and is taken over: imported, protected, kept on delete. `name` is the
+   * live bucket (the import ID, plain); `policy`: it has a bucket policy, imported too (else one is created).
+   * Lifecycle rules already on it are kept beside the stack's (BucketLifecycle always merges). Default none.
+   */
+  adopt?: { name: string; policy: boolean };
 }
 
 /** One application with its own RGW user. */
@@ -36,6 +42,13 @@ export interface ObjectStorageApp {
   name: string;
   /** Any string; changing it issues a new S3 key (see RgwUser). Default "1". */
   keyRotation?: pulumi.Input<string>;
+  /**
+   * The app's user exists (made by hand) and is taken over (RgwUser's adopt): `uid` replaces
+   * data-platform-<environment>-<app>, `accessKey` (the key the running apps use) stays its current key.
+   * `readSecret`: read that key's secret for the app's 1Password item (only when the item is not adopted,
+   * which keeps its own). Default none.
+   */
+  adopt?: { uid: string; accessKey: string; readSecret: boolean };
 }
 
 export interface ObjectStorageArgs {
@@ -80,18 +93,22 @@ export class ObjectStorage extends pulumi.ComponentResource {
 
     const appAccess: Record<string, AppS3Access<pulumi.Output<string>>> = {};
     const users: RgwUser[] = [];
+    // Bucket policies name each app's user: an adopted one by its own uid.
+    const uids = Object.fromEntries(args.apps.flatMap((app) => (app.adopt ? [[app.name, app.adopt.uid]] : [])));
     for (const app of args.apps) {
       const user = new RgwUser(
         `${name}-user-${app.name}`,
         {
           connection: args.connection,
-          uid: environment.apply((env) => rgwUserId(env, app.name)),
+          uid: app.adopt?.uid ?? environment.apply((env) => rgwUserId(env, app.name)),
           displayName: pulumi.interpolate`data-platform ${environment} ${app.name}`,
           keyRotation: app.keyRotation ?? "1",
           purgeDataOnDelete: args.purgeUserDataOnDelete ?? false,
+          ...(app.adopt && { adopt: { accessKey: app.adopt.accessKey, readSecret: app.adopt.readSecret } }),
         },
-        // Dropping or renaming an app would delete its user and keys at once: stop instead.
-        { parent: this, protect: true },
+        // Dropping or renaming an app would delete its user and keys at once: stop instead. An adopted
+        // user (which the engine cannot import, pulumi/pulumi#16175) also outlives the stack.
+        { parent: this, protect: true, ...(app.adopt && { retainOnDelete: true }) },
       );
       users.push(user);
       appAccess[app.name] = { uid: user.uid, accessKey: user.accessKey, secretKey: user.secretKey };
@@ -101,18 +118,20 @@ export class ObjectStorage extends pulumi.ComponentResource {
     for (const config of args.buckets) {
       const base = `${name}-${config.key}`;
       const renamedFrom = (suffix: string) => renameAliases(name, config.previousKeys ?? [], suffix);
+      // Bucket, versioning and policy share the bucket name as import ID (terraform-provider-aws).
+      const adopted = (suffix: string, imported = true) => ({
+        parent: this,
+        aliases: renamedFrom(suffix),
+        ...(config.adopt && { ...adoptedOptions(imported ? config.adopt.name : undefined), protect: true, retainOnDelete: true }),
+      });
       // A bucket holds the warehouse: neither a destroy nor a config slip may delete it.
-      const bucket = new aws.s3.Bucket(
-        base,
-        { bucket: config.name, forceDestroy: false },
-        { parent: this, protect: true, retainOnDelete: true, aliases: renamedFrom("") },
-      );
+      const bucket = new aws.s3.Bucket(base, { bucket: config.name, forceDestroy: false }, { protect: true, retainOnDelete: true, ...adopted("") });
       new aws.s3.BucketVersioning(
         `${base}-versioning`,
         { bucket: bucket.id, versioningConfiguration: { status: pulumi.output(config.versioning).apply((on) => (on ? "Enabled" : "Suspended")) } },
         // Removing an entry must not strip versioning or lifecycle from a bucket that stays (the bucket
         // itself is kept): protected like the bucket, so the update stops before any of them changes.
-        { parent: this, protect: true, aliases: renamedFrom("-versioning") },
+        { protect: true, ...adopted("-versioning") },
       );
       new BucketLifecycle(
         `${base}-lifecycle`,
@@ -123,7 +142,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
             .all([config.noncurrentVersionDays, config.abortIncompleteMultipartDays])
             .apply(([noncurrentVersionDays, abortIncompleteMultipartDays]) => bucketLifecycleRules({ noncurrentVersionDays, abortIncompleteMultipartDays })),
         },
-        { parent: this, protect: true, aliases: renamedFrom("-lifecycle") },
+        // Nothing to import (a dynamic resource): its create keeps the rules already on the bucket.
+        { protect: true, ...adopted("-lifecycle", false) },
       );
       // The grant lists decide whether there is a policy at all; the uids only its content.
       if ((config.readWrite ?? []).length + (config.read ?? []).length > 0) {
@@ -131,10 +151,11 @@ export class ObjectStorage extends pulumi.ComponentResource {
           `${base}-policy`,
           {
             bucket: bucket.id,
-            policy: pulumi.all([config.name, environment]).apply(([bucketName, env]) => JSON.stringify(bucketPolicyDocument(bucketName, bucketGrants(config, env)))),
+            policy: pulumi.all([config.name, environment]).apply(([bucketName, env]) => JSON.stringify(bucketPolicyDocument(bucketName, bucketGrants(config, env, uids)))),
           },
-          // The principals must exist before RGW accepts a policy naming them.
-          { parent: this, dependsOn: users, aliases: renamedFrom("-policy") },
+          // The principals must exist before RGW accepts a policy naming them. An adopted bucket's policy
+          // is imported when it has one (its document is then replaced by the stack's), else created.
+          { dependsOn: users, ...adopted("-policy", config.adopt?.policy === true) },
         );
       }
       bucketNames[config.key] = bucket.bucket;

@@ -48,11 +48,19 @@ export const WRITE_OBJECT_ACTIONS = [
 /** RGW uid of an application's user: one per app and environment. */
 export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
 
-/** Who gets what on a bucket, from its access lists (app names). */
-export function bucketGrants(bucket: { readWrite?: readonly string[]; read?: readonly string[] }, environment: string): BucketGrant[] {
+/**
+ * Who gets what on a bucket, from its access lists (app names). `uids`: apps whose user is adopted (config
+ * `adopt.users`), by their live uid; every other app has the stack's uid.
+ */
+export function bucketGrants(
+  bucket: { readWrite?: readonly string[]; read?: readonly string[] },
+  environment: string,
+  uids: Readonly<Record<string, string>> = {},
+): BucketGrant[] {
+  const uid = (app: string) => (Object.hasOwn(uids, app) ? uids[app] : rgwUserId(environment, app));
   return [
-    ...(bucket.readWrite ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "readWrite" as const })),
-    ...(bucket.read ?? []).map((app) => ({ uid: rgwUserId(environment, app), access: "read" as const })),
+    ...(bucket.readWrite ?? []).map((app) => ({ uid: uid(app), access: "readWrite" as const })),
+    ...(bucket.read ?? []).map((app) => ({ uid: uid(app), access: "read" as const })),
   ];
 }
 

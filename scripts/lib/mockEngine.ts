@@ -30,6 +30,8 @@ export interface RecordedResource {
   aliases: unknown[];
   /** The `replacementTrigger` resource option, if set. */
   replacementTrigger?: unknown;
+  /** The `import` resource option (the ID of an existing resource to adopt), if set. */
+  importId?: string;
   /** Inputs with secrets as {@link SecretValue} and resource references as `{ ref: urn }`. */
   inputs: Record<string, unknown>;
 }
@@ -134,6 +136,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case "pulumi-nodejs:dynamic/rgw:RgwUser": {
       // Keys change when the rotation trigger does, like the real provider's update.
       const keySeed = `${String(plain.uid)}:${String(plain.keyRotation ?? "")}`;
+      // An adopted user keeps its key until the first rotation; its secret is read only when asked.
+      const adopt = plain.adopt as { accessKey?: string; readSecret?: boolean } | undefined;
+      if (adopt?.accessKey !== undefined && String(plain.keyRotation ?? "") === "1") {
+        return { accessKey: adopt.accessKey, secretKey: adopt.readSecret === true ? `mock-secret-${sha256(`sk:${adopt.accessKey}`).slice(0, 32)}` : "" };
+      }
       return {
         accessKey: `MOCK${sha256(`ak:${keySeed}`).slice(0, 16).toUpperCase()}`,
         secretKey: `mock-secret-${sha256(`sk:${keySeed}`).slice(0, 32)}`,
@@ -186,6 +193,7 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   getAliasesList(): { toObject(): unknown }[];
   getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
+  getImportid(): string;
   getObject(): { toJavaScript(): Record<string, unknown> };
 }
 
@@ -256,6 +264,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<MockRun
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       aliases: req.getAliasesList().map((a) => a.toObject()),
       replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
+      ...(req.getImportid() !== "" && { importId: req.getImportid() }),
       inputs: fromWire(req.getObject().toJavaScript()) as Record<string, unknown>,
     });
     register(req, callback);
