@@ -2,7 +2,8 @@
 export { redact } from "./messages";
 export { CONFIG_KEYS, DEFAULT_APPS, PROJECT, configKeyPath, formatPath } from "./keys";
 export type { ConfigKey, ConfigKeySpec, ConfigKeyType, SecretKeyState } from "./keys";
-export { MAX_LIFECYCLE_DAYS, defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
+export { MAX_LIFECYCLE_DAYS } from "../providers/lifecycleRules";
+export { defaultBuckets, defaultCredentials, defaultKustomizations, platformConfigSchema } from "./schema";
 export type { BucketConfig, CredentialConfig, KustomizationConfig, PlatformConfig } from "./schema";
 export { foreignKeyWarnings, parsePlatformConfig } from "./parse";
 export type { ConfigResult, RawConfig } from "./parse";

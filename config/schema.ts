@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_PASSWORD_POLICY } from "../components/credentials/items";
 import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { validateBucketName } from "../components/objectStorage/policies";
+import { MAX_LIFECYCLE_DAYS } from "../providers/lifecycleRules";
 import { type AdoptConfig, emptyAdopt } from "./adopt";
 import { DEFAULT_APPS, PROJECT } from "./keys";
 import { didYouMean, redact, show } from "./messages";
@@ -17,8 +18,6 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DURATION_RE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 /** Item titles are also the names of the Kubernetes Secrets External Secrets creates from them. */
 const ITEM_TITLE_RE = DNS_LABEL_RE;
-/** RGW reads lifecycle days as a signed 32-bit integer: larger values wrap or are refused. */
-export const MAX_LIFECYCLE_DAYS = 2147483647;
 
 /** A number or boolean written in quotes in YAML arrives as a string: say so, it is easy to miss. */
 const quotedHint = (input: unknown, parsesAs: "number" | "boolean"): string => {

@@ -35,7 +35,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketLifecycleRule, toS3LifecycleConfiguration } from "./lifecycleRules";
+import { BucketLifecycleRule, lifecycleRulesProblems, toS3LifecycleConfiguration } from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
 import { isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";
@@ -296,13 +296,16 @@ function stateOf(props: unknown): BucketLifecycleState {
 
 export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLifecycleInputs, BucketLifecycleState> = {
   async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
     try {
       // An endpoint not known yet (preview) is checked at up.
       if (news.endpoint !== UNKNOWN_DURING_PREVIEW) parseEndpoint(news.endpoint);
-      return { inputs: news };
     } catch (error) {
-      return { inputs: news, failures: [{ property: "endpoint", reason: error instanceof Error ? error.message : String(error) }] };
+      failures.push({ property: "endpoint", reason: error instanceof Error ? error.message : String(error) });
     }
+    // RGW would store a day count above int32 wrapped (4294967297 as 1): refuse it before anything is written.
+    if (Array.isArray(news.rules)) for (const reason of lifecycleRulesProblems(news.rules)) failures.push({ property: "rules", reason });
+    return failures.length === 0 ? { inputs: news } : { inputs: news, failures };
   },
 
   async diff(_id, olds, news) {

@@ -4,7 +4,7 @@
  * No Pulumi resources here; the stack and the integration tests apply the same values. The lifecycle
  * rule's shape and its S3 form belong to the provider that writes them (providers/lifecycleRules.ts).
  */
-import type { BucketLifecycleRule } from "../../providers/lifecycleRules";
+import { type BucketLifecycleRule, lifecycleDaysProblem } from "../../providers/lifecycleRules";
 
 export type BucketAccess = "read" | "readWrite";
 
@@ -156,9 +156,8 @@ export function bucketLifecycleRules(settings: LifecycleSettings): BucketLifecyc
 }
 
 function requirePositiveDays(name: string, days: number): void {
-  if (!Number.isInteger(days) || days < 1) {
-    throw new Error(`${name} must be a whole number of days >= 1, got ${days}`);
-  }
+  const problem = lifecycleDaysProblem(days);
+  if (problem !== undefined) throw new Error(`${name} ${problem}`);
 }
 
 /**

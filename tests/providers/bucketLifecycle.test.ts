@@ -198,6 +198,21 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
   const create = async (): Promise<BucketLifecycleState> => (await bucketLifecycleProvider.create(inputs())).outs as BucketLifecycleState;
   const read = async (state: BucketLifecycleState) => (await bucketLifecycleProvider.read?.("lake", state))?.props as BucketLifecycleState;
 
+  // The reusable provider refuses what config refuses: RGW would store 4294967297 days as 1.
+  it("check refuses day counts above RGW's int32, naming each, before anything is written", async () => {
+    const rules: BucketLifecycleRule[] = [
+      { ...RULES[0], noncurrentVersionExpiration: { noncurrentDays: 4294967297 } },
+      { ...RULES[1], abortIncompleteMultipartUpload: { daysAfterInitiation: 1e21 } },
+    ];
+    const result = await bucketLifecycleProvider.check?.({} as BucketLifecycleInputs, { ...inputs(), rules });
+    expect(result?.failures).toEqual([
+      { property: "rules", reason: expect.stringMatching(/^rules\[0\]\.noncurrentVersionExpiration\.noncurrentDays: must be a whole number of days from 1 to 2147483647 .*got 4294967297$/) },
+      { property: "rules", reason: expect.stringMatching(/^rules\[1\]\.abortIncompleteMultipartUpload\.daysAfterInitiation: .*got 1e\+21$/) },
+    ]);
+    const largest = RULES.map((rule) => (rule.noncurrentVersionExpiration ? { ...rule, noncurrentVersionExpiration: { noncurrentDays: 2147483647 } } : rule));
+    await expect(bucketLifecycleProvider.check?.({} as BucketLifecycleInputs, { ...inputs(), rules: largest })).resolves.toEqual({ inputs: { ...inputs(), rules: largest } });
+  });
+
   it("writes rule IDs with its owner token and reads them back as declared", async () => {
     const state = await create();
     expect(state.ownerToken).toMatch(/^[0-9a-f]{10}$/);

@@ -1,4 +1,5 @@
 import type { BucketLifecycleConfiguration } from "@aws-sdk/client-s3";
+import { MAX_LIFECYCLE_DAYS } from "../../../providers/lifecycleRules";
 import {
   INCOMPLETE_MULTIPART_RULE_ID,
   NONCURRENT_VERSIONS_RULE_ID,
@@ -133,6 +134,16 @@ describe("bucketLifecycleRules", () => {
   it.each([0, -1, 1.5, Number.NaN])("rejects %p days", (days) => {
     expect(() => bucketLifecycleRules({ noncurrentVersionDays: days })).toThrow(/noncurrentVersionDays/);
     expect(() => bucketLifecycleRules({ abortIncompleteMultipartDays: days })).toThrow(/abortIncompleteMultipartDays/);
+  });
+
+  // RGW keeps the low 32 bits: 4294967297 days is stored as 1 (measured), so old versions would expire after a day.
+  it.each([MAX_LIFECYCLE_DAYS + 1, 4294967297, 1e21, Number.POSITIVE_INFINITY])("rejects %p days, above RGW's int32, as config does", (days) => {
+    expect(() => bucketLifecycleRules({ noncurrentVersionDays: days })).toThrow(`noncurrentVersionDays must be a whole number of days from 1 to ${MAX_LIFECYCLE_DAYS}`);
+    expect(() => bucketLifecycleRules({ abortIncompleteMultipartDays: days })).toThrow(/abortIncompleteMultipartDays must be a whole number of days from 1 to 2147483647/);
+  });
+
+  it("accepts the largest day count RGW stores", () => {
+    expect(bucketLifecycleRules({ noncurrentVersionDays: MAX_LIFECYCLE_DAYS })[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: MAX_LIFECYCLE_DAYS });
   });
 });
 
