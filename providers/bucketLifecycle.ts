@@ -35,9 +35,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { BucketLifecycleRule, lifecycleRulesProblems, toS3LifecycleConfiguration } from "./lifecycleRules";
+import { type BucketLifecycleRule, type ObservedLifecycleRule, OWNER_TOKEN_BYTES, fromS3LifecycleRules, lifecycleRulesProblems, ownedRuleId, toS3LifecycleConfiguration } from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
-import { isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, redactSecrets, rgwError, type RgwError, type RgwErrorKind } from "./errors";
+import { isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, rgwError, s3ErrorKind, s3Failure, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";
 import { rgwS3Client } from "./s3Client";
 
@@ -52,16 +52,6 @@ export interface BucketLifecycleInputs {
   bucket: string;
   rules: BucketLifecycleRule[];
 }
-
-/**
- * A rule as read back from RGW: the declared fields plus every other field RGW holds for it, in the
- * declared rules' camelCase shape (expiration, transitions, filter.tag, ...).
- */
-export type ObservedLifecycleRule = Omit<BucketLifecycleRule, "status" | "filter"> & {
-  status: string;
-  filter: { prefix: string; [field: string]: unknown };
-  [field: string]: unknown;
-};
 
 /** A declared rule (from the inputs) or one read back. */
 export type LifecycleRuleLike = BucketLifecycleRule | ObservedLifecycleRule;
@@ -80,42 +70,6 @@ export interface BucketLifecycleArgs {
   connection: RgwConnectionArgs;
   bucket: pulumi.Input<string>;
   rules: pulumi.Input<BucketLifecycleRule[]>;
-}
-
-/** "ID" -> "id", "NoncurrentDays" -> "noncurrentDays": the declared rules' key style. */
-function camelKey(key: string): string {
-  return key === "ID" ? "id" : key.charAt(0).toLowerCase() + key.slice(1);
-}
-
-/** An SDK value as plain JSON with camelCase keys: Dates as ISO strings, undefined fields left out. */
-function camelJson(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(camelJson);
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) out[camelKey(key)] = camelJson(field);
-  }
-  return out;
-}
-
-/**
- * Rules as RGW returns them, in the declared rules' shape with every other field kept. RGW answers with
- * a legacy top-level Prefix, AWS with Filter.Prefix; both become filter.prefix.
- */
-export function fromS3LifecycleRules(rules: readonly LifecycleRule[]): ObservedLifecycleRule[] {
-  return rules.map((rule) => {
-    const { prefix: legacyPrefix, filter, id, status, ...rest } = camelJson(rule) as Record<string, unknown>;
-    const filterFields = isRecord(filter) ? filter : {};
-    const prefix = typeof filterFields.prefix === "string" ? filterFields.prefix : typeof legacyPrefix === "string" ? legacyPrefix : "";
-    return {
-      ...rest,
-      id: typeof id === "string" ? id : "",
-      // A rule disabled by hand must show up as drift, so keep RGW's status as it is.
-      status: typeof status === "string" ? status : "Disabled",
-      filter: { ...filterFields, prefix },
-    };
-  });
 }
 
 /** JSON with object keys sorted at every level: the same value gives the same text. */
@@ -149,11 +103,6 @@ export function inStateOrder<T extends LifecycleRuleLike>(read: readonly T[], st
   return [...read].sort((x, y) => position(x) - position(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
-/** A rule ID as written to the bucket: the declared ID with the owner's token. */
-function ownedRuleId(id: string, ownerToken: string): string {
-  return ownerToken === "" ? id : `${id}.${ownerToken}`;
-}
-
 /** Rules read from the bucket with this owner's token taken off their IDs; other owners' IDs stay as they are. */
 function withoutOwnerToken(rules: readonly ObservedLifecycleRule[], ownerToken: string): ObservedLifecycleRule[] {
   const suffix = `.${ownerToken}`;
@@ -170,7 +119,7 @@ export function ownsRule(id: string, state: Pick<BucketLifecycleState, "rules" |
 }
 
 function newOwnerToken(): string {
-  return randomBytes(5).toString("hex");
+  return randomBytes(OWNER_TOKEN_BYTES).toString("hex");
 }
 
 export function diffLifecycle(olds: Omit<BucketLifecycleState, "ownerToken">, news: BucketLifecycleInputs): { changes: boolean; replaces: string[] } {
@@ -184,29 +133,11 @@ export function diffLifecycle(olds: Omit<BucketLifecycleState, "ownerToken">, ne
   return { changes: replaces.length > 0 || !sameRules(olds.rules ?? [], news.rules ?? []) || connectionChanged, replaces };
 }
 
-/** What a failed S3 call says about itself: the S3 error code (or Node's network error code) and HTTP status. */
-export interface S3Failure {
-  code: string;
-  status?: number;
-  /** The server's message, when it sent one (RGW usually doesn't; the SDK then says "UnknownError"). Redacted. */
-  detail?: string;
-}
-
-/** Reads an error thrown by @aws-sdk/client-s3 by its fields (no instanceof: the provider runs serialized). */
-export function s3Failure(error: unknown): S3Failure {
-  if (!isRecord(error)) return { code: "", detail: String(error) };
-  const status = isRecord(error.$metadata) && typeof error.$metadata.httpStatusCode === "number" ? error.$metadata.httpStatusCode : undefined;
-  const message = typeof error.message === "string" ? error.message.trim() : "";
-  const code = (status === undefined ? networkErrorCode(error) : undefined) ?? (typeof error.name === "string" ? error.name : "");
-  const detail = message === "" || message === "UnknownError" || message === code ? undefined : redactSecrets(message);
-  return { code, ...(status !== undefined && { status }), ...(detail !== undefined && { detail }) };
-}
-
-const S3_ERROR_KINDS: Record<string, { kind: RgwErrorKind; says: string } | undefined> = {
-  InvalidAccessKeyId: { kind: "credentialsRejected", says: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey" },
-  SignatureDoesNotMatch: { kind: "credentialsRejected", says: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey" },
-  AccessDenied: { kind: "accessDenied", says: "access denied — the key must belong to the bucket's owner (the stack's RGW admin user)" },
-  NoSuchBucket: { kind: "notFound", says: "the bucket does not exist" },
+/** What BucketLifecycle says for the S3 failures it knows, and what to check. */
+const S3_ERROR_SAYS: Partial<Record<RgwErrorKind, string>> = {
+  credentialsRejected: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey",
+  accessDenied: "access denied — the key must belong to the bucket's owner (the stack's RGW admin user)",
+  notFound: "the bucket does not exist",
 };
 
 /**
@@ -222,9 +153,9 @@ export function lifecycleError(action: string, bucket: string, connection: Pick<
   }
   const answer = [status, code].filter((part) => part !== undefined && part !== "").join(" ");
   const said = `${answer === "" ? "failed" : answer}${detail === undefined ? "" : `: ${detail}`}`;
-  const known = S3_ERROR_KINDS[code];
-  const kind: RgwErrorKind = known?.kind ?? (status !== undefined && status >= 500 ? "serverError" : "badRequest");
-  const [what, hint] = known ? known.says.split(" — ") : [undefined, undefined];
+  const kind = s3ErrorKind({ code, status });
+  const says = S3_ERROR_SAYS[kind];
+  const [what, hint] = says ? says.split(" — ") : [undefined, undefined];
   const message = `cannot ${action} ${where}: ${what === undefined ? said : `${what} (${said})`}${hint === undefined ? "" : ` — ${hint}`}`;
   return rgwError(message, { kind, endpoint: displayEndpoint(connection.endpoint), status, code });
 }

@@ -81,10 +81,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-const NETWORK_CODE = /^E[A-Z_]{3,}$/;
+/** Node's network error codes (ECONNREFUSED, ...) and undici's (UND_ERR_SOCKET: the server closed the connection, ...). */
+const NETWORK_CODE = /^(E[A-Z_]{3,}|UND_ERR_[A-Z_]+)$/;
+
+/** True for a code that means no HTTP answer came (a network code, not a server's error code). */
+export function isNetworkErrorCode(code: string): boolean {
+  return NETWORK_CODE.test(code);
+}
 
 /**
- * Node's network error code (ECONNREFUSED, ENOTFOUND, ...) of a failure without an HTTP answer, from the
+ * The network error code (ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET, ...) of a failure without an HTTP answer, from the
  * cause chain, an AggregateError's members (happy-eyeballs connects) or, last, the message: when the
  * error comes from another realm (jest's VM), the AWS SDK rewraps it as "AWS SDK error wrapper for
  * Error: connect ECONNREFUSED ..." and only the message keeps the code.
@@ -124,4 +130,48 @@ export function noAnswerError(where: string, endpoint: string, error: unknown, t
   const cause = isRecord(error) && isRecord(error.cause) && typeof error.cause.message === "string" ? error.cause.message : undefined;
   const reason = code ?? cause ?? (error instanceof Error ? error.message : String(error));
   return rgwError(`cannot reach ${where}: ${reason} — ${hint}`, { kind: "unreachable", endpoint, code });
+}
+
+/** What a failed S3 call says about itself: the S3 error code (or the network error code) and HTTP status. */
+export interface S3Failure {
+  code: string;
+  status?: number;
+  /** The server's message, when it sent one (RGW usually doesn't; the SDK then says "UnknownError"). Redacted. */
+  detail?: string;
+}
+
+/**
+ * The code of an S3 answer without a body (HEAD): the SDK only knows the status and names a 404
+ * "NotFound" or nothing, and a 403 "Forbidden", "Unknown", "UnknownError" or "403" (seen with Ceph 16.2).
+ */
+function bodylessCode(status: number | undefined, name: string): string {
+  if (status === 404 && name === "") return "NotFound";
+  if (status === 403 && ["", "Forbidden", "Unknown", "UnknownError", "403"].includes(name)) return "AccessDenied";
+  return name;
+}
+
+/** Reads an error thrown by @aws-sdk/client-s3 by its fields (no instanceof: the provider runs serialized). */
+export function s3Failure(error: unknown): S3Failure {
+  if (!isRecord(error)) return { code: "", detail: String(error) };
+  const status = isRecord(error.$metadata) && typeof error.$metadata.httpStatusCode === "number" ? error.$metadata.httpStatusCode : undefined;
+  const message = typeof error.message === "string" ? error.message.trim() : "";
+  const name = typeof error.Code === "string" ? error.Code : typeof error.name === "string" ? error.name : "";
+  const code = (status === undefined ? networkErrorCode(error) : undefined) ?? bodylessCode(status, name);
+  const detail = message === "" || message === "UnknownError" || message === code ? undefined : redactSecrets(message);
+  return { code, ...(status !== undefined && { status }), ...(detail !== undefined && { detail }) };
+}
+
+/** What an S3 failure means, for every caller (BucketLifecycle's messages, verify's hints). */
+export function s3ErrorKind({ code, status }: Pick<S3Failure, "code" | "status">): RgwErrorKind {
+  switch (code) {
+    case "InvalidAccessKeyId":
+    case "SignatureDoesNotMatch":
+      return "credentialsRejected";
+    case "AccessDenied":
+      return "accessDenied";
+    case "NoSuchBucket":
+      return "notFound";
+  }
+  if (status === undefined && isNetworkErrorCode(code)) return "unreachable";
+  return status !== undefined && status >= 500 ? "serverError" : "badRequest";
 }

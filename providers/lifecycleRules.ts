@@ -1,8 +1,10 @@
 /**
- * A bucket lifecycle rule as BucketLifecycle stores it, and its S3 form. Pure: the provider is
- * serialized with this module, and the builders (components/objectStorage/policies.ts) and verify
- * use the same shapes.
+ * A bucket lifecycle rule as BucketLifecycle stores it, its S3 form both ways, and the owner token in
+ * the rule IDs it writes. Pure: the provider is serialized with this module, and the builders
+ * (components/objectStorage/policies.ts) and verify use the same shapes and rules.
  */
+import type { LifecycleRule } from "@aws-sdk/client-s3";
+import { isRecord } from "./errors";
 
 /**
  * The most days a lifecycle rule can hold. RGW reads Days/NoncurrentDays/DaysAfterInitiation as a signed
@@ -72,4 +74,69 @@ export function toS3LifecycleConfiguration(rules: readonly BucketLifecycleRule[]
       }),
     })),
   };
+}
+
+/**
+ * A rule as read back from RGW: the declared fields plus every other field RGW holds for it, in the
+ * declared rules' camelCase shape (expiration, transitions, filter.tag, ...).
+ */
+export type ObservedLifecycleRule = Omit<BucketLifecycleRule, "status" | "filter"> & {
+  status: string;
+  filter: { prefix: string; [field: string]: unknown };
+  [field: string]: unknown;
+};
+
+/** "ID" -> "id", "NoncurrentDays" -> "noncurrentDays": the declared rules' key style. */
+function camelKey(key: string): string {
+  return key === "ID" ? "id" : key.charAt(0).toLowerCase() + key.slice(1);
+}
+
+/** An SDK value as plain JSON with camelCase keys: Dates as ISO strings, undefined fields left out. */
+function camelJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(camelJson);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) out[camelKey(key)] = camelJson(field);
+  }
+  return out;
+}
+
+/**
+ * Rules as RGW returns them, in the declared rules' shape with every other field kept. RGW answers with
+ * a legacy top-level Prefix, AWS with Filter.Prefix; both become filter.prefix.
+ */
+export function fromS3LifecycleRules(rules: readonly LifecycleRule[]): ObservedLifecycleRule[] {
+  return rules.map((rule) => {
+    const { prefix: legacyPrefix, filter, id, status, ...rest } = camelJson(rule) as Record<string, unknown>;
+    const filterFields = isRecord(filter) ? filter : {};
+    const prefix = typeof filterFields.prefix === "string" ? filterFields.prefix : typeof legacyPrefix === "string" ? legacyPrefix : "";
+    return {
+      ...rest,
+      id: typeof id === "string" ? id : "",
+      // A rule disabled by hand must show up as drift, so keep RGW's status as it is.
+      status: typeof status === "string" ? status : "Disabled",
+      filter: { ...filterFields, prefix },
+    };
+  });
+}
+
+/** Bytes of randomness in BucketLifecycle's owner token (written as hex, at create, kept in the state). */
+export const OWNER_TOKEN_BYTES = 5;
+
+/** A rule ID as written to the bucket: the declared ID with the owner's token. */
+export function ownedRuleId(id: string, ownerToken: string): string {
+  return ownerToken === "" ? id : `${id}.${ownerToken}`;
+}
+
+/**
+ * A rule ID as read from a bucket, split into the declared ID and the owner token BucketLifecycle wrote
+ * after it (ownerToken "" when the ID carries none: a rule by hand, or from a state before tokens).
+ */
+export function splitRuleId(written: string): { id: string; ownerToken: string } {
+  const dot = written.lastIndexOf(".");
+  const token = dot < 0 ? "" : written.slice(dot + 1);
+  const isToken = token.length === OWNER_TOKEN_BYTES * 2 && /^[0-9a-f]+$/.test(token);
+  return isToken ? { id: written.slice(0, dot), ownerToken: token } : { id: written, ownerToken: "" };
 }

@@ -56,16 +56,3 @@ export function errorText(error: unknown): string {
 
 /** An access key id shown in messages: enough to tell keys apart, not the whole id. Secret keys are never shown. */
 export const maskKey = (accessKey: string): string => (accessKey.length <= 6 ? "***" : `${accessKey.slice(0, 4)}…${accessKey.slice(-2)}`);
-
-/** Node's network error code (ECONNREFUSED, ENOTFOUND, ...) somewhere in a failed fetch's causes, if any. */
-export function networkCode(error: unknown, depth = 0): string | undefined {
-  if (typeof error !== "object" || error === null || depth > 5) return undefined;
-  const fields = error as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
-  // Node's codes (ECONNREFUSED, ...) and undici's (UND_ERR_SOCKET: the server closed the connection, ...).
-  if (typeof fields.code === "string" && /^(E[A-Z_]{3,}|UND_ERR_[A-Z_]+)$/.test(fields.code)) return fields.code;
-  for (const inner of Array.isArray(fields.errors) ? fields.errors : []) {
-    const code = networkCode(inner, depth + 1);
-    if (code) return code;
-  }
-  return networkCode(fields.cause, depth + 1) ?? (typeof fields.message === "string" ? /\b(E[A-Z_]{3,})\b/.exec(fields.message)?.[1] : undefined);
-}

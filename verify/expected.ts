@@ -20,7 +20,7 @@ export interface LifecycleRuleView {
   prefix: string;
   noncurrentDays?: number;
   abortIncompleteMultipartDays?: number;
-  /** Anything else a rule on the bucket has (Expiration, Transitions, tag filters, ...), as JSON. */
+  /** Anything else a rule on the bucket has (expiration, transitions, tag filters, ...), as JSON in the provider's camelCase. */
   other?: Record<string, unknown>;
 }
 

@@ -2,7 +2,8 @@
 // /v1/vaults/{id}/items/{id}): every item the ExternalSecrets read exists once, with the fields they
 // reference. The s3 items' keys are handed to the RGW probes, as the apps would get them.
 import { S3_SECTION_LABEL } from "../components/credentials/items";
-import { type CheckResult, errorText, failure, networkCode, notChecked, pass } from "./checks";
+import { networkErrorCode } from "../providers/errors";
+import { type CheckResult, errorText, failure, notChecked, pass } from "./checks";
 import type { ExpectedItem, ExpectedOnePassword } from "./expected";
 import type { S3Keys } from "./rgw";
 
@@ -131,7 +132,7 @@ export function createConnectClient(host: string, token: string, fetchImpl: type
     try {
       response = await fetchImpl(`${base}${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      throw new Error(`cannot reach 1Password Connect at ${base}: ${networkCode(error) ?? errorText(error)} (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
+      throw new Error(`cannot reach 1Password Connect at ${base}: ${networkErrorCode(error) ?? errorText(error)} (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
     }
     const text = await response.text();
     if (!response.ok) {

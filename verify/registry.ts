@@ -3,7 +3,8 @@
 // exactly the locked jars (names, sizes, sha256).
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { type CheckResult, compared, errorText, failure, networkCode, notChecked, pass } from "./checks";
+import { networkErrorCode } from "../providers/errors";
+import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
 import { differences } from "./diff";
 import type { ExpectedImage } from "./expected";
 
@@ -223,7 +224,7 @@ export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchI
     try {
       response = await send(authorizations.get(repository));
     } catch (error) {
-      throw new Error(`cannot reach the registry at ${baseUrl}: ${networkCode(error) ?? errorText(error)}`);
+      throw new Error(`cannot reach the registry at ${baseUrl}: ${networkErrorCode(error) ?? errorText(error)}`);
     }
     if (response.status === 401) {
       const challenge = response.headers.get("www-authenticate");

@@ -13,8 +13,11 @@ import {
   S3Client,
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
+import { ENDPOINT_HINT } from "../providers/connection";
+import { s3ErrorKind, s3Failure } from "../providers/errors";
+import { fromS3LifecycleRules, splitRuleId } from "../providers/lifecycleRules";
 import { rgwS3Client } from "../providers/s3Client";
-import { type CheckResult, compared, errorText, failure, maskKey, networkCode, notChecked, pass } from "./checks";
+import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
 import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
 
@@ -32,29 +35,30 @@ export interface ObservedBucket {
   policy?: string;
 }
 
-const OWNER_TOKEN = /^[0-9a-f]{6,}$/;
-
 /**
- * Rules as RGW returns them, flattened like the declared ones. RGW answers with a legacy top-level Prefix
- * (AWS with Filter.Prefix). BucketLifecycle writes IDs as `<id>.<ownerToken>`; the token is dropped
- * for a declared ID so the rule compares by content.
+ * Rules as RGW returns them (read the way BucketLifecycle reads them: fromS3LifecycleRules), flattened
+ * like the declared ones. A rule ID BucketLifecycle wrote as `<id>.<ownerToken>` shows as its declared
+ * ID, so the rule compares by content; every field the stack does not set is kept under `other`.
  */
 export function lifecycleView(rules: readonly LifecycleRule[], declaredIds: readonly string[]): LifecycleRuleView[] {
-  return rules.map((rule) => {
-    const { ID, Status, Prefix, Filter, NoncurrentVersionExpiration, AbortIncompleteMultipartUpload, ...rest } = rule;
-    const rawId = ID ?? "";
-    const id = declaredIds.find((d) => rawId === d || (rawId.startsWith(`${d}.`) && OWNER_TOKEN.test(rawId.slice(d.length + 1)))) ?? rawId;
-    const { Prefix: filterPrefix, ...filterRest } = Filter ?? {};
-    const other: Record<string, unknown> = Object.fromEntries(Object.entries({ ...rest, ...(Object.keys(filterRest).length > 0 && { Filter: filterRest }) }).filter(([, v]) => v !== undefined));
-    const { NewerNoncurrentVersions, NoncurrentDays } = NoncurrentVersionExpiration ?? {};
-    if (NewerNoncurrentVersions !== undefined) other.NewerNoncurrentVersions = NewerNoncurrentVersions;
+  return fromS3LifecycleRules(rules).map((rule) => {
+    const { id: written, status, filter, noncurrentVersionExpiration, abortIncompleteMultipartUpload, ...rest } = rule;
+    const { id: declared } = splitRuleId(written);
+    const { prefix, ...filterRest } = filter;
+    const { noncurrentDays, ...noncurrentRest } = noncurrentVersionExpiration ?? {};
+    const { daysAfterInitiation } = abortIncompleteMultipartUpload ?? {};
+    const other: Record<string, unknown> = {
+      ...rest,
+      ...(Object.keys(filterRest).length > 0 && { filter: filterRest }),
+      ...(Object.keys(noncurrentRest).length > 0 && { noncurrentVersionExpiration: noncurrentRest }),
+    };
     return {
-      id,
-      status: Status ?? "(none)",
-      prefix: filterPrefix ?? Prefix ?? "",
-      ...(NoncurrentDays !== undefined && { noncurrentDays: NoncurrentDays }),
-      ...(AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && { abortIncompleteMultipartDays: AbortIncompleteMultipartUpload.DaysAfterInitiation }),
-      ...(Object.keys(other).length > 0 && { other: JSON.parse(JSON.stringify(other)) as Record<string, unknown> }),
+      id: declaredIds.includes(declared) ? declared : written,
+      status,
+      prefix,
+      ...(noncurrentDays !== undefined && { noncurrentDays }),
+      ...(daysAfterInitiation !== undefined && { abortIncompleteMultipartDays: daysAfterInitiation }),
+      ...(Object.keys(other).length > 0 && { other }),
     };
   });
 }
@@ -198,27 +202,19 @@ export function s3Client(endpoint: string, region: string, keys: S3Keys): S3Clie
   return rgwS3Client({ endpoint, region, ...keys });
 }
 
-/** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or Node's network code. */
+/** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or the network code: read as the provider reads it. */
 export function s3ErrorCode(error: unknown): string {
-  if (typeof error !== "object" || error === null) return String(error);
-  const fields = error as { name?: unknown; Code?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
-  const network = networkCode(error);
-  if (network && fields.$metadata?.httpStatusCode === undefined) return network;
-  if (typeof fields.Code === "string") return fields.Code;
-  const name = typeof fields.name === "string" ? fields.name : "";
-  if (name === "NotFound" || fields.$metadata?.httpStatusCode === 404) return name === "NotFound" || name === "" ? "NotFound" : name;
-  // A HEAD answer has no body: the SDK names a 403 "Unknown", "Forbidden" or "403".
-  if (fields.$metadata?.httpStatusCode === 403 && ["", "Forbidden", "Unknown", "UnknownError", "403"].includes(name)) return "AccessDenied";
-  return name || errorText(error);
+  return s3Failure(error).code || errorText(error);
 }
 
 /** One line for a failed S3 call of the bucket owner (admin) keys, with what to check. */
 export function s3ErrorText(error: unknown): string {
-  const code = s3ErrorCode(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  const said = `${code}${status !== undefined && !code.includes(String(status)) ? ` (HTTP ${status})` : ""}`;
-  if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"].includes(code)) return `${said} — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)`;
-  if (/^E[A-Z_]{3,}$/.test(code)) return `cannot reach ${code} — check rgwEndpoint`;
+  const failure = s3Failure(error);
+  const code = failure.code || errorText(error);
+  const said = `${code}${failure.status !== undefined && !code.includes(String(failure.status)) ? ` (HTTP ${failure.status})` : ""}`;
+  const kind = s3ErrorKind(failure);
+  if (kind === "credentialsRejected" || kind === "accessDenied") return `${said} — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)`;
+  if (kind === "unreachable") return `cannot reach ${code} — ${ENDPOINT_HINT}`;
   return said;
 }
 

@@ -3,10 +3,8 @@ import { S3ServiceException, type LifecycleRule } from "@aws-sdk/client-s3";
 import {
   bucketLifecycleProvider,
   diffLifecycle,
-  fromS3LifecycleRules,
   inStateOrder,
   lifecycleError,
-  s3Failure,
   sameRules,
   type BucketLifecycleInputs,
   type BucketLifecycleState,
@@ -15,7 +13,8 @@ import { FakeS3 } from "./rgwFakes";
 import {
   bucketLifecycleRules,
 } from "../../components/objectStorage/policies";
-import { toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../providers/lifecycleRules";
+import { fromS3LifecycleRules, toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../providers/lifecycleRules";
+import { s3Failure } from "../../providers/errors";
 
 const NONCURRENT_ID = "expire-noncurrent-versions";
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });

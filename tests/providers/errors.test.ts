@@ -51,8 +51,9 @@ describe("redactSecrets", () => {
 });
 
 describe("networkErrorCode", () => {
-  it("ignores non-network codes and non-objects", () => {
-    expect(networkErrorCode({ code: "UND_ERR_SOCKET" })).toBeUndefined();
+  it("reads Node's and undici's network codes, and ignores other codes and non-objects", () => {
+    expect(networkErrorCode({ code: "UND_ERR_SOCKET" })).toBe("UND_ERR_SOCKET");
+    expect(networkErrorCode({ code: "NoSuchBucket" })).toBeUndefined();
     expect(networkErrorCode("ECONNREFUSED")).toBeUndefined();
     expect(networkErrorCode({ cause: { cause: { code: "ECONNRESET" } } })).toBe("ECONNRESET");
   });

@@ -3,6 +3,7 @@
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { expectedRgw } from "../../verify/expected";
+import { OWNER_TOKEN_BYTES, ownedRuleId } from "../../providers/lifecycleRules";
 import { bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
 import { formatCheck } from "../../verify/report";
 
@@ -65,6 +66,13 @@ describe("bucket checks", () => {
     expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: owned, policy: storedPolicy })[2].status).toBe("ok");
   });
 
+  it("read only BucketLifecycle's own token as one: any other suffix keeps the rule apart", () => {
+    const token = ownedRuleId("expire-noncurrent-versions", "0123456789").slice("expire-noncurrent-versions.".length);
+    expect(token).toHaveLength(OWNER_TOKEN_BYTES * 2);
+    const notTokens = ["abc123", "0123456789abcdef", "012345678G"].map((suffix) => ({ ...rgwLifecycle[1], ID: `expire-noncurrent-versions.${suffix}` }));
+    expect(lifecycleView(notTokens, ["expire-noncurrent-versions"]).map((r) => r.id)).toEqual(notTokens.map((r) => r.ID));
+  });
+
   it("name a missing bucket, suspended versioning, an edited or added rule and a changed policy", () => {
     expect(bucketChecks(warehouse, { exists: false, lifecycle: [] }).map(formatCheck)).toEqual(["FAIL rgw         bucket iceberg-warehouse-dev: exists: expected the bucket, found no such bucket"]);
     const widened = JSON.parse(storedPolicy) as { Statement: { Sid: string; Action: string[]; Principal: { AWS: string[] } }[] };
@@ -79,7 +87,7 @@ describe("bucket checks", () => {
     expect(lines).toEqual([
       "ok   rgw         bucket iceberg-warehouse-dev: exists",
       "FAIL rgw         bucket iceberg-warehouse-dev: versioning: expected Enabled, found Suspended",
-      'FAIL rgw         bucket iceberg-warehouse-dev: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.by-hand: unexpected {"id":"by-hand","other":{"Expiration":{"Days":1}},"prefix":"tmp/","status":"Enabled"}; rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5',
+      'FAIL rgw         bucket iceberg-warehouse-dev: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.by-hand: unexpected {"id":"by-hand","other":{"expiration":{"days":1}},"prefix":"tmp/","status":"Enabled"}; rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5',
       'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
     ]);
     expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements, found no policy");
@@ -141,6 +149,6 @@ describe("S3 errors", () => {
     expect(s3ErrorCode({ name: "NotFound", $metadata: { httpStatusCode: 404 } })).toBe("NotFound");
     expect(s3ErrorCode(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toBe("ECONNREFUSED");
     expect(s3ErrorText({ name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } })).toBe("InvalidAccessKeyId (HTTP 403) — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)");
-    expect(s3ErrorText(new Error("AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND rgw.example.com"))).toBe("cannot reach ENOTFOUND — check rgwEndpoint");
+    expect(s3ErrorText(new Error("AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND rgw.example.com"))).toBe("cannot reach ENOTFOUND — check rgw.endpoint (config rgwEndpoint)");
   });
 });
