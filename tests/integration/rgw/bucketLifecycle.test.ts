@@ -7,7 +7,9 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteBucketLifecycleCommand,
+  HeadObjectCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import {
@@ -150,8 +152,10 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     const inputs = inputsFor("lc-changed");
     const created = await create(inputs);
     const byHand: BucketLifecycleRule[] = [{ ...RULES[0], noncurrentVersionExpiration: { noncurrentDays: 1 } }, RULES[1]];
+    // Its own rules (IDs with its token) edited by hand; rules under other IDs would be someone else's, kept.
+    const onBucket = byHand.map((rule) => ({ ...rule, id: `${rule.id}.${created.ownerToken}` }));
     await adminS3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-changed", LifecycleConfiguration: toS3LifecycleConfiguration(byHand) }),
+      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-changed", LifecycleConfiguration: toS3LifecycleConfiguration(onBucket) }),
     );
     const props = await readProps("lc-changed", created);
     expect(props.rules).toEqual(byHand);
@@ -223,12 +227,55 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     await expect(readProps("lc-empty", emptied)).resolves.toEqual(emptied);
     await expect(diff("lc-empty", emptied, empty)).resolves.toMatchObject({ changes: false });
 
-    // A lifecycle set by hand is removed by a create that declares no rules.
+    // A lifecycle set by hand is not this resource's: a create that declares no rules keeps it (issue 17).
     await adminS3.send(
       new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-empty", LifecycleConfiguration: toS3LifecycleConfiguration(RULES) }),
     );
     await create(empty);
-    expect(await rulesOnRgw("lc-empty")).toBeUndefined();
+    expect((await rulesOnRgw("lc-empty"))?.map((rule) => rule.ID).sort()).toEqual(RULES.map((rule) => rule.id).sort());
+  });
+
+  // Regression (issue 17): create replaced the whole document, and a rule made by hand was gone (measured).
+  it("keeps a rule made by hand through create, update and delete, with the bucket's objects untouched", async () => {
+    await createBucket("lc-hand-made");
+    const handMade = {
+      ID: "hand-made-expire-tmp",
+      Status: "Enabled" as const,
+      Filter: { Prefix: "tmp/" },
+      Expiration: { Days: 1 },
+    };
+    // As a person would: aws s3api put-bucket-lifecycle-configuration, with the owner's keys.
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-hand-made", LifecycleConfiguration: { Rules: [handMade] } }));
+    await adminS3.send(new PutObjectCommand({ Bucket: "lc-hand-made", Key: "data/table.parquet", Body: "iceberg data" }));
+    const etag = (await adminS3.send(new HeadObjectCommand({ Bucket: "lc-hand-made", Key: "data/table.parquet" }))).ETag;
+    const handMadeOnRgw = async () => {
+      const rule = (await rulesOnRgw("lc-hand-made"))?.find((candidate) => candidate.ID === "hand-made-expire-tmp");
+      // The filter as RGW answers it (Filter.Prefix or a legacy Prefix), unchanged.
+      expect(rule?.Filter?.Prefix ?? rule?.Prefix).toBe("tmp/");
+      return rule;
+    };
+    const expected = { ID: "hand-made-expire-tmp", Status: "Enabled", Expiration: { Days: 1 } };
+
+    const inputs = inputsFor("lc-hand-made");
+    const created = await create(inputs);
+    expect(await handMadeOnRgw()).toMatchObject(expected);
+    expect((await rulesOnRgw("lc-hand-made"))?.map((rule) => rule.ID).sort()).toEqual(
+      ["hand-made-expire-tmp", ...RULES.map((rule) => `${rule.id}.${created.ownerToken}`)].sort(),
+    );
+    // Not this resource's rule: no drift, nothing to update.
+    const props = await readProps("lc-hand-made", created);
+    expect(sameRules(props.rules, RULES)).toBe(true);
+    await expect(diff("lc-hand-made", props, inputs)).resolves.toMatchObject({ changes: false });
+
+    const news = { ...inputs, rules: bucketLifecycleRules({ noncurrentVersionDays: 60, abortIncompleteMultipartDays: 7 }) };
+    const updated = (await update("lc-hand-made", created, news)).outs as BucketLifecycleState;
+    expect(await handMadeOnRgw()).toMatchObject(expected);
+    expect((await rulesOnRgw("lc-hand-made"))?.find((rule) => rule.NoncurrentVersionExpiration)?.NoncurrentVersionExpiration?.NoncurrentDays).toBe(60);
+
+    await remove("lc-hand-made", updated);
+    expect((await rulesOnRgw("lc-hand-made"))?.map((rule) => rule.ID)).toEqual(["hand-made-expire-tmp"]);
+    expect(await handMadeOnRgw()).toMatchObject(expected);
+    expect((await adminS3.send(new HeadObjectCommand({ Bucket: "lc-hand-made", Key: "data/table.parquet" }))).ETag).toBe(etag);
   });
 });
 
@@ -256,7 +303,7 @@ describe("clear errors", () => {
     await expect(failure(bucketLifecycleProvider.create(bad))).resolves.toEqual({
       name: "RgwError",
       message:
-        `cannot set the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch)` +
+        `cannot read the lifecycle of bucket "lc-errors" at ${endpoint}: credentials rejected (403 SignatureDoesNotMatch)` +
         " — check rgwAdminAccessKey/rgwAdminSecretKey",
     });
     await expect(failure(read("lc-errors", { ...bad, ownerToken: "" }))).resolves.toMatchObject({
@@ -270,7 +317,7 @@ describe("clear errors", () => {
 
   it("says the access key is unknown", async () => {
     await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { accessKey: "NOSUCHKEY0000000000X" })))).resolves.toMatchObject({
-      message: expect.stringMatching(/^cannot set the lifecycle of bucket "lc-errors" at http:\/\/127\.0\.0\.1:\d+: credentials rejected \(403 InvalidAccessKeyId\)/),
+      message: expect.stringMatching(/^cannot read the lifecycle of bucket "lc-errors" at http:\/\/127\.0\.0\.1:\d+: credentials rejected \(403 InvalidAccessKeyId\)/),
     });
   });
 
@@ -295,7 +342,7 @@ describe("clear errors", () => {
     const port = await closedPort();
     await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { endpoint: `http://127.0.0.1:${port}` })))).resolves.toEqual({
       name: "RgwError",
-      message: `cannot reach http://127.0.0.1:${port} to set the lifecycle of bucket "lc-errors": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
+      message: `cannot reach http://127.0.0.1:${port} to read the lifecycle of bucket "lc-errors": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
     });
   });
 });
@@ -339,11 +386,11 @@ describe("the provider as Pulumi runs it", () => {
     expect(result.badCredentials).toEqual({
       name: "RgwError",
       isError: true,
-      message: `cannot set the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
+      message: `cannot read the lifecycle of bucket "lc-serialized" at ${inputs.endpoint}: credentials rejected (403 SignatureDoesNotMatch) — check rgwAdminAccessKey/rgwAdminSecretKey`,
     });
     // Outside jest the network error keeps its `code` field; the message is the same.
     expect(result.refused).toBe(
-      `cannot reach ${refusedEndpoint} to set the lifecycle of bucket "lc-serialized": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
+      `cannot reach ${refusedEndpoint} to read the lifecycle of bucket "lc-serialized": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`,
     );
     expect(result.afterDelete.props.rules).toEqual([]);
     expect(result.missingBucket).toEqual({});

@@ -339,3 +339,72 @@ describe("the provider as Pulumi runs it", () => {
     expect(await admin.getUser("serialized")).toBeUndefined();
   });
 });
+
+describe("adopting a user made by hand (radosgw-admin), as config adopt.users asks", () => {
+  /** Access key ids are unique across RGW: each hand-made user gets its own pair. */
+  const keyIds = (uid: string): [string, string] => [`HAND1${uid.toUpperCase().replace(/-/g, "")}`, `HAND2${uid.toUpperCase().replace(/-/g, "")}`];
+  /** A user as a person makes it: two keys of their choosing, and a bucket made with the first. */
+  async function handMadeUser(uid: string): Promise<[string, string]> {
+    const cluster = requireCluster();
+    const [key1, key2] = keyIds(uid);
+    await radosgwAdmin(cluster, ["user", "create", `--uid=${uid}`, "--display-name=hand made shared user", `--access-key=${key1}`, "--secret-key=hand-made-secret-1"]);
+    await radosgwAdmin(cluster, ["key", "create", `--uid=${uid}`, "--key-type=s3", `--access-key=${key2}`, "--secret-key=hand-made-secret-2"]);
+    const client = s3Client(cluster, key1, "hand-made-secret-1");
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: `${uid}-data` }));
+    } finally {
+      client.destroy();
+    }
+    return [key1, key2];
+  }
+
+  it("keeps the old key working as its current key, adds no key, removes nothing", async () => {
+    const [key1, key2] = await handMadeUser("hand-made");
+    const inputs = inputsFor("hand-made", { keyRotation: "1", adopt: { accessKey: key1, readSecret: false } });
+    const state = await createUser(inputs);
+    expect(state).toMatchObject({ uid: "hand-made", accessKey: key1, secretKey: "", previousAccessKey: "", suspended: false });
+    const user = await admin.getUser("hand-made");
+    expect(user?.keys.map((key) => key.accessKey).sort()).toEqual([key1, key2]);
+    expect(user?.suspended).toBe(false);
+    expect(await s3KeyWorks(key1, "hand-made-secret-1")).toBe(true);
+    expect(await s3KeyWorks(key2, "hand-made-secret-2")).toBe(true);
+    expect(await radosgwAdmin(requireCluster(), ["bucket", "list", "--uid=hand-made"])).toContain("hand-made-data");
+
+    // A refresh and a second run see nothing to do, and add no secret.
+    const read = await rgwUserProvider.read?.("hand-made", state);
+    expect(read?.props).toEqual(state);
+    await expect(rgwUserProvider.diff?.("hand-made", read?.props as RgwUserState, inputs)).resolves.toMatchObject({ changes: false });
+
+    // readSecret (the app's 1Password item is the stack's): the key's secret, read through the admin API.
+    const withSecret = await createUser({ ...inputs, adopt: { accessKey: key1, readSecret: true } });
+    expect(withSecret.secretKey).toBe("hand-made-secret-1");
+    expect((await admin.getUser("hand-made"))?.keys).toHaveLength(2);
+  });
+
+  it("reports a suspended hand-made user naming its uid, and leaves it suspended (also serialized)", async () => {
+    const [key1] = await handMadeUser("hand-suspended");
+    await radosgwAdmin(requireCluster(), ["user", "suspend", "--uid=hand-suspended"]);
+    const inputs = inputsFor("hand-suspended", { keyRotation: "1", adopt: { accessKey: key1, readSecret: false } });
+    await expect(rgwUserProvider.create(inputs)).rejects.toThrow(/RGW user "hand-suspended" is suspended: the stack reports it and does not change it/);
+    const serialized = await runSerializedProvider<{ message: string }>(
+      rgwUserProvider,
+      inputs,
+      `try { await provider.create(inputs); return { message: "created" }; } catch (error) { return { message: error.message }; }`,
+    );
+    expect(serialized.message).toMatch(/"hand-suspended" is suspended.*radosgw-admin user enable --uid=hand-suspended/);
+    const user = await admin.getUser("hand-suspended");
+    expect(user?.suspended).toBe(true);
+    expect(user?.keys).toHaveLength(2);
+    expect(user?.displayName).toBe("hand made shared user");
+  });
+
+  it("refuses a key the user does not hold, and a uid that does not exist, creating nothing", async () => {
+    await handMadeUser("hand-other");
+    await expect(rgwUserProvider.create(inputsFor("hand-other", { adopt: { accessKey: "NOTHERKEY", readSecret: false } }))).rejects.toThrow(
+      /cannot adopt RGW user "hand-other": it has no access key NOTHERKEY \(it has 2 keys\)/,
+    );
+    await expect(rgwUserProvider.create(inputsFor("never-made", { adopt: { accessKey: "HAND1NEVERMADE", readSecret: false } }))).rejects.toThrow(/"never-made": it does not exist/);
+    expect(await admin.getUser("never-made")).toBeUndefined();
+    expect((await admin.getUser("hand-other"))?.keys).toHaveLength(2);
+  });
+});
