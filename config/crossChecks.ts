@@ -1,6 +1,7 @@
 // Rules that span keys or list entries, which zod sees one at a time: references between lists,
 // duplicates, renames, names that collide once rendered, and settings that only make sense together.
 // Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
+import { knownHostsProblems } from "../components/flux/knownHosts";
 import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
 import { type ConfigKey, OPTIONAL_SECRET_NEEDS, PROJECT, type SecretKeyState, formatPath } from "./keys";
 import { type Entry, type EntryRef, type ListKey, defaultHint } from "./lists";
@@ -191,6 +192,11 @@ export function crossChecks(
   const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";
   if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth) at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
   if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "") at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");
+  // Checked as source-controller reads it: a bad line otherwise surfaces only as the GitRepository's
+  // opaque "knownhosts: key is unknown" after the whole stack was applied.
+  else if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts !== undefined) {
+    for (const problem of knownHostsProblems(c.fluxKnownHosts, failed.has("fluxGitUrl") ? undefined : c.fluxGitUrl)) at(["fluxKnownHosts"], problem);
+  }
   const value = (key: ConfigKey) => String((c as Record<string, unknown>)[key] ?? "");
   for (const [key, need] of Object.entries(OPTIONAL_SECRET_NEEDS)) {
     if (need.needed(value) && !secrets.present.has(key)) at([key], `is required ${need.when}: pulumi config set --secret ${key} ...`);

@@ -52,7 +52,7 @@ export const CONFIG_KEYS = {
   imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
   imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
   imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
-  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only, and Flux gets no SPARK_ICEBERG_IMAGE." },
+  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only (SPARK_ICEBERG_IMAGE is then the unpushed registry/repository:tag)." },
   imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
   imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
 
@@ -67,6 +67,8 @@ export const CONFIG_KEYS = {
   fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
   fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
   fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
+  fluxWaitForReady: { type: "boolean", default: true, description: "`up` waits until the GitRepository and every Kustomization are Ready (fails naming the one that is not)." },
+  fluxReadyTimeout: { type: "string", default: "5m", description: "How long `up` waits for each Flux object to be Ready (Go duration; with fluxWaitForReady)." },
   fluxKustomizations: { type: "object[]", description: "Flux Kustomizations, merged with the defaults by name ({name: x, remove: true} drops one); default the platform's layout." },
 
   adopt: { type: "object", description: "What already exists and is taken over instead of created: buckets, RGW users, 1Password items, Kubernetes objects (see docs/adoption.md)." },

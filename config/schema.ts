@@ -39,7 +39,7 @@ const appName = matching(NAME_RE, "a valid app name (lowercase letters, digits, 
 const dnsLabel = matching(DNS_LABEL_RE, "a valid Kubernetes name (lowercase letters, digits, hyphens; at most 63 chars)");
 
 /** Go duration, as Flux parses it; zero would make the controller spin, so it must be positive. */
-const goDurationMs = (text: string): number => {
+export const goDurationMs = (text: string): number => {
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   return [...text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
 };
@@ -230,6 +230,8 @@ export const kustomizationShape = {
   dependsOn: z.array(dnsLabel, { error: "must be a list of Kustomization names" }).default([]),
   targetNamespace: dnsLabel.optional(),
   interval: duration.default("10m"),
+  // A failed reconciliation (a variable not set, the ConfigMap briefly missing) retries after this, not after the interval.
+  retryInterval: duration.default("1m"),
   timeout: duration.default("5m"),
   wait: bool.default(true),
   prune: bool.default(true),
@@ -262,8 +264,13 @@ export const defaultCredentials = (
   ...apps.map((app) => ({ title: `${app}-s3-credentials`, kind: "s3" as const, app, bucket: grantedBuckets(app)[0] ?? "warehouse" })),
 ];
 
+/**
+ * The root's path is a sibling of its children's, not their parent: Flux builds everything below a path
+ * that has no kustomization.yaml, so a parent path would apply its children's manifests too (real Flux:
+ * `namespace not specified`, and the whole dependsOn chain stalls behind the root).
+ */
 export const defaultKustomizations = (namespace: string): z.input<typeof kustomizationSchema>[] => [
-  { name: "data-platform", path: "./kubernetes/apps/data-platform" },
+  { name: "data-platform", path: "./kubernetes/apps/data-platform/core" },
   { name: "spark-operator", path: "./kubernetes/apps/data-platform/spark-operator", dependsOn: ["data-platform"], targetNamespace: namespace },
   { name: "nessie", path: "./kubernetes/apps/data-platform/nessie", dependsOn: ["data-platform"], targetNamespace: namespace },
   { name: "nessie-backup", path: "./kubernetes/apps/data-platform/nessie-backup", dependsOn: ["nessie"], targetNamespace: namespace },
@@ -314,6 +321,8 @@ export const scalarSchema = z.object({
   fluxKnownHosts: z.string(),
   fluxDeployKeyRotation: z.string(),
   fluxGitUsername: z.string(),
+  fluxWaitForReady: bool,
+  fluxReadyTimeout: duration,
   // Lists are checked here for shape only; their entries are parsed one by one below.
   buckets: z.array(z.unknown(), { error: (issue) => `must be a list of buckets, got ${show(issue.input)}` }).optional(),
   credentials: z.array(z.unknown(), { error: (issue) => `must be a list of credentials, got ${show(issue.input)}` }).optional(),
@@ -390,6 +399,8 @@ export function toModel(c: z.output<typeof validatedSchema>) {
       deployKeyRotation: c.fluxDeployKeyRotation,
       gitUsername: c.fluxGitUsername,
       kustomizations: c.fluxKustomizations,
+      /** 0: `up` does not wait for Flux to report Ready. */
+      readyTimeoutSeconds: c.fluxWaitForReady ? Math.ceil(goDurationMs(c.fluxReadyTimeout) / 1000) : 0,
     },
     adopt: c.adopt,
   };

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, PlatformSecrets } from "../config";
 import { Credentials, onepasswordProviderArgs } from "../components/credentials";
-import { FluxHandoff } from "../components/flux";
+import { FluxHandoff, kubernetesProviderArgs } from "../components/flux";
 import { DEPLOY_KEY_ITEM_TITLE } from "../components/flux/manifests";
 import { ObjectStorage, rgwProviderArgs } from "../components/objectStorage";
 import { SparkIcebergImage } from "../components/sparkIcebergImage";
@@ -48,7 +48,7 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
   const adopted = kubernetesAdoption(config);
 
   // 2. Generated passwords and S3 keys in 1Password, plus the token External Secrets reads them with.
-  const kubernetes = new k8s.Provider("kubernetes", { context: config.kubernetes.context, enableServerSideApply: true });
+  const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(config.kubernetes.context));
   const onepasswordProvider = new onepassword.Provider(
     "credentials-onepassword",
     onepasswordProviderArgs(config.onepassword.mode, secrets.onepasswordToken, config.onepassword.connectUrl),
@@ -81,7 +81,10 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
 
   // 3. The spark-iceberg image with its jars baked in, referenced by digest.
   const image = new SparkIcebergImage("spark-iceberg", { ...config.image, registryPassword: secrets.imageRegistryPassword });
-  if (!config.image.push) pulumi.log.warn("imagePush is false: the image is built but not pushed, so Flux gets no SPARK_ICEBERG_IMAGE");
+  const imageName = pulumi.interpolate`${image.repository}:${image.tag}`;
+  if (!config.image.push) {
+    imageName.apply((name) => pulumi.log.warn(`imagePush is false: the image is built but not pushed; Flux gets SPARK_ICEBERG_IMAGE=${name}, which a cluster can pull only once it is pushed`));
+  }
 
   // 4. Flux takes over once everything above exists.
   const { flux } = config;
@@ -97,7 +100,8 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
           ? { ssh: { knownHosts: flux.knownHosts ?? "", keyRotation: flux.deployKeyRotation, deployKeyItem: { vaultUuid: credentials.vaultUuid, title: DEPLOY_KEY_ITEM_TITLE } } }
           : { https: { username: flux.gitUsername, token: requireSecret(secrets.fluxGitToken, "fluxGitToken") } },
       kustomizations: flux.kustomizations,
-      prerequisites: pulumi.all([image.imageRef, storage.bucketNames]).apply(([imageRef, buckets]) => prerequisiteValues(config, { imageRef, buckets })),
+      readyTimeoutSeconds: flux.readyTimeoutSeconds,
+      prerequisites: pulumi.all([image.imageRef, imageName, storage.bucketNames]).apply(([imageRef, builtAs, buckets]) => prerequisiteValues(config, { imageRef, imageName: builtAs, buckets })),
       dependsOn: [storage, credentials, image],
       adopt: adopted.flux,
     },
@@ -111,7 +115,8 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
     buckets: storage.bucketNames,
     sparkIcebergImage: image.imageRef,
     onepasswordItems: credentials.items,
-    fluxDeployKeyPublic: handoff.deployKeyPublic,
+    // Only with SSH auth: an undefined output makes every HTTPS run warn "Undefined value (fluxDeployKeyPublic)".
+    ...(flux.auth === "ssh" ? { fluxDeployKeyPublic: handoff.deployKeyPublic } : {}),
     fluxKustomizations: handoff.kustomizations,
     gitopsManifests: credentials.gitopsManifests,
   };

@@ -3,8 +3,18 @@
 import type { PlatformConfig } from "../config";
 import type { PrerequisiteValues } from "../components/flux/manifests";
 
+/**
+ * What SPARK_ICEBERG_IMAGE holds: the pushed image by digest, or, unpushed, the `registry/repository:tag` it
+ * was built as. Always a value, because a variable the stack does not publish fails every Kustomization
+ * that uses it (`variable not set (strict mode)`) and with it every Kustomization that depends on those.
+ * Not a `${SPARK_ICEBERG_IMAGE:=default}` in Git: a default there would silently run another image on a
+ * stack that should have published one.
+ */
+export const publishedImage = (config: Pick<PlatformConfig, "image">, created: { imageRef: string; imageName: string }): string =>
+  config.image.push ? created.imageRef : created.imageName;
+
 /** The ConfigMap's values: config, plus the image reference and bucket names the stack created. */
-export function prerequisiteValues(config: PlatformConfig, created: { imageRef: string; buckets: Record<string, string> }): PrerequisiteValues {
+export function prerequisiteValues(config: PlatformConfig, created: { imageRef: string; imageName: string; buckets: Record<string, string> }): PrerequisiteValues {
   const databases: NonNullable<PrerequisiteValues["databases"]> = {};
   for (const c of config.credentials) {
     if (c.kind === "database" && c.hostname !== undefined && c.port !== undefined && c.database !== undefined) {
@@ -13,7 +23,7 @@ export function prerequisiteValues(config: PlatformConfig, created: { imageRef: 
   }
   return {
     environment: config.environment,
-    imageRef: config.image.push ? created.imageRef : undefined,
+    image: publishedImage(config, created),
     s3Endpoint: config.rgw.inClusterEndpoint,
     s3Region: config.rgw.region,
     buckets: created.buckets,

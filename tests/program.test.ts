@@ -341,6 +341,28 @@ describe("variants of the dev stack", () => {
     const auth = one(run, "kubernetes:core/v1:Secret", "flux-git-auth");
     expect(reveal(auth.inputs.stringData)).toEqual({ username: "git", password: "[secret:data-platform:fluxGitToken]" });
     expect(isSecretValue(auth.inputs.stringData)).toBe(true);
+    // An undefined output made every HTTPS run warn "Undefined value (fluxDeployKeyPublic)".
+    expect(run.outputs).not.toHaveProperty("fluxDeployKeyPublic");
+  });
+
+  it("the Flux objects: ConfigMap updated in place and watched, drift overwritten, up waits for Ready (fluxReadyTimeout)", async () => {
+    const run = await evaluate("dev", (config) => {
+      config["data-platform:fluxReadyTimeout"] = "90s";
+    });
+    expect(one(run, "pulumi:providers:kubernetes", "kubernetes").inputs).toMatchObject({ enableServerSideApply: "true", enableConfigMapMutable: "true" });
+    const configMap = one(run, "kubernetes:core/v1:ConfigMap", "flux-prerequisites").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    expect(configMap.labels["reconcile.fluxcd.io/watch"]).toBe("Enabled");
+    const custom = run.resources.filter((r) => r.type.startsWith("kubernetes:source.toolkit.fluxcd.io") || r.type.startsWith("kubernetes:kustomize.toolkit.fluxcd.io"));
+    expect(custom).toHaveLength(6);
+    for (const r of custom) {
+      expect((r.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "90" });
+      expect((r.inputs.spec as { suspend: boolean }).suspend).toBe(false);
+    }
+    const noWait = await evaluate("dev", (config) => {
+      config["data-platform:fluxWaitForReady"] = "false";
+    });
+    const kustomization = one(noWait, "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", "flux-nessie");
+    expect((kustomization.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "pulumi.com/patchForce": "true" });
   });
 
   it("fluxInstall: the flux2 chart is installed first and every Flux object waits for it", async () => {
@@ -365,7 +387,7 @@ describe("variants of the dev stack", () => {
     expect(changed).toEqual([]);
   });
 
-  it("imagePush false: built but not pushed, so Flux gets no image variable", async () => {
+  it("imagePush false: built but not pushed, and Flux still gets the image variable (strict substitution), as built", async () => {
     // The program warns about it; the test keeps the warning out of the run's output and checks it.
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     const run = await evaluate("dev", (config) => {
@@ -374,7 +396,8 @@ describe("variants of the dev stack", () => {
     expect(warn.mock.calls.flat().join("\n")).toContain("imagePush is false");
     warn.mockRestore();
     const data = one(run, "kubernetes:core/v1:ConfigMap", "flux-prerequisites").inputs.data as Record<string, string>;
-    expect(data).not.toHaveProperty("SPARK_ICEBERG_IMAGE");
+    // Without it every Kustomization using ${SPARK_ICEBERG_IMAGE} fails "variable not set (strict mode)".
+    expect(data.SPARK_ICEBERG_IMAGE).toMatch(/^registry\.dev\.example\.com\/data-platform\/spark-iceberg:spark[0-9.]+-iceberg[^@]+$/);
     expect(data.S3_BUCKET_WAREHOUSE).toBe("iceberg-warehouse-dev");
   });
 

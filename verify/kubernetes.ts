@@ -2,6 +2,7 @@
 // are Ready and match the stack's manifests, the prerequisites ConfigMap holds the values the stack
 // wrote, the ExternalSecrets in the workload namespace are Ready, and every object there belongs to Flux.
 import type { PlatformConfig } from "../config";
+import { type JarLock, defaultImageTag } from "../components/sparkIcebergImage/jarLock";
 import { prerequisiteValues } from "../platform/prerequisites";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, gitRepositoryManifest, kustomizationManifest, prerequisitesData } from "../components/flux/manifests";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
@@ -29,7 +30,7 @@ export interface ExpectedKubernetes {
   externalSecrets: string[];
 }
 
-export function expectedKubernetes(config: PlatformConfig, outputs: StackOutputs): ExpectedKubernetes {
+export function expectedKubernetes(config: PlatformConfig, outputs: StackOutputs, lock: JarLock): ExpectedKubernetes {
   const flux = config.flux;
   const git = gitRepositoryManifest({ namespace: flux.namespace, url: flux.gitUrl, branch: flux.branch, interval: flux.interval });
   return {
@@ -41,7 +42,14 @@ export function expectedKubernetes(config: PlatformConfig, outputs: StackOutputs
     configMap: {
       name: PREREQUISITES_CONFIGMAP,
       // The names and image the stack exported are what it wrote into the ConfigMap.
-      data: prerequisitesData(prerequisiteValues(config, { imageRef: outputs.sparkIcebergImage ?? "", buckets: outputs.buckets })),
+      // Unpushed, the image is published as the registry/repository:tag the stack built it as.
+      data: prerequisitesData(
+        prerequisiteValues(config, {
+          imageRef: outputs.sparkIcebergImage ?? "",
+          imageName: `${config.image.registry}/${config.image.repository}:${config.image.tag ?? defaultImageTag(lock)}`,
+          buckets: outputs.buckets,
+        }),
+      ),
     },
     externalSecrets: config.credentials.map((c) => c.title),
   };

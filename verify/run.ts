@@ -84,7 +84,7 @@ export async function runVerify(context: VerifyContext, clients: VerifyClients):
     }
   }
 
-  if (!skipped("kubernetes")) checks.push(...(await verifyKubernetes(expectedKubernetes(config, outputs), clients.observeKubernetes)));
+  if (!skipped("kubernetes")) checks.push(...(await verifyKubernetes(expectedKubernetes(config, outputs, context.lock), clients.observeKubernetes)));
 
   return { stack: context.stack, runId, skipped: [...skip], checks };
 }

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ITEM_TAGS, PLATFORM_LABELS, adoptedOptions } from "../conventions";
 import {
+  FLUX_WATCH_LABEL,
   GIT_AUTH_SECRET,
   GIT_REPOSITORY_TYPE,
   KUSTOMIZATION_TYPE,
@@ -18,7 +19,21 @@ import {
   gitRepositoryManifest,
   kustomizationManifest,
   prerequisitesData,
+  providerAnnotations,
 } from "./manifests";
+
+/** Default of FluxHandoffArgs.readyTimeoutSeconds: how long `up` waits for each Flux object to be Ready. */
+export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
+
+/**
+ * The Kubernetes provider the handoff needs (pass it in opts.providers). Server-side apply, so Pulumi owns
+ * only the fields it sets and the controllers keep status. Mutable ConfigMaps: otherwise a changed
+ * prerequisite REPLACES the fixed-name ConfigMap (delete, then create), and a Kustomization reconciling in
+ * that gap fails `configmaps "platform-prerequisites" not found` (measured with real Flux).
+ */
+export function kubernetesProviderArgs(context?: string): k8s.ProviderArgs {
+  return { ...(context === undefined ? {} : { context }), enableServerSideApply: true, enableConfigMapMutable: true };
+}
 
 /** Flux's community Helm chart (controllers + CRDs in one release); see docs/flux.md for why not flux-operator. */
 export const FLUX_CHART = { chart: "flux2", repo: "https://fluxcd-community.github.io/helm-charts" };
@@ -55,6 +70,12 @@ export interface FluxHandoffArgs {
   kustomizations: KustomizationSpec[];
   /** Values Flux substitutes into the GitOps manifests. */
   prerequisites: pulumi.Input<PrerequisiteValues>;
+  /**
+   * `up` waits until the GitRepository and each Kustomization are Ready, at most this many seconds per
+   * object, and fails naming the one that is not; 0: `up` returns once the objects are applied. Plain (an
+   * annotation on each object). Default DEFAULT_READY_TIMEOUT_SECONDS.
+   */
+  readyTimeoutSeconds?: number;
   /** Everything Flux's workloads need to exist first (1Password items, bootstrap secret, buckets, users, image). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
@@ -120,10 +141,13 @@ export class FluxHandoff extends pulumi.ComponentResource {
     }
 
     const labels = { ...PLATFORM_LABELS };
+    const readyTimeoutSeconds = args.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
+    const annotations = providerAnnotations(undefined);
+    const awaited = providerAnnotations(readyTimeoutSeconds > 0 ? { readyTimeoutSeconds } : undefined);
     const secret = new k8s.core.v1.Secret(
       `${name}-git-auth`,
       {
-        metadata: { name: GIT_AUTH_SECRET, namespace: args.namespace, labels },
+        metadata: { name: GIT_AUTH_SECRET, namespace: args.namespace, labels, annotations },
         type: "Opaque",
         stringData: pulumi.secret(gitAuth),
       },
@@ -132,7 +156,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-prerequisites`,
       {
-        metadata: { name: PREREQUISITES_CONFIGMAP, namespace: args.namespace, labels },
+        metadata: { name: PREREQUISITES_CONFIGMAP, namespace: args.namespace, labels: { ...labels, ...FLUX_WATCH_LABEL }, annotations },
         data: pulumi.output(args.prerequisites).apply(prerequisitesData),
       },
       { parent: this, dependsOn: after, ...adoptedOptions(args.adopt?.prerequisites) },
@@ -149,7 +173,7 @@ export class FluxHandoff extends pulumi.ComponentResource {
     ) =>
       new k8s.apiextensions.CustomResource(
         resourceName,
-        { ...type, metadata: manifest.apply((m) => m.metadata ?? {}), spec: manifest.spec },
+        { ...type, metadata: manifest.apply((m) => ({ ...m.metadata, annotations: { ...m.metadata?.annotations, ...awaited } })), spec: manifest.spec },
         { parent: this, dependsOn, protect, ...adoptedOptions(importId) },
       );
 

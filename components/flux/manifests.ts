@@ -8,6 +8,12 @@ import { PLATFORM_LABELS } from "../conventions";
 /** The ConfigMap every Kustomization substitutes `${VARIABLE}`s from. */
 export const PREREQUISITES_CONFIGMAP = "platform-prerequisites";
 
+/**
+ * Label that makes kustomize-controller reconcile every Kustomization substituting from the ConfigMap as soon
+ * as it changes (measured: 1 s), instead of at each Kustomization's interval (10 min of the old values).
+ */
+export const FLUX_WATCH_LABEL: Readonly<Record<string, string>> = { "reconcile.fluxcd.io/watch": "Enabled" };
+
 /** Name of the Secret holding the Git credentials (SSH deploy key or HTTPS token). */
 export const GIT_AUTH_SECRET = "data-platform-git-auth";
 
@@ -42,6 +48,8 @@ export interface KustomizationSpec {
   dependsOn: string[];
   targetNamespace?: string;
   interval: string;
+  /** How soon a failed reconciliation (a variable not set, a ConfigMap briefly missing) is retried, instead of the interval. */
+  retryInterval: string;
   timeout: string;
   wait: boolean;
   prune: boolean;
@@ -52,8 +60,11 @@ export const variableSuffix = (key: string): string => key.toUpperCase().replace
 
 export interface PrerequisiteValues {
   environment: string;
-  /** The image by registry digest; absent when the image is not pushed (nothing a cluster could pull). */
-  imageRef?: string;
+  /**
+   * The image workloads run: by registry digest when pushed, else the `registry/repository:tag` it was built
+   * as. Always set: substitution is strict, so a missing variable would fail every Kustomization using it.
+   */
+  image: string;
   s3Endpoint: string;
   s3Region: string;
   /** Bucket key to name. */
@@ -66,29 +77,42 @@ export interface PrerequisiteValues {
   dataPlatformNamespace: string;
 }
 
+/**
+ * Flux's documented way to keep a value that reads as a boolean or number a string: kustomize re-serialises
+ * the manifests before substitution, so `'${VAR}'` loses its quotes; `${quote}${VAR}${quote}` does not.
+ */
+export const QUOTE_VARIABLE = "quote";
+
+/** A whole YAML value that stays a string after strict substitution, whatever the variable holds. */
+export const quotedUse = (variable: string): string => `\${${QUOTE_VARIABLE}}\${${variable}}\${${QUOTE_VARIABLE}}`;
+
 /** What each substitution variable means, for docs/flux.md and for the GitOps repository's authors. */
 export const SUBSTITUTION_VARIABLES: Record<string, string> = {
   PLATFORM_ENVIRONMENT: "Environment name (dev, prod).",
   DATA_PLATFORM_NAMESPACE: "Namespace of the platform workloads.",
-  SPARK_ICEBERG_IMAGE: "The spark-iceberg image by digest (registry/repository@sha256:...); absent when imagePush is false.",
+  SPARK_ICEBERG_IMAGE:
+    "The spark-iceberg image by digest (registry/repository@sha256:...); with imagePush false the registry/repository:tag it was built as (a cluster pulls it only once it is pushed).",
   S3_ENDPOINT: "Ceph RGW S3 endpoint as the workloads reach it.",
   S3_REGION: "S3 region for SigV4.",
-  S3_PATH_STYLE_ACCESS: "Always true: RGW is addressed path-style (http://host/bucket/key), as the stack itself does.",
+  S3_PATH_STYLE_ACCESS:
+    "Always true: RGW is addressed path-style (http://host/bucket/key), as the stack itself does. As a whole value write ${quote}${S3_PATH_STYLE_ACCESS}${quote}: plain, the API server gets a boolean where a string is expected.",
   "JDBC_URL_<TITLE>": "JDBC URL of each database credential's PostgreSQL (JDBC_URL_NESSIE_POSTGRES), from its hostname, port and database; user and password come from its Secret.",
   "S3_BUCKET_<KEY>": "Name of each bucket, by its config key (S3_BUCKET_WAREHOUSE, S3_BUCKET_NESSIE_BACKUP).",
   "OP_ITEM_<TITLE>": "Each credential's 1Password item title, which is also the name of the Secret its ExternalSecret creates (OP_ITEM_NESSIE_POSTGRES).",
   CLUSTER_SECRET_STORE: "Name of the ClusterSecretStore the ExternalSecrets use.",
+  quote: 'A double quote ("), for ${quote}${VAR}${quote}: a whole value that stays a string (S3_PATH_STYLE_ACCESS, or any value that could read as a number or boolean).',
 };
 
 export function prerequisitesData(values: PrerequisiteValues): Record<string, string> {
   const data: Record<string, string> = {
     PLATFORM_ENVIRONMENT: values.environment,
     DATA_PLATFORM_NAMESPACE: values.dataPlatformNamespace,
-    ...(values.imageRef ? { SPARK_ICEBERG_IMAGE: values.imageRef } : {}),
+    SPARK_ICEBERG_IMAGE: values.image,
     S3_ENDPOINT: values.s3Endpoint,
     S3_REGION: values.s3Region,
     S3_PATH_STYLE_ACCESS: "true",
     CLUSTER_SECRET_STORE: values.clusterSecretStore,
+    [QUOTE_VARIABLE]: '"',
   };
   for (const [key, name] of Object.entries(values.buckets)) data[`S3_BUCKET_${variableSuffix(key)}`] = name;
   for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title;
@@ -109,6 +133,8 @@ export function gitRepositoryManifest(source: GitSource): IGitRepository {
       ref: { branch: source.branch },
       interval: source.interval,
       secretRef: { name: GIT_AUTH_SECRET },
+      // Explicit, so the field is Pulumi's: a `flux suspend` shows as drift (verify, refresh) and is undone.
+      suspend: false,
     },
   };
 }
@@ -119,6 +145,7 @@ export function kustomizationManifest(kustomization: KustomizationSpec, namespac
     metadata: { name: kustomization.name, namespace, labels: { ...PLATFORM_LABELS } },
     spec: {
       interval: kustomization.interval,
+      retryInterval: kustomization.retryInterval,
       path: kustomization.path,
       prune: kustomization.prune,
       wait: kustomization.wait,
@@ -127,7 +154,22 @@ export function kustomizationManifest(kustomization: KustomizationSpec, namespac
       ...(kustomization.targetNamespace ? { targetNamespace: kustomization.targetNamespace } : {}),
       ...(kustomization.dependsOn.length > 0 ? { dependsOn: kustomization.dependsOn.map((name) => ({ name })) } : {}),
       postBuild: { substituteFrom: [{ kind: "ConfigMap", name: PREREQUISITES_CONFIGMAP }] },
+      // Explicit, so the field is Pulumi's: a `flux suspend` shows as drift (verify, refresh) and is undone.
+      suspend: false,
     },
+  };
+}
+
+/**
+ * Annotations the Kubernetes provider reads on the stack's Flux objects. patchForce: an operator's edit of
+ * a field the stack owns is overwritten by the next `up` instead of failing it with a server-side-apply
+ * conflict. waitFor/timeoutSeconds (GitRepository and Kustomizations, when the stack waits): `up` returns
+ * only once Flux reports Ready, or fails after the timeout naming the object that is not.
+ */
+export function providerAnnotations(wait: { readyTimeoutSeconds: number } | undefined): Record<string, string> {
+  return {
+    "pulumi.com/patchForce": "true",
+    ...(wait ? { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(wait.readyTimeoutSeconds) } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ const minimal: Record<string, string> = {
   rgwEndpoint: "http://rgw.example.com:7480",
   imageRegistry: "registry.example.com",
   fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
 };
 const allSecrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
 
@@ -169,6 +169,13 @@ describe("invalid config: each problem names its key", () => {
     ["git URL with another scheme", { fluxGitUrl: "ftp://example.com/repo.git" }, "data-platform:fluxGitUrl: \"ftp://example.com/repo.git\" is not an ssh:// or https:// Git URL"],
     ["auth mode that does not match the URL", { fluxGitAuth: "https" }, "data-platform:fluxGitAuth: is https but fluxGitUrl is an ssh URL"],
     ["ssh auth without known_hosts", { fluxKnownHosts: "" }, "data-platform:fluxKnownHosts: is required with ssh auth"],
+    [
+      "Git server on another port, known_hosts line without [host]:port (Flux: knownhosts: key is unknown)",
+      { fluxGitUrl: "ssh://git@github.com:2222/example/platform.git" },
+      "data-platform:fluxKnownHosts: line 1 is for github.com on port 22, but fluxGitUrl uses port 2222: Flux looks the server up as [github.com]:2222",
+    ],
+    ["known_hosts line that is not one", { fluxKnownHosts: "github.com AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" }, 'data-platform:fluxKnownHosts: line 1: expected "<hosts> <key type> <base64 key>"'],
+    ["Flux ready timeout that is not a duration", { fluxReadyTimeout: "5" }, 'data-platform:fluxReadyTimeout: "5" is not a Go duration'],
     ["bad Flux interval", { fluxGitInterval: "5 minutes" }, 'data-platform:fluxGitInterval: "5 minutes" is not a Go duration'],
     [
       "unknown kustomization in dependsOn",

@@ -17,7 +17,7 @@ function config(): PlatformConfig {
       onepasswordConnectUrl: "https://op.example.com",
       imageRegistry: "registry.example.com",
       fluxGitUrl: "ssh://git@github.com/example/gitops.git",
-      fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+      fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
       s3Apps: JSON.stringify(["nessie"]),
       buckets: JSON.stringify([{ key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["nessie"], read: [] }]),
       credentials: JSON.stringify([

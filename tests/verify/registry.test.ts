@@ -46,7 +46,7 @@ describe("tar reader", () => {
 
 function config(raw: Record<string, string> = {}): PlatformConfig {
   const result = parsePlatformConfig(
-    { environment: "dev", rgwEndpoint: "https://rgw.example.com", onepasswordConnectUrl: "https://op.example.com", imageRegistry: "registry.example.com", imageSourceUrl: "https://github.com/example/stack", fluxGitUrl: "ssh://git@github.com/example/gitops.git", fluxKnownHosts: "github.com ssh-ed25519 AAAA", ...raw },
+    { environment: "dev", rgwEndpoint: "https://rgw.example.com", onepasswordConnectUrl: "https://op.example.com", imageRegistry: "registry.example.com", imageSourceUrl: "https://github.com/example/stack", fluxGitUrl: "ssh://git@github.com/example/gitops.git", fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", ...raw },
     { present: new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]) },
   );
   if (!result.ok) throw new Error(result.errors.join("\n"));

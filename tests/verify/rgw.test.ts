@@ -15,7 +15,7 @@ function config(raw: Record<string, string> = {}): PlatformConfig {
       onepasswordConnectUrl: "https://op.example.com",
       imageRegistry: "registry.example.com",
       fluxGitUrl: "ssh://git@github.com/example/gitops.git",
-      fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+      fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
       buckets: JSON.stringify([
         { key: "warehouse", name: "iceberg-warehouse-dev", readWrite: ["nessie", "spark"], read: ["trino"] },
         { key: "nessie-backup", name: "nessie-backup-dev", readWrite: ["nessie"], versioning: false },

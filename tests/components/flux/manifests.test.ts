@@ -6,12 +6,14 @@ import {
   gitRepositoryManifest,
   kustomizationManifest,
   prerequisitesData,
+  providerAnnotations,
+  quotedUse,
   variableSuffix,
 } from "../../../components/flux/manifests";
 import { schemaProblems } from "../../lib/kubernetesSchemas";
 
 const source: GitSource = { namespace: "flux-system", url: "ssh://git@github.com/example/gitops.git", branch: "main", interval: "1m" };
-const kustomization: KustomizationSpec = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", timeout: "5m", wait: true, prune: true };
+const kustomization: KustomizationSpec = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", retryInterval: "1m", timeout: "5m", wait: true, prune: true };
 
 it("always sets the branch (Flux follows master otherwise) and validates", () => {
   const repo = gitRepositoryManifest(source);
@@ -29,6 +31,17 @@ it("renders Kustomizations with prune, dependsOn and substitution, schema-valid"
   expect(root.spec).not.toHaveProperty("targetNamespace");
 });
 
+it("sets suspend: false explicitly (a `flux suspend` is then drift on a field the stack owns) and a retryInterval", () => {
+  expect(gitRepositoryManifest(source).spec?.suspend).toBe(false);
+  const manifest = kustomizationManifest(kustomization, "flux-system");
+  expect(manifest.spec).toMatchObject({ suspend: false, retryInterval: "1m" });
+});
+
+it("annotates for forced server-side apply, and for the provider's wait only when asked", () => {
+  expect(providerAnnotations(undefined)).toEqual({ "pulumi.com/patchForce": "true" });
+  expect(providerAnnotations({ readyTimeoutSeconds: 120 })).toEqual({ "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "120" });
+});
+
 it("the schema check is not vacuous: a Kustomization without prune is rejected", () => {
   const manifest = kustomizationManifest(kustomization, "flux-system") as unknown as { spec: Record<string, unknown> };
   delete manifest.spec.prune;
@@ -39,7 +52,7 @@ it("names substitution variables in upper snake case, all documented", () => {
   expect(variableSuffix("nessie-backup")).toBe("NESSIE_BACKUP");
   const data = prerequisitesData({
     environment: "dev",
-    imageRef: "r/x@sha256:00",
+    image: "r/x@sha256:00",
     s3Endpoint: "http://rgw",
     s3Region: "us-east-1",
     buckets: { warehouse: "w", "nessie-backup": "b" },
@@ -59,8 +72,11 @@ it("names substitution variables in upper snake case, all documented", () => {
   });
   const documented = Object.keys(SUBSTITUTION_VARIABLES).map((name) => new RegExp(`^${name.replace(/<[A-Z]+>/, "[A-Z0-9_]+")}$`));
   for (const name of Object.keys(data)) expect(documented.some((re) => re.test(name))).toBe(true);
-  // Flux substitutes only ${VAR} names of this shape.
-  for (const name of Object.keys(data)) expect(name).toMatch(/^[A-Z_][A-Z0-9_]*$/);
+  // Flux substitutes only ${VAR} names of this shape (`quote` is lowercase as in Flux's documentation).
+  for (const name of Object.keys(data)) expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+  // What Flux's quoting needs: ${quote}${S3_PATH_STYLE_ACCESS}${quote} stays a string after substitution.
+  expect(data.quote).toBe('"');
+  expect(quotedUse("S3_PATH_STYLE_ACCESS")).toBe("${quote}${S3_PATH_STYLE_ACCESS}${quote}");
 });
 
 it("keys the Git auth Secret as source-controller reads it", () => {

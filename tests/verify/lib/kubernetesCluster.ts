@@ -4,6 +4,7 @@
 // (tests/schemas), so the Ready conditions have the controllers' shapes.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { stackFilePlatformConfig } from "../../../config/stackFiles";
 import { type KubeObject, type ObservedKubernetes, expectedKubernetes } from "../../../verify/kubernetes";
 import { type StackOutputs, parseStackOutputs } from "../../../verify/outputs";
@@ -18,7 +19,7 @@ const inventory = JSON.parse(readFileSync(join(root, "tests", "golden", "dev", "
 const parsedOutputs = parseStackOutputs(inventory.outputs);
 if (!parsedOutputs.ok) throw new Error(parsedOutputs.error);
 export const outputs: StackOutputs = parsedOutputs.outputs;
-export const expected = expectedKubernetes(config, outputs);
+export const expected = expectedKubernetes(config, outputs, loadJarLock(root));
 
 function validated<T extends KubeObject>(object: T): T {
   const problems = schemaProblems(object);
