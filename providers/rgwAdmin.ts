@@ -46,6 +46,7 @@ export interface RgwUserAttributes {
 
 export type RgwAdminOperation =
   | { kind: "getUser"; uid: string }
+  | { kind: "getBucket"; bucket: string }
   | { kind: "createUser"; uid: string; displayName: string; accessKey: string | undefined }
   | { kind: "modifyUser"; uid: string; displayName: string; attributes: RgwUserAttributes }
   | { kind: "createKey"; uid: string; accessKey: string | undefined }
@@ -87,6 +88,8 @@ function methodAndQuery(operation: RgwAdminOperation): { method: HttpMethod; que
   switch (operation.kind) {
     case "getUser":
       return { method: "GET", query: { uid: operation.uid } };
+    case "getBucket":
+      return { method: "GET", query: { bucket: operation.bucket, stats: "True" } };
     case "createUser":
       return {
         method: "PUT",
@@ -130,8 +133,8 @@ export function buildAdminRequest(endpoint: string, operation: RgwAdminOperation
   const base = parseEndpoint(endpoint);
   const { method, query } = methodAndQuery(operation);
   const fullQuery = { ...query, format: "json" };
-  // parseEndpoint accepts no path prefix, so this is always RGW's admin resource.
-  const path = "/admin/user";
+  // parseEndpoint accepts no path prefix, so this is always one of RGW's admin resources.
+  const path = operation.kind === "getBucket" ? "/admin/bucket" : "/admin/user";
   const protocol = base.protocol === "https:" ? "https:" : "http:";
   const port = base.port === "" ? undefined : Number(base.port);
   return {
@@ -149,6 +152,7 @@ export function buildAdminRequest(endpoint: string, operation: RgwAdminOperation
 }
 
 function describeTarget(operation: RgwAdminOperation): string {
+  if (operation.kind === "getBucket") return `bucket=${operation.bucket}`;
   return operation.kind === "removeKey" ? `access-key=${operation.accessKey}` : `uid=${operation.uid}`;
 }
 
@@ -290,6 +294,30 @@ export function parseKeyList(endpoint: string, json: unknown): RgwKey[] {
   return keys;
 }
 
+/** GET /admin/bucket?bucket=&stats=True (caps buckets=read): who owns a bucket and what it holds. */
+export interface RgwBucketInfo {
+  bucket: string;
+  owner: string;
+  objects: number;
+  sizeBytes: number;
+}
+
+/** Parses RGW's bucket stats; usage is summed over its categories (rgw.main, rgw.multimeta, ...). */
+export function parseBucketInfo(endpoint: string, json: unknown): RgwBucketInfo {
+  if (!isRecord(json) || typeof json.bucket !== "string" || typeof json.owner !== "string") {
+    throw invalidResponse(endpoint, "bucket info without bucket/owner");
+  }
+  const usage = isRecord(json.usage) ? Object.values(json.usage).filter(isRecord) : [];
+  const sum = (field: string) => usage.reduce((total, u) => total + (typeof u[field] === "number" ? (u[field] as number) : 0), 0);
+  return { bucket: json.bucket, owner: json.owner, objects: sum("num_objects"), sizeBytes: sum("size") };
+}
+
+/** Read-only bucket metadata (the adoption planner's; the providers never need it). */
+export interface RgwBucketReader {
+  /** The bucket's owner and usage, or undefined when RGW answers 404 NoSuchBucket (needs caps buckets=read). */
+  getBucket(bucket: string): Promise<RgwBucketInfo | undefined>;
+}
+
 export interface RgwAdminClient {
   /** The user, or undefined when RGW answers 404 NoSuchUser. */
   getUser(uid: string): Promise<RgwUserInfo | undefined>;
@@ -306,7 +334,7 @@ export interface RgwAdminClient {
   deleteUser(uid: string, purgeData: boolean): Promise<void>;
 }
 
-export function createRgwAdminClient(connection: RgwConnection): RgwAdminClient {
+export function createRgwAdminClient(connection: RgwConnection): RgwAdminClient & RgwBucketReader {
   const endpoint = connection.endpoint;
   const timeoutMs = timeoutOf(connection);
   const signer = new SignatureV4({
@@ -371,6 +399,14 @@ export function createRgwAdminClient(connection: RgwConnection): RgwAdminClient 
         if (isRgwError(error, "notFound") && error.code === "NoSuchUser") {
           return undefined;
         }
+        throw error;
+      }
+    },
+    async getBucket(bucket) {
+      try {
+        return parseBucketInfo(endpoint, await sendJson({ kind: "getBucket", bucket }));
+      } catch (error) {
+        if (isRgwError(error, "notFound") && error.code === "NoSuchBucket") return undefined;
         throw error;
       }
     },
