@@ -171,6 +171,6 @@ export function gateTargets(targets: readonly AdoptTarget[], forbidden: readonly
   const parts = Object.entries(counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([op, n]) => `${n} ${op}`);
-  const summary = `adopt gate: ${problems.length === 0 ? "ok" : `${problems.length} problem${problems.length === 1 ? "" : "s"}`}: ${targets.length} adopted resources, ${total} steps (${parts.join(", ") || "none"})${problems.length === 0 ? "; no replace, delete or create; no kept field changed" : ""}`;
+  const summary = `adopt gate: ${problems.length === 0 ? "ok" : `${problems.length} problem${problems.length === 1 ? "" : "s"}`}: ${targets.length} adopted resources, ${total} steps (${parts.join(", ") || "none"})${problems.length === 0 ? "; nothing adopted is replaced, deleted or created anew; no kept field changed" : ""}`;
   return { ok: problems.length === 0, problems, summary };
 }

@@ -133,7 +133,7 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
         verdict: "REFUSE",
         subject,
         text: `${expected.name} is owned by RGW user ${observed.owner}, not by the stack's S3 identity${stackUid ? ` (${stackUid})` : ""}: every S3 call of the stack on it would be refused (403), even with admin caps`,
-        fix: `make the owner's keys the stack's (pulumi config set --secret rgwAdminAccessKey/rgwAdminSecretKey to a key of ${observed.owner}; radosgw-admin caps add --uid=${observed.owner} --caps='users=*;buckets=read'), see docs/adoption.md "Bucket ownership"`,
+        fix: `make the owner's keys the stack's (pulumi config set --secret rgwAdminAccessKey/rgwAdminSecretKey to a key of ${observed.owner}; radosgw-admin caps add --uid=${observed.owner} --caps='users=*;buckets=*'), see docs/adoption.md "Bucket ownership"`,
       },
     ];
   }
