@@ -24,6 +24,7 @@ const PULUMI_ACTION = /^pulumi\/actions@/;
 // Docker engine, cluster API); plain `npm ci && npm test` jobs stay GitHub-hosted.
 const SELF_HOSTED = ["self-hosted", "linux", "data-platform"];
 const KUBECONFIG_STEP = "kubeconfig";
+const ADOPT_GATE_STEP = "adopt gate";
 const COMMENT_WORKFLOW = "render-diff-comment.yml";
 const RENDER_JOB = "render-diff";
 const RENDER_STEP = "render base and head";
@@ -878,6 +879,9 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: runners, kubeconfig and s
         const isPulumi = step.uses !== undefined && PULUMI_ACTION.test(step.uses);
         if (step.name === KUBECONFIG_STEP) {
           expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: ["KUBECONFIG_DATA"] });
+        } else if (step.name === ADOPT_GATE_STEP) {
+          // It runs `pulumi preview` itself (tests/adopt/workflows.test.ts): the Pulumi step's state credentials, nothing else.
+          expect({ where, secrets: secretsIn(step.env).sort() }).toEqual({ where, secrets: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] });
         } else if (!isPulumi) {
           expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: [] });
           expect({ where, with: JSON.stringify(step.with ?? {}).includes("secrets.") }).toEqual({ where, with: false });
