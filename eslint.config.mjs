@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
  * the scripts' libraries included (scripts/lib, scripts/ci: tested code), but not an entry point
  * (scripts/*.ts, which run on import).
  */
-const LAYERS = ["providers", "components", "config", "platform", "verify", "scripts"];
+const LAYERS = ["providers", "components", "config", "platform", "verify", "adoption", "scripts"];
 
 /** A relative import of `folder` from anywhere in the tree ("../config", "../../components/flux"). */
 const relativeTo = (folder) => `^(\\.{1,2}/)+${folder}(/|$)`;

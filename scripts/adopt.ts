@@ -1,29 +1,28 @@
 // `npm run adopt -- plan|gate --stack <name>`: the read-only adoption plan and the preview gate (see
-// adopt/cli.ts USAGE and docs/adoption.md). Exit 0 ok, 1 a REFUSE or a gate problem, 2 usage/config/credentials.
+// adoption/cli.ts USAGE and docs/adoption.md). Exit 0 ok, 1 a REFUSE or a gate problem, 2 usage/config/credentials.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseAdoptArgs, formatPlan, planExitCode, USAGE } from "../adopt/cli";
-import { type PreviewJson, gate } from "../adopt/gate";
-import { kubeReader, observeKubernetesForPlan, observeOnePasswordForPlan, observeRgwForPlan } from "../adopt/observe";
-import { type PlanInput, plan } from "../adopt/plan";
+import { parseAdoptArgs, formatPlan, planExitCode } from "../adoption/cli";
+import { type PreviewJson, gate } from "../adoption/gate";
+import { kubeReader, observeKubernetesForPlan, observeOnePasswordForPlan, observeRgwForPlan } from "../adoption/observe";
+import { type PlanInput, plan } from "../adoption/plan";
 import { createRgwAdminClient } from "../providers/rgwAdmin";
 import { rgwS3Client } from "../providers/s3Client";
-import { readStackConfig } from "./lib/stackFiles";
-import { configFromStackFile, pulumiCli, readCredential } from "../verify/environment";
+import { configFromStackFile, readStackConfig } from "../config/stackFiles";
+import { ADOPT_HELP, startCommand } from "./lib/commands";
+import { pulumiCli, readCredential } from "../verify/environment";
 import { createConnectClient } from "../verify/onepassword";
 
 const projectRoot = resolve(__dirname, "..");
 
 class UsageError extends Error {}
 
-async function main(): Promise<number> {
-  const parsed = parseAdoptArgs(process.argv.slice(2));
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseAdoptArgs(argv);
   if (!parsed.ok) throw new UsageError(parsed.error);
   const args = parsed.args;
-  if (args.command === "help") {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  // --help is answered by startCommand before main runs.
+  if (args.command === "help") return 0;
   const stackRoot = args.stacksFrom ? resolve(args.stacksFrom) : projectRoot;
   const config = configFromStackFile(readStackConfig(stackRoot, args.stack));
   if (!config.ok) throw new UsageError(`invalid configuration for stack ${args.stack}:\n${config.errors.map((e) => `  - ${e}`).join("\n")}`);
@@ -79,10 +78,4 @@ async function main(): Promise<number> {
   return planExitCode(result);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`adopt: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+startCommand(ADOPT_HELP, main);

@@ -3,6 +3,7 @@
 // stderr and the command's exit code. tests/scripts/commands.test.ts holds every script to this.
 import { SKIPPABLE } from "../../verify/checks";
 import { USAGE as VERIFY_USAGE } from "../../verify/cli";
+import { USAGE_LINES as ADOPT_USAGE_LINES } from "../../adoption/cli";
 
 export interface CommandHelp {
   /** The npm script, e.g. "render". */
@@ -224,9 +225,39 @@ export const COUNT_JEST_HELP: CommandHelp = {
 };
 
 /** Every runnable script and its help (tests/scripts/commands.test.ts checks each file uses it). */
+export const ADOPT_HELP: CommandHelp = {
+  name: "adopt",
+  usage: ADOPT_USAGE_LINES,
+  summary: [
+    "plan: a read-only dry run of taking over a running, hand-built platform: one line per thing (ADOPT, CHANGE,",
+    "CREATE, or REFUSE with the fix), then the adopt block to paste into Pulumi.<name>.yaml. Sends only GET and",
+    "HEAD requests; credentials as for verify (RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY, OP_CONNECT_HOST,",
+    "OP_CONNECT_TOKEN or the stack's secrets; the kubeconfig context of kubeContext).",
+    "gate: checks `pulumi preview --json --show-sames` of the stack against its adopt block: no replace, delete",
+    "or create of an adopted resource, no change of a kept field. See docs/adoption.md.",
+  ].join("\n"),
+  options: [
+    ["--stack <name>", "the stack (a Pulumi.<name>.yaml must exist)"],
+    ["--skip LIST", "plan: systems not to read, comma-separated: rgw, onepassword, kubernetes"],
+    ["--preview FILE", "gate: the JSON of `pulumi preview --json --show-sames --stack <name>`"],
+    ["--stacks-from DIR", "read Pulumi.yaml and the stack file from DIR instead of the project"],
+  ],
+  examples: [
+    "npm run adopt -- plan --stack dev",
+    "npx pulumi preview --json --show-sames --stack dev > preview.json && npm run adopt -- gate --stack dev --preview preview.json",
+  ],
+  exitCodes: [
+    [0, "plan: no REFUSE line; gate: no problem (one summary line)"],
+    [1, "plan: a REFUSE line; gate: a problem (one line each)"],
+    [2, "usage, config, credentials, or a system that cannot be read"],
+  ],
+  failure: { code: 2, prefix: "adopt" },
+};
+
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   "scripts/render.ts": RENDER_HELP,
   "scripts/verify.ts": VERIFY_HELP,
+  "scripts/adopt.ts": ADOPT_HELP,
   "scripts/bench.ts": BENCH_HELP,
   "scripts/jars-update.ts": JARS_UPDATE_HELP,
   "scripts/config-docs.ts": DOCS_CONFIG_HELP,

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADOPTED_TYPES, type AdoptConfig } from "../../config";
 import { emptyAdopt } from "../../config/adopt";
-import { type PreviewJson, type PreviewStep, gate, gateTargets, keptFieldChanges, urnName, urnType } from "../../adopt/gate";
-import { type AdoptTarget, RANDOM_PASSWORD_TYPE, adoptTargets } from "../../adopt/targets";
+import { type PreviewJson, type PreviewStep, gate, gateTargets, keptFieldChanges, urnName, urnType } from "../../adoption/gate";
+import { type AdoptTarget, RANDOM_PASSWORD_TYPE, adoptTargets } from "../../adoption/targets";
 
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(__dirname, "fixtures", `${name}.json`), "utf8")) as PreviewJson;
 const KV: AdoptTarget = { label: "entry nessie-postgres", type: "kvtest:index:Entry", name: "nessie-postgres", via: "import", importId: "nessie-postgres", keep: ["value"] };

@@ -4,9 +4,9 @@
 // against its stand-in in tests/integration/adoption (the CLI, as a subprocess).
 import { parse } from "yaml";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
-import { adoptYaml, formatLine, formatPlan, parseAdoptArgs, planExitCode } from "../../adopt/cli";
-import { observeKubernetesForPlan, observeOnePasswordForPlan, observeRgwForPlan } from "../../adopt/observe";
-import { type ObservedRgwForPlan, type PlanInput, plan } from "../../adopt/plan";
+import { adoptYaml, formatLine, formatPlan, parseAdoptArgs, planExitCode } from "../../adoption/cli";
+import { observeKubernetesForPlan, observeOnePasswordForPlan, observeRgwForPlan } from "../../adoption/observe";
+import { type ObservedRgwForPlan, type PlanInput, plan } from "../../adoption/plan";
 import { type AdoptConfig, emptyAdopt } from "../../config/adopt";
 import { createRgwAdminClient, parseBucketInfo } from "../../providers/rgwAdmin";
 import { rgwS3Client } from "../../providers/s3Client";

@@ -46,6 +46,8 @@ const against: [file: string, importPath: string][] = [
   ["platform/prerequisites.ts", "../verify/checks"],
   ["platform/prerequisites.ts", "../scripts/lib/golden"],
   ["verify/checks.ts", "../scripts/lib/golden"],
+  ["verify/checks.ts", "../adoption/plan"],
+  ["adoption/plan.ts", "../scripts/lib/golden"],
   ["index.ts", "./verify/checks"],
   ["index.ts", "./scripts/lib/golden"],
   ["tests/golden.test.ts", "../scripts/render"],
@@ -58,6 +60,8 @@ const allowed: [file: string, importPath: string][] = [
   ["platform/index.ts", "../config"],
   ["verify/kubernetes.ts", "../platform/prerequisites"],
   ["scripts/verify.ts", "../verify/run"],
+  ["adoption/plan.ts", "../verify/rgw"],
+  ["scripts/adopt.ts", "../adoption/plan"],
   ["tests/golden.test.ts", "../scripts/lib/golden"],
   ["tests/golden.test.ts", "../scripts/ci/jestCounts"],
 ];

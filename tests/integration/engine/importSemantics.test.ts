@@ -15,8 +15,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type PreviewJson, PREVIEW_COMMAND, gateTargets } from "../../../adopt/gate";
-import type { AdoptTarget } from "../../../adopt/targets";
+import { type PreviewJson, PREVIEW_COMMAND, gateTargets } from "../../../adoption/gate";
+import type { AdoptTarget } from "../../../adoption/targets";
 import { type KvProject, type ProgramEntry, createKvProject } from "./kvProvider/kvProject";
 
 jest.setTimeout(300_000);

@@ -7,17 +7,12 @@ import type { AdoptConfig } from "../config";
 export const PLAN_SYSTEMS = ["rgw", "onepassword", "kubernetes"] as const;
 export type PlanSystem = (typeof PLAN_SYSTEMS)[number];
 
-export const USAGE = `usage:
-  npm run adopt -- plan --stack <name> [--skip rgw,onepassword,kubernetes] [--stacks-from DIR]
-      Read-only dry run of taking over a running platform: one line per thing (ADOPT, CHANGE, CREATE,
-      REFUSE with the fix) and the adopt block to paste into Pulumi.<name>.yaml. Sends only GET and HEAD
-      requests. Credentials as for verify: RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY, OP_CONNECT_HOST and
-      OP_CONNECT_TOKEN (or the stack's secrets), the kubeconfig context of config kubeContext.
-      Exit 0: no REFUSE; 1: a REFUSE; 2: usage, config or credentials error.
-  npm run adopt -- gate --stack <name> --preview <preview.json> [--stacks-from DIR]
-      Checks \`pulumi preview --json --show-sames\` of the stack against its adopt block: no replace, delete
-      or create of an adopted resource, no change of a kept field. Exit 0 ok (one summary line); 1 one line
-      per problem; 2 usage or config error.`;
+/** The ways to run it (scripts/lib/commands.ts ADOPT_HELP prints them with the rest of --help). */
+export const USAGE_LINES: readonly string[] = [
+  `npm run adopt -- plan --stack <name> [--skip ${PLAN_SYSTEMS.join(",")}] [--stacks-from DIR]`,
+  "npm run adopt -- gate --stack <name> --preview FILE [--stacks-from DIR]",
+];
+export const USAGE = `usage: ${USAGE_LINES.join(" | ")}`;
 
 export type AdoptArgs =
   | { command: "help" }
@@ -29,7 +24,7 @@ export type ParsedAdoptArgs = { ok: true; args: AdoptArgs } | { ok: false; error
 const SECRET_LOOKING = /^--(token|password|secret|access-key|secret-key|.*-key|.*-token|.*-password)(=|$)/;
 
 export function parseAdoptArgs(argv: readonly string[]): ParsedAdoptArgs {
-  const fail = (error: string): ParsedAdoptArgs => ({ ok: false, error: `${error}\n${USAGE}` });
+  const fail = (error: string): ParsedAdoptArgs => ({ ok: false, error: `${error} (${USAGE})` });
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") return { ok: true, args: { command: "help" } };
   if (command !== "plan" && command !== "gate") return fail(`unknown command ${JSON.stringify(command)} (plan or gate)`);

@@ -2,7 +2,7 @@
 // name each resource has in the program (the names the components give their children), how each is taken
 // over (the engine's `import`, or the dynamic provider's own create for RgwUser and BucketLifecycle, which
 // cannot be imported: pulumi/pulumi#16175), and the inputs whose live value must never change. Pure.
-// tests/adopt/targets.test.ts holds these names to what the program registers under the mock engine.
+// tests/adopt/gate.test.ts holds these names to what the program registers under the mock engine.
 import { ADOPTED_TYPES, type AdoptConfig, adoptionFacts } from "../config";
 
 /** Component names the program (platform/index.ts) gives ObjectStorage and Credentials. */
