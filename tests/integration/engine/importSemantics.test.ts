@@ -37,11 +37,11 @@ async function project(): Promise<KvProject> {
 
 const entry = (overrides: Partial<ProgramEntry>): ProgramEntry => ({ name: "nessie-postgres", key: "nessie-postgres", value: "hand-typed-pw", ...overrides });
 
-/** Fields that differ from run to run (timestamps, source positions); temp folders become <tmp>. */
+/** Fields that differ from run to run (timestamps, source positions); temp folders and provider IDs are replaced. */
 const VOLATILE = ["created", "modified", "stackTrace", "sourcePosition"];
 
 function normalized(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\/[^\s"']*\/kvtest-[A-Za-z0-9]+/g, "<tmp>");
+  if (typeof value === "string") return value.replace(/\/[^\s"']*\/kvtest-[A-Za-z0-9]+/g, "<tmp>").replace(/(::default::)[0-9a-f-]{36}$/, "$1<provider id>");
   if (Array.isArray(value)) return value.map(normalized);
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(Object.entries(value).filter(([key]) => !VOLATILE.includes(key)).map(([key, field]) => [key, normalized(field)]));
