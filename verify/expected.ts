@@ -29,6 +29,11 @@ export interface ExpectedBucket {
   name: string;
   versioning: "Enabled" | "Suspended";
   lifecycle: LifecycleRuleView[];
+  /**
+   * The bucket was adopted (config adopt.buckets, lifecycle merge): rules BucketLifecycle did not write
+   * (no owner token) are kept by the stack, so they are listed, not failed.
+   */
+  keepsOthersRules?: boolean;
   /** Undefined: no grants, so no policy. */
   policy: PolicyDocument | undefined;
 }
@@ -73,13 +78,15 @@ export function expectedRgw(config: PlatformConfig): ExpectedRgw {
     versioning: bucket.versioning ? "Enabled" : "Suspended",
     lifecycle: declaredLifecycle(bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays })),
     policy: bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment, adoptedUids)),
+    ...(Object.hasOwn(config.adopt.buckets, bucket.key) && { keepsOthersRules: true }),
   }));
   const users = config.apps.map((app): ExpectedUser => ({
     app: app.name,
     uid: uidOf(app.name),
     minKeys: 1,
-    // keyRotation "1" is the value every user is created with: never rotated, exactly one key.
-    maxKeys: app.keyRotation === "1" ? 1 : 2,
+    // keyRotation "1" is the value every user is created with: never rotated, exactly one key. An adopted
+    // user keeps every key it had (the stack removes none it did not make): any number.
+    maxKeys: Object.hasOwn(adoptedUids, app.name) ? Number.POSITIVE_INFINITY : app.keyRotation === "1" ? 1 : 2,
   }));
   const access = config.apps.flatMap((app) =>
     config.buckets.map((bucket): ExpectedAccess => ({

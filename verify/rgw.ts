@@ -84,12 +84,22 @@ export function bucketChecks(expected: ExpectedBucket, observed: ObservedBucket)
   const results: CheckResult[] = [pass(base("exists"))];
   const versioning = observed.versioning ?? "(never enabled)";
   results.push(versioning === expected.versioning ? pass(base("versioning"), versioning) : failure(base("versioning"), expected.versioning, versioning));
-  const found = lifecycleView(observed.lifecycle, expected.lifecycle.map((r) => r.id));
+  // An adopted bucket keeps the rules the stack did not write (BucketLifecycle merges): listed, not failed.
+  const declaredIds = expected.lifecycle.map((r) => r.id);
+  const others = (expected.keepsOthersRules ? observed.lifecycle : []).filter((rule) => {
+    const { id, ownerToken } = splitRuleId(rule.ID ?? "");
+    return ownerToken === "" && !declaredIds.includes(id);
+  });
+  const found = lifecycleView(
+    observed.lifecycle.filter((rule) => !others.includes(rule)),
+    declaredIds,
+  );
   results.push(
     compared(
       base("lifecycle"),
-      `${expected.lifecycle.length} rules (${expected.lifecycle.map((r) => r.id).join(", ")})`,
+      `${expected.lifecycle.length} rules (${declaredIds.join(", ")})`,
       differences(keyed(expected.lifecycle, (r) => r.id), keyed(found, (r) => r.id), "rule"),
+      others.length > 0 ? `kept ${others.length} rule${others.length === 1 ? "" : "s"} the stack did not write: ${others.map((r) => r.ID ?? "").join(", ")}` : undefined,
     ),
   );
   if (expected.policy === undefined) {

@@ -93,6 +93,33 @@ describe("bucket checks", () => {
     expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements, found no policy");
   });
 
+  it("expects an adopted user under its own uid, in the policies too, with any number of keys", () => {
+    const adopted = expectedRgw(
+      config({
+        buckets: JSON.stringify([{ key: "warehouse", name: "iceberg-test", readWrite: ["nessie", "spark"], read: ["trino"] }]),
+        adopt: JSON.stringify({ buckets: { warehouse: { name: "iceberg-test", policy: false } }, users: { nessie: { uid: "iceberg", accessKey: "HANDMADE1" } } }),
+      }),
+    );
+    expect(adopted.users.find((u) => u.app === "nessie")).toMatchObject({ uid: "iceberg", minKeys: 1, maxKeys: Number.POSITIVE_INFINITY });
+    expect(adopted.access.filter((a) => a.app === "nessie").every((a) => a.uid === "iceberg")).toBe(true);
+    expect(JSON.stringify(adopted.buckets.find((b) => b.key === "warehouse")?.policy)).toContain("arn:aws:iam:::user/iceberg");
+    expect(adopted.buckets.find((b) => b.key === "warehouse")?.keepsOthersRules).toBe(true);
+    expect(adopted.buckets.find((b) => b.key === "nessie-backup")?.keepsOthersRules).toBeUndefined();
+  });
+
+  it("an adopted bucket keeps the rules the stack did not write: listed, not failed (only there)", () => {
+    const handMade: LifecycleRule = { ID: "hand-made-expire-tmp", Prefix: "tmp/", Status: "Enabled", Expiration: { Days: 1 } };
+    const lifecycle = [...rgwLifecycle, handMade];
+    const adopted = { ...warehouse, keepsOthersRules: true };
+    expect(formatCheck(bucketChecks(adopted, { exists: true, versioning: "Enabled", lifecycle })[2])).toBe(
+      "ok   rgw         bucket iceberg-warehouse-dev: lifecycle (2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads)) [kept 1 rule the stack did not write: hand-made-expire-tmp]",
+    );
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle })[2].status).toBe("fail");
+    // The stack's own rules are still compared on an adopted bucket.
+    const edited = [{ ...rgwLifecycle[0] }, { ...rgwLifecycle[1], NoncurrentVersionExpiration: { NoncurrentDays: 5 } }, handMade];
+    expect(bucketChecks(adopted, { exists: true, versioning: "Enabled", lifecycle: edited })[2].status).toBe("fail");
+  });
+
   it("compare policies by content: statement order, single-string values and key order do not matter", () => {
     const doc = warehouse.policy;
     if (!doc) throw new Error("no policy");
