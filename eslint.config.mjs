@@ -9,8 +9,13 @@ import tseslint from "typescript-eslint";
  */
 const LAYERS = ["providers", "components", "config", "platform", "verify", "adoption", "scripts"];
 
-/** A relative import of `folder` from anywhere in the tree ("../config", "../../components/flux"). */
-const relativeTo = (folder) => `^(\\.{1,2}/)+${folder}(/|$)`;
+/**
+ * A relative import of the top-level `folder` from inside another folder ("../config",
+ * "../../components/flux"). Only `../` climbs out of a folder: "./adoption" in platform/ is a sibling file.
+ */
+const relativeTo = (folder) => `^(\\.\\./)+${folder}(/|$)`;
+/** The same from a file at the root (index.ts): "./verify". */
+const fromRoot = (folder) => `^\\./${folder}(/|$)`;
 
 function layerRule(layer) {
   const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);
@@ -35,7 +40,7 @@ export const layerRules = [
   {
     files: ["index.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: relativeTo("(verify|scripts)"), message: "the program does not import verify/ or scripts/." }] }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: fromRoot("(verify|adoption|scripts)"), message: "the program does not import verify/, adoption/ or scripts/." }] }],
     },
   },
   {
