@@ -509,8 +509,8 @@ describe("rgwUserProvider (fetch stubbed)", () => {
 describe("RgwUser resource (Pulumi mocks)", () => {
   const registered: pulumi.runtime.MockResourceArgs[] = [];
 
-  beforeAll(() => {
-    pulumi.runtime.setMocks(
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
           registered.push(args);

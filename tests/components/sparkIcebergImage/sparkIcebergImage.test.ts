@@ -13,7 +13,9 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+// setMocks is async only in name (its body sets the mock monitor synchronously), and the import below needs
+// the mocks in place at module load, before any hook could await it.
+void pulumi.runtime.setMocks(
   {
     newResource: (args) => {
       registered.push({ type: args.type, name: args.name, inputs: args.inputs });
