@@ -12,7 +12,8 @@ export function rgwS3Client(connection: Pick<RgwConnection, "endpoint" | "access
     credentials: { accessKeyId: connection.accessKey, secretAccessKey: connection.secretKey },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
-    // Connect and idle-socket limits; callers add an overall deadline per call where they need one.
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    // Connect and per-request limits. Without throwOnRequestTimeout @smithy only logs a warning when
+    // requestTimeout passes and keeps waiting; callers add an overall deadline per call (retries included).
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true },
   });
 }

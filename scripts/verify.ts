@@ -54,6 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
       lock: loadJarLock(projectRoot),
       dockerfile: readDockerfile(projectRoot),
       registryPlainHttp: args.registryPlainHttp,
+      ...(args.timeoutSeconds !== undefined && { timeouts: { runMs: args.timeoutSeconds * 1000 } }),
     },
     { rgwAdmin: (connection) => createRgwAdminClient(connection) },
   );

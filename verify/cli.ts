@@ -2,7 +2,7 @@
 import { SKIPPABLE, type Skippable } from "./checks";
 
 export const USAGE =
-  "usage: npm run verify -- --stack <name> [--outputs FILE] [--json] [--skip rgw,probes,onepassword,registry,kubernetes] [--stacks-from DIR] [--registry-plain-http]";
+  "usage: npm run verify -- --stack <name> [--outputs FILE] [--json] [--skip rgw,probes,onepassword,registry,kubernetes] [--stacks-from DIR] [--registry-plain-http] [--timeout SECONDS]";
 
 export interface VerifyArgs {
   stack: string;
@@ -14,6 +14,8 @@ export interface VerifyArgs {
   stacksFrom?: string;
   /** Talk plain HTTP to a registry that is not on loopback (loopback registries always get HTTP, as Docker does). */
   registryPlainHttp: boolean;
+  /** Deadline of the whole run in seconds; absent: RUN_TIMEOUT_MS. */
+  timeoutSeconds?: number;
 }
 
 export type ParsedArgs = { ok: true; args: VerifyArgs } | { ok: false; error: string };
@@ -26,6 +28,7 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
   let stacksFrom: string | undefined;
   let json = false;
   let registryPlainHttp = false;
+  let timeoutSeconds: number | undefined;
   const skip = new Set<Skippable>();
   const fail = (error: string): ParsedArgs => ({ ok: false, error: `${error} (${USAGE})` });
 
@@ -50,6 +53,13 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
       case "--registry-plain-http":
         registryPlainHttp = true;
         break;
+      case "--timeout": {
+        const text = value();
+        const seconds = Number(text);
+        if (text === undefined || text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) return fail(`--timeout needs a number of seconds > 0, got ${JSON.stringify(text ?? "")}`);
+        timeoutSeconds = seconds;
+        break;
+      }
       case "--skip": {
         const list = value();
         if (list === undefined || list === "") return fail("--skip needs a list");
@@ -67,6 +77,14 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
   if (outputsFile === "") return fail("--outputs needs a file");
   return {
     ok: true,
-    args: { stack, json, registryPlainHttp, skip: SKIPPABLE.filter((s) => skip.has(s)), ...(outputsFile && { outputsFile }), ...(stacksFrom && { stacksFrom }) },
+    args: {
+      stack,
+      json,
+      registryPlainHttp,
+      skip: SKIPPABLE.filter((s) => skip.has(s)),
+      ...(outputsFile && { outputsFile }),
+      ...(stacksFrom && { stacksFrom }),
+      ...(timeoutSeconds !== undefined && { timeoutSeconds }),
+    },
   };
 }

@@ -6,6 +6,7 @@ import { type JarLock, defaultImageTag } from "../components/sparkIcebergImage/j
 import { prerequisiteValues } from "../platform/prerequisites";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, gitRepositoryManifest, kustomizationManifest, prerequisitesData } from "../components/flux/manifests";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
+import { type Bounded, Deadlines } from "./deadline";
 import { differences } from "./diff";
 import type { StackOutputs } from "./outputs";
 
@@ -172,8 +173,16 @@ export const NAMESPACE_KINDS: readonly [string, string][] = [
   ["external-secrets.io/v1", "ExternalSecret"],
 ];
 
-/** Reads what kubernetesChecks compares, with the given kubeconfig context (undefined: current context). */
-export async function observeKubernetes(expected: ExpectedKubernetes): Promise<ObservedKubernetes> {
+/** How verify names the API server when it does not answer. */
+export const apiServerSystem = (server: string, context: string | undefined): string => `the Kubernetes API server at ${server} (context ${context ?? "(current)"})`;
+export const KUBE_CONTEXT_HINT = "check config kubeContext and KUBECONFIG";
+
+/**
+ * Reads what kubernetesChecks compares, with the given kubeconfig context (undefined: current context).
+ * Every request (discovery included) carries the deadline's signal, set by a middleware: calls run one
+ * at a time, so the signal of the call in flight is the one to use.
+ */
+export async function observeKubernetes(expected: ExpectedKubernetes, deadlines: Deadlines = new Deadlines()): Promise<ObservedKubernetes> {
   const k8s = await import("@kubernetes/client-node");
   const kubeconfig = new k8s.KubeConfig();
   kubeconfig.loadFromDefault();
@@ -181,10 +190,36 @@ export async function observeKubernetes(expected: ExpectedKubernetes): Promise<O
     if (!kubeconfig.getContextObject(expected.context)) throw new Error(`kubeconfig has no context ${expected.context} (config kubeContext; KUBECONFIG=${process.env.KUBECONFIG ?? "~/.kube/config"})`);
     kubeconfig.setCurrentContext(expected.context);
   }
-  const api = k8s.KubernetesObjectApi.makeApiClient(kubeconfig);
+  const cluster = kubeconfig.getCurrentCluster();
+  if (!cluster) throw new Error(`kubeconfig context ${expected.context ?? "(current)"} has no cluster (${KUBE_CONTEXT_HINT})`);
+  let inFlight: AbortSignal | undefined;
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kubeconfig },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          if (inFlight) context.setSignal(inFlight);
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+  const api = new k8s.KubernetesObjectApi(configuration);
+  const bounded: Bounded = deadlines.for(apiServerSystem(cluster.server, expected.context), KUBE_CONTEXT_HINT);
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    bounded(what, async (signal) => {
+      inFlight = signal;
+      try {
+        return await run();
+      } finally {
+        inFlight = undefined;
+      }
+    });
   const read = async (apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | undefined> => {
     try {
-      return (await api.read({ apiVersion, kind, metadata: { name, namespace } })) as KubeObject;
+      return (await call(`GET ${kind} ${namespace}/${name}`, () => api.read({ apiVersion, kind, metadata: { name, namespace } }))) as KubeObject;
     } catch (error) {
       if ((error as { code?: number }).code === 404) return undefined;
       throw error;
@@ -192,7 +227,7 @@ export async function observeKubernetes(expected: ExpectedKubernetes): Promise<O
   };
   const list = async (apiVersion: string, kind: string, namespace: string): Promise<KubeObject[]> => {
     try {
-      return ((await api.list(apiVersion, kind, namespace)).items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind }));
+      return ((await call(`LIST ${kind} in ${namespace}`, () => api.list(apiVersion, kind, namespace))).items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind }));
     } catch (error) {
       // A kind the cluster does not serve (no External Secrets CRD yet): nothing of it to check.
       if ((error as { code?: number }).code === 404 || /Unrecognized API version and kind/.test(errorText(error))) return [];
@@ -212,9 +247,13 @@ export async function observeKubernetes(expected: ExpectedKubernetes): Promise<O
   };
 }
 
-export async function verifyKubernetes(expected: ExpectedKubernetes, observe = observeKubernetes): Promise<CheckResult[]> {
+export async function verifyKubernetes(
+  expected: ExpectedKubernetes,
+  observe: (expected: ExpectedKubernetes, deadlines: Deadlines) => Promise<ObservedKubernetes> = observeKubernetes,
+  deadlines: Deadlines = new Deadlines(),
+): Promise<CheckResult[]> {
   try {
-    return kubernetesChecks(expected, await observe(expected));
+    return kubernetesChecks(expected, await observe(expected, deadlines));
   } catch (error) {
     return [notChecked({ system: "kubernetes", subject: `context ${expected.context ?? "(current)"}`, check: "read" }, errorText(error))];
   }

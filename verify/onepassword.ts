@@ -4,6 +4,7 @@
 import { S3_SECTION_LABEL } from "../components/credentials/items";
 import { networkErrorCode } from "../providers/errors";
 import { type CheckResult, errorText, failure, notChecked, pass } from "./checks";
+import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
 import type { ExpectedItem, ExpectedOnePassword } from "./expected";
 import type { S3Keys } from "./rgw";
 
@@ -125,16 +126,23 @@ export interface ConnectClient {
   item(vaultId: string, itemId: string): Promise<ConnectItem>;
 }
 
-export function createConnectClient(host: string, token: string, fetchImpl: typeof fetch = fetch): ConnectClient {
+/** How verify names the Connect server when it does not answer, and where its address comes from. */
+export const connectSystem = (host: string): string => `1Password Connect at ${host.replace(/\/+$/, "")}`;
+export const CONNECT_HOST_HINT = "check OP_CONNECT_HOST or config onepasswordConnectUrl";
+
+export function createConnectClient(host: string, token: string, fetchImpl: typeof fetch = fetch, bounded: Bounded = new Deadlines().for(connectSystem(host), CONNECT_HOST_HINT)): ConnectClient {
   const base = host.replace(/\/+$/, "");
-  const get = async (path: string): Promise<unknown> => {
+  const get = (path: string): Promise<unknown> => bounded(`GET ${path.split("?")[0]}`, (signal) => send(path, signal));
+  const send = async (path: string, signal: AbortSignal): Promise<unknown> => {
     let response: Response;
+    let text: string;
     try {
-      response = await fetchImpl(`${base}${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+      response = await fetchImpl(`${base}${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal });
+      text = await response.text();
     } catch (error) {
-      throw new Error(`cannot reach 1Password Connect at ${base}: ${networkErrorCode(error) ?? errorText(error)} (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
+      if (isNoAnswer(error) || signal.aborted) throw error;
+      throw new Error(`cannot reach 1Password Connect at ${base}: ${networkErrorCode(error) ?? errorText(error)} — ${CONNECT_HOST_HINT}`);
     }
-    const text = await response.text();
     if (!response.ok) {
       let message = text.slice(0, 200);
       try {

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { networkErrorCode } from "../providers/errors";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
+import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
 import { differences } from "./diff";
 import type { ExpectedImage } from "./expected";
 
@@ -194,7 +195,25 @@ export function registryBaseUrl(registry: string, plainHttp: boolean): string {
   return `${plainHttp || loopback ? "http" : "https"}://${registry}`;
 }
 
-export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchImpl: typeof fetch = fetch): RegistryClient {
+/** How verify names the registry when it does not answer, and where its address comes from. */
+export const registrySystem = (baseUrl: string): string => `the registry at ${baseUrl}`;
+export const REGISTRY_HINT = "check config imageRegistry";
+
+/** A response's body, read chunk by chunk: each chunk tells the deadline the download is alive. */
+async function readBody(response: Response, alive: () => void): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    alive();
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchImpl: typeof fetch = fetch, bounded: Bounded = new Deadlines().for(registrySystem(baseUrl), REGISTRY_HINT)): RegistryClient {
   const authorizations = new Map<string, string>();
   const basic = auth.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ""}`).toString("base64")}` : undefined;
 
@@ -208,46 +227,49 @@ export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchI
     const url = new URL(challenge.params.realm);
     if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
     url.searchParams.set("scope", `repository:${repository}:pull`);
-    const response = await fetchImpl(url, { headers: basic ? { Authorization: basic } : {}, signal: AbortSignal.timeout(30_000) });
-    if (!response.ok) throw new Error(`registry token endpoint ${url.origin}${url.pathname}: ${response.status}`);
-    const body = (await response.json()) as { token?: string; access_token?: string };
+    // The token service may be another host: it gets its own name in messages and its own deadline.
+    const body = await bounded(`GET token ${url.origin}${url.pathname}`, async (signal) => {
+      const response = await fetchImpl(url, { headers: basic ? { Authorization: basic } : {}, signal });
+      if (!response.ok) throw new Error(`registry token endpoint ${url.origin}${url.pathname}: ${response.status}`);
+      return (await response.json()) as { token?: string; access_token?: string };
+    });
     const token = body.token ?? body.access_token;
     if (!token) throw new Error("registry token endpoint returned no token");
     return `Bearer ${token}`;
   }
 
-  async function get(repository: string, path: string, accept?: string): Promise<Response> {
+  type Answer = { ok: true; body: Uint8Array; mediaType: string } | { ok: false; status: number; challenge: string | null; text: string };
+  /** One GET with its body; a 401 is answered once with the registry's challenge. */
+  async function get(repository: string, path: string, accept?: string): Promise<{ body: Uint8Array; mediaType: string }> {
     const url = `${baseUrl}/v2/${repository}/${path}`;
-    const send = (authorization?: string) =>
-      fetchImpl(url, { headers: { ...(accept && { Accept: accept }), ...(authorization && { Authorization: authorization }) }, signal: AbortSignal.timeout(300_000) });
-    let response: Response;
-    try {
-      response = await send(authorizations.get(repository));
-    } catch (error) {
-      throw new Error(`cannot reach the registry at ${baseUrl}: ${networkErrorCode(error) ?? errorText(error)}`);
+    const send = (authorization: string | undefined) =>
+      bounded(`GET /v2/${repository}/${path}`, async (signal, alive): Promise<Answer> => {
+        let response: Response;
+        try {
+          response = await fetchImpl(url, { headers: { ...(accept && { Accept: accept }), ...(authorization && { Authorization: authorization }) }, signal });
+        } catch (error) {
+          if (isNoAnswer(error) || signal.aborted) throw error;
+          throw new Error(`cannot reach the registry at ${baseUrl}: ${networkErrorCode(error) ?? errorText(error)} — ${REGISTRY_HINT}`);
+        }
+        if (!response.ok) return { ok: false, status: response.status, challenge: response.headers.get("www-authenticate"), text: await response.text() };
+        return { ok: true, body: await readBody(response, alive), mediaType: response.headers.get("content-type") ?? "" };
+      });
+    let answer = await send(authorizations.get(repository));
+    if (!answer.ok && answer.status === 401) {
+      if (!answer.challenge) throw new Error(`${url}: 401 without an auth challenge`);
+      authorizations.set(repository, await authorize(answer.challenge, repository));
+      answer = await send(authorizations.get(repository));
     }
-    if (response.status === 401) {
-      const challenge = response.headers.get("www-authenticate");
-      if (!challenge) throw new Error(`${url}: 401 without an auth challenge`);
-      authorizations.set(repository, await authorize(challenge, repository));
-      response = await send(authorizations.get(repository));
+    if (!answer.ok) {
+      const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(answer.text)?.[1];
+      throw new Error(`GET /v2/${repository}/${path}: ${answer.status}${code ? ` ${code}` : ""}${answer.status === 401 ? " (credentials rejected: check IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD)" : ""}`);
     }
-    if (!response.ok) {
-      const text = await response.text();
-      const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1];
-      throw new Error(`GET /v2/${repository}/${path}: ${response.status}${code ? ` ${code}` : ""}${response.status === 401 ? " (credentials rejected: check IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD)" : ""}`);
-    }
-    return response;
+    return { body: answer.body, mediaType: answer.mediaType };
   }
 
   return {
-    async manifest(repository, reference) {
-      const response = await get(repository, `manifests/${reference}`, MANIFEST_TYPES.join(", "));
-      return { body: new Uint8Array(await response.arrayBuffer()), mediaType: response.headers.get("content-type") ?? "" };
-    },
-    async blob(repository, digest) {
-      return new Uint8Array(await (await get(repository, `blobs/${digest}`)).arrayBuffer());
-    },
+    manifest: (repository, reference) => get(repository, `manifests/${reference}`, MANIFEST_TYPES.join(", ")),
+    blob: async (repository, digest) => (await get(repository, `blobs/${digest}`)).body,
   };
 }
 

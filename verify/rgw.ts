@@ -17,6 +17,7 @@ import { ENDPOINT_HINT } from "../providers/connection";
 import { s3ErrorKind, s3Failure } from "../providers/errors";
 import { fromS3LifecycleRules, splitRuleId } from "../providers/lifecycleRules";
 import { rgwS3Client } from "../providers/s3Client";
+import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
 import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
 import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
@@ -208,9 +209,18 @@ export interface S3Keys {
   secretKey: string;
 }
 
-export function s3Client(endpoint: string, region: string, keys: S3Keys): S3Client {
-  return rgwS3Client({ endpoint, region, ...keys });
+export function s3Client(endpoint: string, region: string, keys: S3Keys, timeoutMs?: number): S3Client {
+  return rgwS3Client({ endpoint, region, ...keys, ...(timeoutMs !== undefined && { timeoutMs }) });
 }
+
+/** How verify names RGW when it does not answer: the endpoint, and the config key that sets it. */
+export const rgwSystem = (endpoint: string): string => `RGW at ${endpoint}`;
+
+/** Calls to RGW with a deadline of their own, for callers outside a verify run. */
+export const rgwCalls = (endpoint: string): Bounded => new Deadlines().for(rgwSystem(endpoint), ENDPOINT_HINT);
+
+/** One S3 call under a deadline: the signal reaches the SDK (retries included), and reading the body counts. */
+const s3Call = <T>(bounded: Bounded, what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => bounded(what, (signal) => run({ abortSignal: signal }));
 
 /** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or the network code: read as the provider reads it. */
 export function s3ErrorCode(error: unknown): string {
@@ -237,12 +247,13 @@ async function optional<T>(call: Promise<T>, absent: readonly string[]): Promise
   }
 }
 
-export async function observeBucket(client: S3Client, name: string): Promise<ObservedBucket> {
-  const head = await optional(client.send(new HeadBucketCommand({ Bucket: name })), ["NotFound", "NoSuchBucket"]);
+export async function observeBucket(client: S3Client, name: string, bounded: Bounded = rgwCalls("RGW")): Promise<ObservedBucket> {
+  const call = <T>(what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>) => s3Call(bounded, `${what} ${name}`, run);
+  const head = await optional(call("HeadBucket", (o) => client.send(new HeadBucketCommand({ Bucket: name }), o)), ["NotFound", "NoSuchBucket"]);
   if (head === undefined) return { exists: false, lifecycle: [] };
-  const versioning = await client.send(new GetBucketVersioningCommand({ Bucket: name }));
-  const lifecycle = await optional(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })), ["NoSuchLifecycleConfiguration"]);
-  const policy = await optional(client.send(new GetBucketPolicyCommand({ Bucket: name })), ["NoSuchBucketPolicy"]);
+  const versioning = await call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o));
+  const lifecycle = await optional(call("GetBucketLifecycleConfiguration", (o) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), o)), ["NoSuchLifecycleConfiguration"]);
+  const policy = await optional(call("GetBucketPolicy", (o) => client.send(new GetBucketPolicyCommand({ Bucket: name }), o)), ["NoSuchBucketPolicy"]);
   return { exists: true, versioning: versioning.Status, lifecycle: lifecycle?.Rules ?? [], policy: policy?.Policy };
 }
 
@@ -254,58 +265,60 @@ async function outcomeOf(call: () => Promise<unknown>): Promise<ProbeOutcome> {
     await call();
     return "allowed";
   } catch (error) {
+    // A system that stopped answering is not an outcome of the grant: the probe cannot be made.
+    if (isNoAnswer(error)) throw error;
     const code = s3ErrorCode(error);
     return code === "AccessDenied" ? "denied" : `error ${code}`;
   }
 }
 
 /** Runs one app's probe plan on one bucket with the app's own keys. */
-export async function runProbe(app: S3Client, bucket: string, appName: string, runId: string, plan: readonly ProbeStep[]): Promise<{ step: ProbeStep; outcome: ProbeOutcome }[]> {
+export async function runProbe(app: S3Client, bucket: string, appName: string, runId: string, plan: readonly ProbeStep[], bounded: Bounded = rgwCalls("RGW")): Promise<{ step: ProbeStep; outcome: ProbeOutcome }[]> {
   const key = `${probePrefix(runId)}${appName}`;
   const seed = `${probePrefix(runId)}seed`;
   const body = `verify ${runId} ${appName}`;
   let versionId: string | undefined;
   const results: { step: ProbeStep; outcome: ProbeOutcome }[] = [];
   for (const step of plan) {
-    const outcome = await outcomeOf(async () => {
+    const outcome = await outcomeOf(() => s3Call(bounded, `${step.operation} by app ${appName} on ${bucket}`, async (o) => {
       switch (step.operation) {
         case "put":
-          versionId = (await app.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).VersionId ?? "null";
+          versionId = (await app.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), o)).VersionId ?? "null";
           return;
         case "get": {
-          const text = await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
+          const text = await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: key }), o)).Body?.transformToString();
           if (text !== body) throw Object.assign(new Error("read back different content"), { name: "ContentMismatch" });
           return;
         }
         case "get-seed":
-          await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: seed }))).Body?.transformToString();
+          await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: seed }), o)).Body?.transformToString();
           return;
         case "list":
-          await app.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix(runId) }));
+          await app.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix(runId) }), o);
           return;
         case "delete-version":
-          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId ?? "null" }));
+          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId ?? "null" }), o);
           return;
         case "delete":
-          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), o);
           return;
       }
-    });
+    }));
     results.push({ step, outcome });
   }
   return results;
 }
 
 /** With the owner's keys: the seed object read-only and unauthorized apps probe for. */
-export async function putSeed(owner: S3Client, bucket: string, runId: string): Promise<void> {
-  await owner.send(new PutObjectCommand({ Bucket: bucket, Key: `${probePrefix(runId)}seed`, Body: `verify ${runId}` }));
+export async function putSeed(owner: S3Client, bucket: string, runId: string, bounded: Bounded = rgwCalls("RGW")): Promise<void> {
+  await s3Call(bounded, `PutObject ${bucket}/${probePrefix(runId)}seed`, (o) => owner.send(new PutObjectCommand({ Bucket: bucket, Key: `${probePrefix(runId)}seed`, Body: `verify ${runId}` }), o));
 }
 
 /** With the owner's keys: every version and delete marker under this run's prefix, removed. */
-export async function removeProbeObjects(owner: S3Client, bucket: string, runId: string): Promise<number> {
-  const listed = await owner.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: probePrefix(runId) }));
+export async function removeProbeObjects(owner: S3Client, bucket: string, runId: string, bounded: Bounded = rgwCalls("RGW")): Promise<number> {
+  const listed = await s3Call(bounded, `ListObjectVersions ${bucket}/${probePrefix(runId)}`, (o) => owner.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: probePrefix(runId) }), o));
   const versions = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
-  for (const v of versions) await owner.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+  for (const v of versions) await s3Call(bounded, `DeleteObject ${bucket}/${v.Key}`, (o) => owner.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }), o));
   return versions.length;
 }
 
@@ -321,27 +334,33 @@ export interface RgwVerifyInput {
   itemKeys: Record<string, { title: string; keys: S3Keys }>;
   runId: string;
   probes: boolean;
+  /** The run's deadlines (absent: verify's defaults). */
+  deadlines?: Deadlines;
 }
 
 /** Every RGW check. Errors of one subject become a failed check for it; the others still run. */
 export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
   const { expected } = input;
-  const owner = s3Client(expected.endpoint, expected.region, input.owner);
+  const deadlines = input.deadlines ?? new Deadlines();
+  const bounded = deadlines.for(rgwSystem(expected.endpoint), ENDPOINT_HINT);
+  const owner = s3Client(expected.endpoint, expected.region, input.owner, deadlines.callMs);
   const results: CheckResult[] = [];
   const existing = new Set<string>();
   for (const bucket of expected.buckets) {
     try {
-      const observed = await observeBucket(owner, bucket.name);
+      const observed = await observeBucket(owner, bucket.name, bounded);
       if (observed.exists) existing.add(bucket.name);
       results.push(...bucketChecks(bucket, observed));
     } catch (error) {
-      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, s3ErrorText(error)));
+      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, isNoAnswer(error) ? error.message : s3ErrorText(error)));
     }
   }
-  const probeKeys: Record<string, { keys: S3Keys; source: string }> = {};
+  // Every key of every user is probed: after a rotation the replaced key still works until the next one,
+  // so it must be held to the same grant.
+  const probeKeys: Record<string, { keys: S3Keys; source: string }[]> = {};
   for (const user of expected.users) {
     try {
-      const info = await input.admin.getUser(user.uid);
+      const info = await bounded(`GET /admin/user uid=${user.uid}`, () => input.admin.getUser(user.uid));
       const item = input.itemKeys[user.app];
       const match = item && info ? info.keys.find((k) => k.accessKey === item.keys.accessKey) : undefined;
       results.push(
@@ -351,8 +370,13 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
           item && info ? { title: item.title, accessKey: item.keys.accessKey, secretMatches: match?.secretKey === item.keys.secretKey } : undefined,
         ),
       );
-      if (item) probeKeys[user.app] = { keys: item.keys, source: `keys from 1Password item ${item.title}` };
-      else if (info && info.keys.length > 0) probeKeys[user.app] = { keys: info.keys[0], source: "keys from the RGW admin API: no 1Password item read for this app" };
+      const keys: { keys: S3Keys; source: string }[] = item ? [{ keys: item.keys, source: `keys from 1Password item ${item.title}` }] : [];
+      for (const key of info?.keys ?? []) {
+        if (key.accessKey === item?.keys.accessKey) continue;
+        const why = item ? "another key of the user (after a rotation the replaced key stays valid)" : "no 1Password item read for this app";
+        keys.push({ keys: { accessKey: key.accessKey, secretKey: key.secretKey }, source: `key ${maskKey(key.accessKey)} from the RGW admin API: ${why}` });
+      }
+      if (keys.length > 0) probeKeys[user.app] = keys;
     } catch (error) {
       results.push(notChecked({ system: "rgw", subject: `user ${user.uid}`, check: "read" }, errorText(error)));
     }
@@ -361,7 +385,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
 
   const buckets = expected.buckets.filter((b) => existing.has(b.name));
   try {
-    for (const bucket of buckets) await putSeed(owner, bucket.name, input.runId);
+    for (const bucket of buckets) await putSeed(owner, bucket.name, input.runId, bounded);
     for (const access of expected.access) {
       if (!existing.has(access.bucket)) continue;
       const keys = probeKeys[access.app];
@@ -370,11 +394,17 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
         results.push(notChecked(base, "no key to probe with (user missing or without keys)"));
         continue;
       }
-      const client = s3Client(expected.endpoint, expected.region, keys.keys);
-      try {
-        results.push(probeCheck(access, await runProbe(client, access.bucket, access.app, input.runId, probePlan(access.access)), keys.source));
-      } finally {
-        client.destroy();
+      for (const [index, key] of keys.entries()) {
+        const client = s3Client(expected.endpoint, expected.region, key.keys, deadlines.callMs);
+        try {
+          // Each key writes its own probe object, so two keys of one app never meet.
+          const objectName = index === 0 ? access.app : `${access.app}.${index + 1}`;
+          results.push(probeCheck(access, await runProbe(client, access.bucket, objectName, input.runId, probePlan(access.access), bounded), key.source));
+        } catch (error) {
+          results.push(notChecked(base, errorText(error)));
+        } finally {
+          client.destroy();
+        }
       }
     }
   } catch (error) {
@@ -382,7 +412,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
   } finally {
     for (const bucket of buckets) {
       try {
-        await removeProbeObjects(owner, bucket.name, input.runId);
+        await removeProbeObjects(owner, bucket.name, input.runId, bounded);
       } catch (error) {
         results.push(failure({ system: "rgw", subject: `bucket ${bucket.name}`, check: `probe cleanup ${probePrefix(input.runId)}` }, "removed", `left behind: ${errorText(error)}`));
       }

@@ -4,12 +4,13 @@ import { randomBytes } from "node:crypto";
 import type { PlatformConfig } from "../config";
 import type { JarLock } from "../components/sparkIcebergImage/jarLock";
 import { type CheckResult, type Skippable, notChecked, pass } from "./checks";
+import { type DeadlineOptions, Deadlines } from "./deadline";
 import type { Credentials } from "./environment";
 import { expectedImage, expectedOnePassword, expectedRgw, outputChecks } from "./expected";
 import { expectedKubernetes, verifyKubernetes, type ExpectedKubernetes, type ObservedKubernetes } from "./kubernetes";
-import { type ConnectClient, createConnectClient, verifyOnePassword } from "./onepassword";
+import { CONNECT_HOST_HINT, type ConnectClient, connectSystem, createConnectClient, verifyOnePassword } from "./onepassword";
 import type { StackOutputs } from "./outputs";
-import { type RegistryClient, createRegistryClient, registryBaseUrl, verifyRegistry } from "./registry";
+import { REGISTRY_HINT, type RegistryClient, createRegistryClient, registryBaseUrl, registrySystem, verifyRegistry } from "./registry";
 import type { VerifyReport } from "./report";
 import { type RgwAdminReader, verifyRgw } from "./rgw";
 
@@ -23,21 +24,32 @@ export interface VerifyContext {
   dockerfile: string;
   registryPlainHttp?: boolean;
   runId?: string;
+  /** Per-call and whole-run deadlines (default CALL_TIMEOUT_MS, RUN_TIMEOUT_MS). */
+  timeouts?: DeadlineOptions;
 }
 
 /** The clients verify talks through; tests replace any of them. */
 export interface VerifyClients {
-  rgwAdmin(connection: { endpoint: string; region: string; accessKey: string; secretKey: string }): RgwAdminReader;
+  rgwAdmin(connection: { endpoint: string; region: string; accessKey: string; secretKey: string; timeoutMs: number }): RgwAdminReader;
   connect?(host: string, token: string): ConnectClient;
   registry?(baseUrl: string, auth: { username?: string; password?: string }): RegistryClient;
-  observeKubernetes?(expected: ExpectedKubernetes): Promise<ObservedKubernetes>;
+  observeKubernetes?(expected: ExpectedKubernetes, deadlines: Deadlines): Promise<ObservedKubernetes>;
 }
 
 export const newRunId = (now = new Date()): string => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
 
 export async function runVerify(context: VerifyContext, clients: VerifyClients): Promise<VerifyReport> {
-  const { config, outputs, credentials, skip } = context;
   const runId = context.runId ?? newRunId();
+  const deadlines = new Deadlines(context.timeouts);
+  try {
+    return await runChecks(context, clients, runId, deadlines);
+  } finally {
+    deadlines.close();
+  }
+}
+
+async function runChecks(context: VerifyContext, clients: VerifyClients, runId: string, deadlines: Deadlines): Promise<VerifyReport> {
+  const { config, outputs, credentials, skip } = context;
   const checks: CheckResult[] = [...outputChecks(config, outputs)];
   const skipped = (system: Skippable) => skip.includes(system);
 
@@ -48,7 +60,8 @@ export async function runVerify(context: VerifyContext, clients: VerifyClients):
     if (!host) checks.push(notChecked(base, `no Connect server: set OP_CONNECT_HOST${config.onepassword.mode === "serviceAccount" ? " (serviceAccount mode: verify reads through a Connect server only)" : " or config onepasswordConnectUrl"}, or --skip onepassword`));
     else if (!credentials.onepasswordToken) checks.push(notChecked(base, "no token: set OP_CONNECT_TOKEN or the stack's secret onepasswordToken, or --skip onepassword"));
     else {
-      const result = await verifyOnePassword(expectedOnePassword(config), (clients.connect ?? createConnectClient)(host, credentials.onepasswordToken));
+      const connect = clients.connect ? clients.connect(host, credentials.onepasswordToken) : createConnectClient(host, credentials.onepasswordToken, fetch, deadlines.for(connectSystem(host), CONNECT_HOST_HINT));
+      const result = await verifyOnePassword(expectedOnePassword(config), connect);
       checks.push(...result.checks);
       appKeys = result.appKeys;
     }
@@ -63,11 +76,12 @@ export async function runVerify(context: VerifyContext, clients: VerifyClients):
       checks.push(
         ...(await verifyRgw({
           expected,
-          admin: clients.rgwAdmin({ endpoint: config.rgw.endpoint, region: config.rgw.region, accessKey, secretKey }),
+          admin: clients.rgwAdmin({ endpoint: config.rgw.endpoint, region: config.rgw.region, accessKey, secretKey, timeoutMs: deadlines.callMs }),
           owner: { accessKey, secretKey },
           itemKeys: appKeys,
           runId,
           probes: !skipped("probes"),
+          deadlines,
         })),
       );
     }
@@ -79,12 +93,13 @@ export async function runVerify(context: VerifyContext, clients: VerifyClients):
     if (!image.ok) checks.push(config.image.push ? notChecked(base, image.reason) : pass(base, image.reason));
     else {
       const auth = { username: credentials.registryUsername ?? config.image.registryUsername, password: credentials.imageRegistryPassword };
-      const client = (clients.registry ?? createRegistryClient)(registryBaseUrl(image.image.registry, context.registryPlainHttp ?? false), auth);
+      const baseUrl = registryBaseUrl(image.image.registry, context.registryPlainHttp ?? false);
+      const client = clients.registry ? clients.registry(baseUrl, auth) : createRegistryClient(baseUrl, auth, fetch, deadlines.for(registrySystem(baseUrl), REGISTRY_HINT));
       checks.push(...(await verifyRegistry(image.image, client)));
     }
   }
 
-  if (!skipped("kubernetes")) checks.push(...(await verifyKubernetes(expectedKubernetes(config, outputs, context.lock), clients.observeKubernetes)));
+  if (!skipped("kubernetes")) checks.push(...(await verifyKubernetes(expectedKubernetes(config, outputs, context.lock), clients.observeKubernetes, deadlines)));
 
   return { stack: context.stack, runId, skipped: [...skip], checks };
 }

@@ -116,6 +116,7 @@ export const VERIFY_HELP: CommandHelp = {
     ["--skip LIST", `systems out of reach, comma-separated: ${SKIPPABLE.join(", ")} (probes: only the RGW write probes)`],
     ["--stacks-from DIR", "read Pulumi.yaml and the stack file from DIR instead of the project"],
     ["--registry-plain-http", "talk plain HTTP to a registry that is not on loopback"],
+    ["--timeout SECONDS", "deadline of the whole run (default 120); each request gives up after 10 s without an answer"],
   ],
   examples: [
     "npm run verify -- --stack dev",

@@ -103,7 +103,7 @@ describe("1Password checks", () => {
     const closed = await startFakeConnect("unused");
     await closed.close();
     const unreachable = await verifyOnePassword(expected, createConnectClient(closed.url, "t"));
-    expect(unreachable.checks.map(formatCheck)[0]).toContain(`cannot check: cannot reach 1Password Connect at ${closed.url}: ECONNREFUSED (OP_CONNECT_HOST or config onepasswordConnectUrl)`);
+    expect(unreachable.checks.map(formatCheck)[0]).toContain(`cannot check: cannot reach 1Password Connect at ${closed.url}: ECONNREFUSED — check OP_CONNECT_HOST or config onepasswordConnectUrl`);
   });
 });
 

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { type KubeObject, NAMESPACE_KINDS } from "../../../verify/kubernetes";
+import { startHangingServer } from "../../verify/lib/hangingServer";
 import { expected, externalSecret, kustomization, outputs, prerequisitesConfigMap, reconciled, recorded, root } from "../../verify/lib/kubernetesCluster";
 
 const plural = (kind: string) => (kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
@@ -88,9 +89,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function verify(): Promise<{ code: number; lines: string[]; failed: string[] }> {
+async function verify(config = kubeconfig): Promise<{ code: number; lines: string[]; failed: string[] }> {
   const args = [join(root, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", "dev", "--outputs", outputsFile, "--skip", "rgw,onepassword,registry"];
-  const result = await promisify(execFile)(process.execPath, args, { cwd: root, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 120_000 }).then(
+  const result = await promisify(execFile)(process.execPath, args, { cwd: root, env: { ...process.env, KUBECONFIG: config }, timeout: 120_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
     (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
   );
@@ -125,5 +126,32 @@ describe("verify's Kubernetes checks through @kubernetes/client-node", () => {
       `FAIL kubernetes  ExternalSecret data-platform/${expected.externalSecrets[0]}: Ready: expected Ready=True, found Ready=False (SecretSyncedError: could not get secret data from provider)`,
       "FAIL kubernetes  namespace data-platform: Flux ownership labels: expected kustomize.toolkit.fluxcd.io/name and kustomize.toolkit.fluxcd.io/namespace on every object, found 1 without: Deployment/debug",
     ]);
+  }, 120_000);
+
+  // Regression: a frozen API server (accepts, never answers) kept verify waiting for ever.
+  it("ends with exit 1 naming the API server and the context when the server never answers", async () => {
+    const frozen = await startHangingServer();
+    try {
+      const frozenConfig = join(dir, "kubeconfig-frozen");
+      writeFileSync(
+        frozenConfig,
+        stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "frozen", cluster: { server: frozen.url, "insecure-skip-tls-verify": true } }],
+          users: [{ name: "verify", user: { token: "verify-test-token" } }],
+          contexts: [{ name: "dev", context: { cluster: "frozen", user: "verify" } }],
+          "current-context": "dev",
+        }),
+      );
+      const started = Date.now();
+      const { code, failed } = await verify(frozenConfig);
+      console.log(`verify against a frozen API server: exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(code).toBe(1);
+      expect(failed).toEqual([expect.stringContaining(`no answer from the Kubernetes API server at ${frozen.url} (context dev) within 10 s`)]);
+      expect(frozen.requests.length).toBe(1);
+    } finally {
+      await frozen.close();
+    }
   }, 120_000);
 });

@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bucketGrants, rgwUserId } from "../../../components/objectStorage/policies";
@@ -227,7 +227,7 @@ describe("verify against a real Ceph RGW", () => {
     expect(report.checks.filter((c) => c.status === "fail").map(formatCheck)).toEqual([]);
     const probes = report.checks.filter((c) => c.subject.startsWith("app "));
     expect(probes).toHaveLength(6);
-    expect(probes.every((c) => c.note === "keys from the RGW admin API: no 1Password item read for this app")).toBe(true);
+    expect(probes.every((c) => /^key \S+ from the RGW admin API: no 1Password item read for this app$/.test(c.note ?? ""))).toBe(true);
   });
 
   it("says what to check when the admin keys are wrong, without printing them", async () => {
@@ -288,6 +288,10 @@ describe("verify against a real Ceph RGW", () => {
     const after = await verify(rotated);
     expect(after.failed).toEqual([]);
     expect(after.text).toContain("ok   rgw         user data-platform-it-spark: keys (2 keys)");
+    // Both keys are probed (regression: only the first was): the replaced one is held to the same grant.
+    const sparkProbes = after.checks.filter((c) => c.subject.startsWith("app spark on "));
+    expect(sparkProbes.filter((c) => c.note?.includes("another key of the user")).map((c) => c.subject).sort()).toEqual(["app spark on iceberg-warehouse-it", "app spark on nessie-backup-it"]);
+    expect(sparkProbes.every((c) => c.status === "ok")).toBe(true);
     // The same two keys without a rotation in config: one is not the stack's.
     expect((await verify()).failed).toEqual([expect.stringMatching(/^FAIL rgw {9}user data-platform-it-spark: keys: expected 1 key\(s\), found 2 \(/)]);
     // From here on the stack's config is the rotated one.
@@ -305,4 +309,27 @@ describe("verify against a real Ceph RGW", () => {
       expect.stringMatching(/^FAIL rgw {9}app nessie on nessie-backup-it: readWrite grant: .*put: expected allowed, found error InvalidAccessKeyId/),
     ]);
   });
+
+  // Regression: a radosgw that accepts connections and never answers kept `npm run verify` waiting for ever.
+  it("ends with exit 1 naming RGW when radosgw is frozen (SIGSTOP)", async () => {
+    const { dir, adminAccessKey, adminSecretKey, endpoint } = requireCluster();
+    const pid = Number(readFileSync(join(dir, "run", "client.rgw.a.pid"), "utf8").trim());
+    const env = { ...process.env, RGW_ADMIN_ACCESS_KEY: adminAccessKey, RGW_ADMIN_SECRET_KEY: adminSecretKey, OP_CONNECT_TOKEN: connect?.token ?? "" };
+    const args = [join(projectRoot, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", STACK, "--stacks-from", stack.dir, "--outputs", stack.outputsFile, "--skip", "registry,kubernetes"];
+    process.kill(pid, "SIGSTOP");
+    try {
+      const started = Date.now();
+      const result = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env, timeout: 110_000 }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+      console.log(`verify against a frozen radosgw: exit ${result.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(result.code).toBe(1);
+      const rgwLines = result.stdout.split("\n").filter((l) => / rgw {9}/.test(l));
+      expect(rgwLines.length).toBeGreaterThan(0);
+      expect(rgwLines.every((l) => l.startsWith("FAIL") && l.includes(`no answer from RGW at ${endpoint} within 10 s`))).toBe(true);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+  }, 120_000);
 });
