@@ -9,6 +9,8 @@ import { ADOPTED_TYPES, type AdoptConfig } from "../../config";
 import { emptyAdopt } from "../../config/adopt";
 import { type PreviewJson, type PreviewStep, gate, gateTargets, keptFieldChanges, urnName, urnType } from "../../adoption/gate";
 import { type AdoptTarget, RANDOM_PASSWORD_TYPE, adoptTargets } from "../../adoption/targets";
+import { configFromStackFile, readStackConfig } from "../../config/stackFiles";
+import { evaluateProgram } from "../../scripts/lib/mockEngine";
 
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(__dirname, "fixtures", `${name}.json`), "utf8")) as PreviewJson;
 const KV: AdoptTarget = { label: "entry nessie-postgres", type: "kvtest:index:Entry", name: "nessie-postgres", via: "import", importId: "nessie-postgres", keep: ["value"] };
@@ -154,4 +156,31 @@ describe("on the stack's adopted resources", () => {
     expect(names).toEqual(["storage-warehouse", "storage-warehouse-versioning", "storage-warehouse-policy", "storage-warehouse-lifecycle", "storage-user-nessie", "credentials-nessie-postgres", "kubernetes Namespace/external-secrets"]);
     expect(urnName(goodSteps()[0].urn)).toBe("storage-warehouse");
   });
+});
+
+describe("the targets are the resources the program declares (mock engine, dev with an adopt block)", () => {
+  it("finds each by type and name, with the adopt entry's import ID, and RgwUser with its adopt input", async () => {
+    const input = readStackConfig(join(__dirname, "..", ".."), "dev");
+    const block = {
+      buckets: { warehouse: { name: "iceberg-test", policy: true } },
+      users: { nessie: { uid: "iceberg", accessKey: "HANDMADEKEY000000001" } },
+      items: { "nessie-postgres": { id: `vaults/${"a".repeat(26)}/items/${"p".repeat(26)}`, keep: ["password"] } },
+      kubernetes: ["Namespace/external-secrets", "Kustomization/flux-system/nessie"],
+    };
+    input.config["data-platform:buckets"] = JSON.stringify([{ key: "warehouse", name: "iceberg-test", readWrite: ["nessie", "spark"], read: ["trino"] }]);
+    input.config["data-platform:adopt"] = JSON.stringify(block);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const run = await evaluateProgram({ ...input, loadProgram: () => require("../../index") });
+    const parsed = configFromStackFile({ ...input, config: input.config });
+    if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+    const { targets, forbidden } = adoptTargets(parsed.config.adopt);
+    expect(targets).toHaveLength(8);
+    for (const target of targets) {
+      const found = run.resources.filter((r) => r.type === target.type && (target.name !== undefined ? r.name === target.name : r.importId === target.importId));
+      expect({ target: target.label, found: found.length }).toEqual({ target: target.label, found: 1 });
+      expect({ target: target.label, importId: found[0].importId }).toEqual({ target: target.label, importId: target.via === "import" ? target.importId : undefined });
+      if (target.type === ADOPTED_TYPES.rgwUser) expect(found[0].inputs.adopt).toBeDefined();
+    }
+    for (const rule of forbidden) expect(run.resources.find((r) => r.type === rule.type && r.name === rule.name)).toBeUndefined();
+  }, 60_000);
 });
