@@ -76,6 +76,9 @@ export function crossChecks(
     const first = appList.indexOf(name);
     if (first !== index) at(["s3Apps", index], `duplicate app ${show(name)} (also s3Apps[${first}])`);
   });
+  (c.s3AppsRemoved ?? []).forEach((app, index) => {
+    if (apps.has(app)) at(["s3AppsRemoved", index], `app ${show(app)} is also in s3Apps: remove it from one of them`);
+  });
   for (const [map, keys] of Object.entries(appKeys)) {
     for (const key of keys) {
       if (appsKnown ? apps.has(key) : NAME_RE.test(key)) continue;

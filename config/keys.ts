@@ -41,6 +41,7 @@ export const CONFIG_KEYS = {
   rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
   rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
+  s3AppsRemoved: { type: "string[]", default: [], description: "Apps removed from s3Apps on purpose: lets their grants, user and item go (docs/operations.md); an app dropped without it stops the run." },
   s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps." },
   rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
   buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access, merged with the defaults by key ({key: x, remove: true} drops one); default warehouse + nessie backup." },

@@ -2,8 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigKey, PROJECT, configKeyPath } from "./keys";
 import { describeList } from "./lists";
-import { foreignKeyWarnings, parsePlatformConfig } from "./parse";
-import type { PlatformConfig } from "./schema";
+import { type StackModel, foreignKeyWarnings, parsePlatformConfig } from "./parse";
 
 /** Secret config, only ever held as Pulumi secrets. */
 export interface PlatformSecrets {
@@ -15,7 +14,7 @@ export interface PlatformSecrets {
 }
 
 export interface StackConfig {
-  config: PlatformConfig;
+  config: StackModel;
   secrets: PlatformSecrets;
 }
 

@@ -28,7 +28,8 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
 /** The validated model, with where each list entry came from and what the stack file removed. */
 export type StackModel = PlatformConfig & {
   lists: Record<ListKey, { id: string; source: EntrySource }[]>;
-  removed: Record<ListKey, string[]>;
+  /** What the stack file lets go on purpose: list entries with `remove: true`, and s3AppsRemoved. */
+  removed: Record<ListKey | "s3Apps", string[]>;
 };
 
 export type ConfigResult = { ok: true; config: StackModel } | { ok: false, errors: string[] };
@@ -151,7 +152,7 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   const credentials = entries("credentials", credentialSchema, credentialShape, mergedCredentials);
   const mergedKustomizations = mergeList("fluxKustomizations", given("fluxKustomizations"), defaultKustomizations(namespace), errors);
   const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, mergedKustomizations);
-  const removed = { buckets: mergedBuckets.removed, credentials: mergedCredentials.removed, fluxKustomizations: mergedKustomizations.removed };
+  const removed = { buckets: mergedBuckets.removed, credentials: mergedCredentials.removed, fluxKustomizations: mergedKustomizations.removed, s3Apps: c.s3AppsRemoved ?? [] };
 
   errors.push(...crossChecks(c, appKeys, buckets, credentials, fluxKustomizations, secrets, failed));
 

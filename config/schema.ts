@@ -300,6 +300,7 @@ export const scalarSchema = z.object({
   rgwInClusterEndpoint: optionalUrl(true),
   rgwRegion: matching(/^[a-z0-9-]+$/, "a region name like us-east-1"),
   s3Apps: z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }),
+  s3AppsRemoved: z.array(appName, { error: (issue) => `must be a list of app names, got ${show(issue.input)}` }),
   s3KeyRotation: z.record(z.string(), rotationValue, { error: "must be an object of app name to rotation value" }).default({}),
   rgwPurgeUserDataOnDelete: bool,
   imageRegistry: matching(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?$/, "a registry host[:port] without a scheme"),

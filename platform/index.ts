@@ -14,6 +14,8 @@ import type { RgwConnectionArgs } from "../providers/connection";
 import { itemAdoption, kubernetesAdoption, userAdoption } from "./adoption";
 import { prerequisiteValues } from "./prerequisites";
 
+export { removalGuard } from "./removals";
+
 /** Providers that were children of the components before they arrived through opts: aliased, not replaced. */
 const formerChildOf = (component: string, type: string) => [{ parent: pulumi.createUrn(component, type) }];
 

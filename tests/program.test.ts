@@ -49,7 +49,9 @@ describe.each(stacks)("stack %s", (stack) => {
       "dataplatform:storage:ObjectStorage",
     ]);
     const isProvider = (r: RecordedResource) => r.type.startsWith("pulumi:providers:");
-    for (const r of run().resources.filter((r) => r.custom && !isProvider(r))) {
+    // The removal guard watches every component's entries, so it sits at the top like the providers.
+    const isGuard = (r: RecordedResource) => r.type === "pulumi-nodejs:dynamic/platform:RemovalGuard";
+    for (const r of run().resources.filter((r) => r.custom && !isProvider(r) && !isGuard(r))) {
       const parent = components.find((c) => c.urn === r.parent);
       if (!parent) throw new Error(`${r.type} ${r.name} has no component parent`);
       expect(r.name.startsWith(`${parent.name}-`)).toBe(true);
@@ -75,6 +77,7 @@ describe.each(stacks)("stack %s", (stack) => {
     const protectedTypes = [
       "aws:s3/bucket:Bucket",
       "aws:s3/bucketVersioning:BucketVersioning",
+      "aws:s3/bucketPolicy:BucketPolicy",
       "pulumi-nodejs:dynamic/s3:BucketLifecycle",
       "pulumi-nodejs:dynamic/rgw:RgwUser",
       "onepassword:index/item:Item",
@@ -86,6 +89,10 @@ describe.each(stacks)("stack %s", (stack) => {
       expect(resources.length).toBeGreaterThan(0);
       for (const r of resources) expect({ type, name: r.name, protect: r.protect }).toEqual({ type, name: r.name, protect: true });
     }
+    // The bootstrap token Secret is retained: a renamed one leaves the old in place for the ClusterSecretStore.
+    expect(one(run(), "kubernetes:core/v1:Secret", "credentials-onepassword-token").retainOnDelete).toBe(true);
+    // The removal guard comes first, and nothing else until the engine has checked it (issue 19).
+    expect(run().resources[0]).toMatchObject({ type: "pulumi-nodejs:dynamic/platform:RemovalGuard", name: "removal-guard" });
     // A password policy change must not regenerate a password the database already uses.
     for (const r of ofType(run(), "random:index/randomPassword:RandomPassword")) {
       expect(r.ignoreChanges.sort()).toEqual(["length", "lower", "numeric", "special", "upper"]);

@@ -195,7 +195,9 @@ export class Credentials extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: { [TOKEN_SECRET_KEY]: token },
       },
-      { parent: this, ...adoptedOptions(args.adopt?.tokenSecret) },
+      // Retained: a renamed Secret or namespace leaves the old one in place, so the ClusterSecretStore in
+      // Git keeps reading its token until the new manifests are committed.
+      { parent: this, retainOnDelete: true, ...adoptedOptions(args.adopt?.tokenSecret) },
     );
 
     this.items = pulumi.all(references);

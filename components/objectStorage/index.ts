@@ -155,7 +155,9 @@ export class ObjectStorage extends pulumi.ComponentResource {
           },
           // The principals must exist before RGW accepts a policy naming them. An adopted bucket's policy
           // is imported when it has one (its document is then replaced by the stack's), else created.
-          { dependsOn: users, ...adopted("-policy", config.adopt?.policy === true) },
+          // Protected like the bucket: without it every app loses access, and an unprotected policy was
+          // deleted before the protected versioning stopped an update that removed the entry.
+          { dependsOn: users, protect: true, ...adopted("-policy", config.adopt?.policy === true) },
         );
       }
       bucketNames[config.key] = bucket.bucket;
