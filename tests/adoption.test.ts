@@ -84,7 +84,8 @@ describe("with adopt", () => {
     }
     // The other bucket is the stack's own, as before.
     expect(pick(one(adopted, "aws:s3/bucket:Bucket", "storage-nessie-backup"))).toEqual({ importId: undefined, protect: true, retainOnDelete: true });
-    expect(pick(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-nessie-backup-policy"))).toEqual({ importId: undefined, protect: false, retainOnDelete: false });
+    // Protected like every policy (issue 19: its loss locks the apps out), not retained.
+    expect(pick(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-nessie-backup-policy"))).toEqual({ importId: undefined, protect: true, retainOnDelete: false });
   });
 
   it("takes over the hand-made user by its uid and key (no import: a dynamic resource), and grants it by that uid", () => {

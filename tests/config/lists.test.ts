@@ -64,7 +64,7 @@ describe("a stack file's list entries extend the defaults", () => {
     const config = ok({ buckets: [{ key: "nessie-backup", remove: true }], fluxKustomizations: [{ name: "nessie-backup", remove: true }] });
     expect(config.buckets.map((b) => b.key)).toEqual(["warehouse"]);
     expect(config.flux.kustomizations.map((k) => k.name)).toEqual(PLATFORM_KUSTOMIZATIONS.filter((n) => n !== "nessie-backup"));
-    expect(config.removed).toEqual({ buckets: ["nessie-backup"], credentials: [], fluxKustomizations: ["nessie-backup"] });
+    expect(config.removed).toEqual({ buckets: ["nessie-backup"], credentials: [], fluxKustomizations: ["nessie-backup"], s3Apps: [] });
   });
 
   it("a default renamed with previousKeys is replaced by the renamed entry", () => {

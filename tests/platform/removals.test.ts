@@ -11,7 +11,7 @@ const minimal: Record<string, string> = {
   rgwEndpoint: "http://rgw.example.com:7480",
   imageRegistry: "registry.example.com",
   fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
 };
 
 function model(overrides: Record<string, unknown> = {}): StackModel {

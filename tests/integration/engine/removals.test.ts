@@ -91,7 +91,7 @@ const MINIMAL: Record<string, string> = {
   rgwEndpoint: "http://rgw.example.com:7480",
   imageRegistry: "registry.example.com",
   fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAA",
+  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
 };
 
 /** The stack's config as the program parses it (lists merged with the defaults). */
