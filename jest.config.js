@@ -10,6 +10,10 @@ module.exports = {
   testMatch: ["<rootDir>/tests/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/"],
   moduleFileExtensions: ["ts", "js", "json"],
+  // A test that asserts nothing fails (a loop that ran zero times is not a pass).
+  setupFilesAfterEnv: ["<rootDir>/tests/lib/everyTestAsserts.ts"],
+  // jest's default 5 s per test (hooks included) is too close: setup hooks took 3.4 s at load 4 on 2 cores.
+  testTimeout: 30_000,
   globalSetup: "<rootDir>/tests/lib/tmpdirSetup.ts",
   globalTeardown: "<rootDir>/tests/lib/tmpdirTeardown.ts",
 };

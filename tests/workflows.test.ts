@@ -667,16 +667,18 @@ describe("workflow files", () => {
   });
 
   it.each(files)("%s sets up Node.js from .nvmrc (node-version-file), never a hardcoded version", (file) => {
-    const wf = loadWorkflow(file);
-    for (const [id, job] of Object.entries(wf.jobs)) {
-      for (const step of steps(job).filter((s) => s.uses?.startsWith("actions/setup-node@"))) {
-        expect({ id, version: step.with?.["node-version"] }).toEqual({ id, version: undefined });
-        expect({ id, file: step.with?.["node-version-file"] }).toEqual({ id, file: expect.stringMatching(/^([\w.-]+\/)?\.nvmrc$/) });
-        // A subfolder's .nvmrc must be a checkout of this repository made by the same job.
-        const dir = String(step.with?.["node-version-file"]).replace(/\/?\.nvmrc$/, "");
-        if (dir !== "") expect(steps(job).some((s) => s.uses?.startsWith("actions/checkout@") && s.with?.path === dir)).toBe(true);
-      }
-    }
+    // One entry per setup-node step (a workflow without Node.js has none, and nothing to check).
+    const setups = Object.entries(loadWorkflow(file).jobs).flatMap(([id, job]) =>
+      steps(job)
+        .filter((s) => s.uses?.startsWith("actions/setup-node@"))
+        .map((step) => {
+          // A subfolder's .nvmrc must be a checkout of this repository made by the same job.
+          const dir = String(step.with?.["node-version-file"]).replace(/\/?\.nvmrc$/, "");
+          const checkedOut = dir === "" || steps(job).some((s) => s.uses?.startsWith("actions/checkout@") && s.with?.path === dir);
+          return { id, version: step.with?.["node-version"], file: step.with?.["node-version-file"], checkedOut };
+        }),
+    );
+    expect(setups).toEqual(setups.map(({ id }) => ({ id, version: undefined, file: expect.stringMatching(/^([\w.-]+\/)?\.nvmrc$/), checkedOut: true })));
   });
 
   it.each(files)("%s keeps secrets off workflow- and job-level env (not exposed to npm ci)", (file) => {
@@ -696,20 +698,22 @@ describe("workflow files", () => {
   });
 
   it.each(files)("%s: every job that uses a secret (other than GITHUB_TOKEN) runs in a GitHub environment", (file) => {
-    for (const [id, job] of Object.entries(loadWorkflow(file).jobs)) {
-      const used = secretNames(job).filter((n) => n !== "GITHUB_TOKEN");
-      if (used.length > 0) expect({ id, environment: environmentName(job) }).toEqual({ id, environment: expect.any(String) });
-    }
+    const withSecrets = Object.entries(loadWorkflow(file).jobs).filter(([, job]) => secretNames(job).some((n) => n !== "GITHUB_TOKEN"));
+    const environments = withSecrets.map(([id, job]) => ({ id, environment: environmentName(job) }));
+    expect(environments).toEqual(withSecrets.map(([id]) => ({ id, environment: expect.any(String) })));
   });
 
   it.each(files)("%s documents every secret and every environment it uses in its header comment", (file) => {
     const wf = loadWorkflow(file);
     const header = headerComment(file);
-    for (const name of secretNames(wf.jobs)) expect({ name, documented: header.includes(name) }).toEqual({ name, documented: true });
-    for (const job of Object.values(wf.jobs)) {
-      const env = environmentName(job);
-      if (env !== undefined) expect({ env, documented: header.includes(`\`${env}\``) }).toEqual({ env, documented: true });
-    }
+    const used = [
+      ...secretNames(wf.jobs),
+      ...Object.values(wf.jobs)
+        .map(environmentName)
+        .filter((env): env is string => env !== undefined)
+        .map((env) => `\`${env}\``),
+    ];
+    expect(used.filter((name) => !header.includes(name))).toEqual([]);
   });
 });
 

@@ -142,6 +142,11 @@ export interface ObservedImage {
   lastLayer: { mediaType: string; digest: string; blobDigest?: string; entries?: TarEntry[]; error?: string };
 }
 
+/** The entries of a gzip-compressed tar layer as the registry serves it. */
+export function layerEntries(blob: Uint8Array): TarEntry[] {
+  return tarEntries(gunzipSync(blob));
+}
+
 export function imageChecks(expected: ExpectedImage, observed: ObservedImage): CheckResult[] {
   const ref = `${expected.registry}/${expected.repository}@${expected.digest}`;
   const base = (check: string) => ({ system: "registry" as const, subject: `image ${expected.registry}/${expected.repository}`, check });
@@ -300,7 +305,7 @@ async function observeImage(client: RegistryClient, expected: ExpectedImage): Pr
     try {
       const blob = await client.blob(expected.repository, last.digest);
       lastLayer.blobDigest = sha256Digest(blob);
-      lastLayer.entries = tarEntries(gunzipSync(blob));
+      lastLayer.entries = layerEntries(blob);
     } catch (error) {
       lastLayer.error = errorText(error);
     }

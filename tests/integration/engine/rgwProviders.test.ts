@@ -20,6 +20,11 @@ import { AnswerProxy } from "./answerProxy";
 import { createEngineStack, type EngineStack } from "./engineHarness";
 
 const RULES = bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 });
+// The providers' timeout in the tests where the proxy drops or holds an answer. The same stacks then
+// recover through the proxy with this timeout, so it must outlast a slow real answer at load 4 on 2 cores
+// (3 s did not always); each dropped answer costs this long.
+const ANSWER_TIMEOUT_MS = 10_000;
+const NO_ANSWER = new RegExp(`no answer within ${ANSWER_TIMEOUT_MS / 1000}s`);
 
 const requireCluster = useRgwCluster();
 let admin: RgwAdminClient;
@@ -235,10 +240,10 @@ describe("interrupted calls (issue #10's table)", () => {
 
   // Row: RGW creates the user but the answer is lost (timeout), then retry.
   it("a create whose answer is lost times out, and the retry adopts the user", async () => {
-    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 3000, uid: "lost-create", keyRotation: "1", lifecycleName: "unused" };
+    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: ANSWER_TIMEOUT_MS, uid: "lost-create", keyRotation: "1", lifecycleName: "unused" };
     const stack = await newStack(spec);
     proxy.rule = { kind: "drop", when: isCreateUser };
-    await expect(stack.up()).rejects.toThrow(/no answer within 3s/);
+    await expect(stack.up()).rejects.toThrow(NO_ANSWER);
     proxy.rule = { kind: "pass" };
     expect((await stack.up()).summary.result).toBe("succeeded");
     await expectOnlyTrackedKeys(stack, "lost-create");
@@ -246,7 +251,7 @@ describe("interrupted calls (issue #10's table)", () => {
 
   // Row: engine killed, or answer lost, during a key rotation, then re-run.
   it("rotations killed or with a lost answer leave no untracked working key", async () => {
-    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 3000, uid: "lost-rotation", keyRotation: "1", lifecycleName: "unused" };
+    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: ANSWER_TIMEOUT_MS, uid: "lost-rotation", keyRotation: "1", lifecycleName: "unused" };
     const stack = await newStack(spec);
     await stack.up();
     const first = await trackedKeys(stack);
@@ -265,7 +270,7 @@ describe("interrupted calls (issue #10's table)", () => {
 
     spec.keyRotation = "3";
     proxy.rule = { kind: "drop", when: isCreateKey };
-    await expect(stack.up()).rejects.toThrow(/no answer within 3s/);
+    await expect(stack.up()).rejects.toThrow(NO_ANSWER);
     proxy.rule = { kind: "pass" };
     await stack.up();
     await expectOnlyTrackedKeys(stack, "lost-rotation");
@@ -298,12 +303,11 @@ describe("interrupted calls (issue #10's table)", () => {
   // Row: a lifecycle endpoint that never answers had no timeout at all.
   it("a lifecycle endpoint that never answers fails after the timeout", async () => {
     await adminS3.send(new CreateBucketCommand({ Bucket: "engine-hang" }));
-    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: 2000, keyRotation: "", bucket: "engine-hang", lifecycleName: "hang-lifecycle" };
+    const spec: Spec = { endpoint: proxyEndpoint, timeoutMs: ANSWER_TIMEOUT_MS, keyRotation: "", bucket: "engine-hang", lifecycleName: "hang-lifecycle" };
     const stack = await newStack(spec);
     await stack.up();
     proxy.rule = { kind: "hang" };
-    const started = Date.now();
-    await expect(stack.refresh()).rejects.toThrow(/no answer within 2s/);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Ending at all is the point: without the timeout, refresh waits until the test's own timeout.
+    await expect(stack.refresh()).rejects.toThrow(NO_ANSWER);
   });
 });
