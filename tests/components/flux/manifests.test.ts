@@ -48,6 +48,19 @@ it("the schema check is not vacuous: a Kustomization without prune is rejected",
   expect(schemaProblems(manifest as never).join("\n")).toContain("prune");
 });
 
+it("the schema check is strict: a misspelt optional field is an error, not pruned in silence", () => {
+  const manifest = kustomizationManifest(kustomization, "flux-system") as unknown as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+  const { postBuild, ...rest } = manifest.spec;
+  expect(postBuild).toBeDefined();
+  expect(schemaProblems({ ...manifest, spec: { ...rest, postbuild: postBuild } } as never)).toEqual([
+    expect.stringMatching(/^\/spec: must NOT have additional properties .*"additionalProperty":"postbuild"/),
+  ]);
+  expect(schemaProblems({ ...manifest, metadata: { ...manifest.metadata, label: { a: "b" } } } as never)).toEqual([
+    expect.stringMatching(/^\/metadata: must NOT have additional properties .*"additionalProperty":"label"/),
+  ]);
+  expect(schemaProblems({ ...gitRepositoryManifest(source), data: {} } as never)).toEqual([expect.stringMatching(/"additionalProperty":"data"/)]);
+});
+
 it("names substitution variables in upper snake case, all documented", () => {
   expect(variableSuffix("nessie-backup")).toBe("NESSIE_BACKUP");
   const data = prerequisitesData({
