@@ -193,7 +193,8 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
     s3.hang = false;
   });
 
-  const inputs = (): BucketLifecycleInputs => ({ ...INPUTS, endpoint, timeoutMs: 2000 });
+  // A loopback fake answers at once, but not within 2 s on a loaded 2-core machine (seen at load 4).
+  const inputs = (): BucketLifecycleInputs => ({ ...INPUTS, endpoint, timeoutMs: 20_000 });
   const create = async (): Promise<BucketLifecycleState> => (await bucketLifecycleProvider.create(inputs())).outs as BucketLifecycleState;
   const read = async (state: BucketLifecycleState) => (await bucketLifecycleProvider.read?.("lake", state))?.props as BucketLifecycleState;
 
@@ -311,9 +312,8 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
   it("gives up on an endpoint that never answers after its timeout", async () => {
     const state = await create();
     s3.hang = true;
-    const started = Date.now();
+    // Without the timeout this read never ends and jest's testTimeout fails the test; no wall clock needed.
     await expect(bucketLifecycleProvider.read?.("lake", { ...state, timeoutMs: 300 })).rejects.toMatchObject({ name: "RgwError", kind: "timeout" });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("check refuses an endpoint with a path, and skips one not known yet (preview)", async () => {

@@ -8,7 +8,7 @@ import {
   parseRgwErrorCode,
   parseUserInfo,
 } from "../../providers/rgwAdmin";
-import { thrownRgwError as thrown } from "./rgwFakes";
+import { FakeS3, thrownRgwError as thrown } from "./rgwFakes";
 
 const ENDPOINT = "http://127.0.0.1:7480";
 
@@ -289,5 +289,23 @@ describe("createRgwAdminClient (fetch stubbed)", () => {
     expect(`${message} ${stack}`).not.toContain(secret);
     expect(`${message} ${stack}`).not.toContain(secret.slice(0, 12));
     expect(message).toMatch(/createKey answer is not JSON \(\d+ bytes\)/);
+  });
+});
+
+// Nothing else fails when the admin client's deadline is dropped: the engine tests with a dropping proxy
+// are the only other place, and they need the real engine.
+describe("createRgwAdminClient against an endpoint that accepts and never answers", () => {
+  const server = new FakeS3();
+  let endpoint = "";
+  beforeAll(async () => {
+    endpoint = await server.start();
+    server.hang = true;
+  });
+  afterAll(() => server.stop());
+
+  it("gives up after its timeout with a timeout error naming the endpoint", async () => {
+    const hanging = createRgwAdminClient({ endpoint, region: "us-east-1", accessKey: "ADMINKEY", secretKey: "adminsecret", timeoutMs: 300 });
+    // Without the deadline this call never ends and jest's testTimeout fails the test.
+    await expect(hanging.getUser("x")).rejects.toMatchObject({ name: "RgwError", kind: "timeout", message: expect.stringContaining(`cannot reach RGW admin API at ${endpoint}: no answer within 0.3s`) });
   });
 });
