@@ -1,12 +1,13 @@
 /**
  * `verify` against a real Ceph RGW: the declared state is set up with the project's own pieces (users
- * through the RgwUser provider object, buckets, versioning, lifecycle and policy with client-s3 from
- * the stack's builders), the apps' keys are served by a loopback fake of 1Password Connect, and verify
+ * through the RgwUser provider object, lifecycles through the BucketLifecycle provider object, buckets,
+ * versioning and policy with client-s3 from the stack's builders), the apps' keys are served by a loopback fake of 1Password Connect, and verify
  * passes. Then one thing at a time drifts, and verify names it: versioning suspended, a lifecycle rule
  * edited, a grant widened in a bucket policy, an app's key deleted. The CLI runs end to end too.
  */
 import {
   CreateBucketCommand,
+  DeleteBucketLifecycleCommand,
   ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -21,13 +22,14 @@ import { bucketGrants, rgwUserId } from "../../../components/objectStorage/polic
 import { bucketLifecycleRules, bucketPolicyDocument } from "../../../components/objectStorage/policies";
 import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
+import { bucketLifecycleProvider } from "../../../providers/bucketLifecycle";
 import { createRgwAdminClient } from "../../../providers/rgwAdmin";
 import { rgwUserProvider, type RgwUserState } from "../../../providers/rgwUser";
 import type { CheckResult } from "../../../verify/checks";
 import { readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
-import { type RgwCluster, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
+import { type RgwCluster, rulesOnRgw, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
 import { type FakeConnect, fullItem, startFakeConnect } from "../../verify/lib/fakeConnect";
 import { type StackFixture, projectRoot, stackFixture } from "./stackFixture";
 
@@ -73,8 +75,19 @@ const bucket = (key: string) => {
 async function applyBucket(key: string): Promise<void> {
   const config = bucket(key);
   await owner.send(new PutBucketVersioningCommand({ Bucket: config.name, VersioningConfiguration: { Status: config.versioning ? "Enabled" : "Suspended" } }));
-  const rules = bucketLifecycleRules({ noncurrentVersionDays: config.noncurrentVersionDays, abortIncompleteMultipartDays: config.abortIncompleteMultipartDays });
-  await owner.send(new PutBucketLifecycleConfigurationCommand({ Bucket: config.name, LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
+  // The lifecycle as the stack writes it: BucketLifecycle's create, as the engine calls it, so the rules on
+  // RGW carry the provider's `<id>.<owner token>` IDs that verify must read back as the declared IDs.
+  // Whatever a drift test left there is removed first, as a fresh bucket has none.
+  await owner.send(new DeleteBucketLifecycleCommand({ Bucket: config.name }));
+  const { endpoint, adminAccessKey, adminSecretKey } = requireCluster();
+  await bucketLifecycleProvider.create({
+    endpoint,
+    region: stack.config.rgw.region,
+    accessKey: adminAccessKey,
+    secretKey: adminSecretKey,
+    bucket: config.name,
+    rules: bucketLifecycleRules({ noncurrentVersionDays: config.noncurrentVersionDays, abortIncompleteMultipartDays: config.abortIncompleteMultipartDays }),
+  });
   const policy = bucketPolicyDocument(config.name, bucketGrants(config, stack.config.environment));
   if (policy) await owner.send(new PutBucketPolicyCommand({ Bucket: config.name, Policy: JSON.stringify(policy) }));
 }
@@ -149,6 +162,12 @@ describe("verify against a real Ceph RGW", () => {
     const { checks, failed, text } = await verify();
     console.log(`verify (RGW + fake Connect) in ${((Date.now() - started) / 1000).toFixed(1)} s:\n${text}`);
     expect(failed).toEqual([]);
+    // The rules verify just accepted are BucketLifecycle's, with its owner token in every ID.
+    for (const config of stack.config.buckets) {
+      const ids = ((await rulesOnRgw(owner, config.name)) ?? []).map((rule) => rule.ID).sort();
+      expect({ bucket: config.name, ids }).toEqual({ bucket: config.name, ids: [expect.stringMatching(/^abort-incomplete-multipart-uploads\.[0-9a-f]+$/), expect.stringMatching(/^expire-noncurrent-versions\.[0-9a-f]+$/)] });
+    }
+    expect(checks.filter((c) => c.check === "lifecycle").map((c) => `${c.subject} ${c.status}`)).toEqual(stack.config.buckets.map((b) => `bucket ${b.name} ok`));
     const probes = checks.filter((c) => c.subject.startsWith("app "));
     expect(probes.map((c) => `${c.subject}: ${c.check}`).sort()).toEqual([
       "app nessie on iceberg-warehouse-it: readWrite grant",
