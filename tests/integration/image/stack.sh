@@ -20,6 +20,35 @@ export REGISTRY_AUTH_FILE="$state/auth.json"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
+# owns_port PORT PID: waits until PID itself listens on PORT (0), or fails (1) when PID exited or another
+# process holds the port: free_port's port can be taken before the server binds it (another test's
+# registry would then answer in its place).
+owns_port() {
+  local port=$1 pid=$2 owner
+  for _ in $(seq 1 300); do
+    owner="$(ss -Hltnp "sport = :$port" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)"
+    [ "$owner" = "$pid" ] && return 0
+    [ -n "$owner" ] && { echo "port $port is taken by PID $owner" >&2; return 1; }
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_on_free_port NAME PIDFILE START_FUNCTION: runs START_FUNCTION PORT (which starts a server in the
+# background, writing its PID to PIDFILE) with fresh ports until the server owns its port; prints the port.
+start_on_free_port() {
+  local name=$1 pidfile=$2 start=$3 port attempt
+  for attempt in 1 2 3 4 5; do
+    port="$(free_port)"
+    "$start" "$port"
+    if owns_port "$port" "$(cat "$pidfile")"; then echo "$port"; return 0; fi
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    echo "$name: port $port was taken before it bound it (attempt $attempt)" >&2
+  done
+  echo "$name: no port after 5 attempts" >&2; return 1
+}
+
 wait_http() { # url expected-status...
   local url="$1"; shift
   for _ in $(seq 1 100); do
@@ -37,6 +66,28 @@ PY
   echo "timed out waiting for $url" >&2; return 1
 }
 
+start_registry() { # PORT
+  cat > "$state/registry.yml" <<CONF
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $state/registry-data
+http:
+  addr: 127.0.0.1:$1
+auth:
+  htpasswd:
+    realm: test-registry
+    path: $state/htpasswd
+CONF
+  env -u REGISTRY_AUTH_FILE -u REGISTRY_AUTH docker-registry serve "$state/registry.yml" > "$state/registry.log" 2>&1 &
+  echo $! > "$state/registry.pid"
+}
+
+start_maven_http() { # PORT
+  (cd "$state/www" && exec python3 -m http.server --bind 127.0.0.1 "$1" > "$state/http.log" 2>&1) &
+  echo $! > "$state/http.pid"
+}
+
 up() {
   for tool in buildah skopeo docker-registry htpasswd busybox python3 mvn sha256sum; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install docker-registry buildah skopeo apache2-utils busybox-static; mvn)" >&2; exit 1; }
@@ -51,23 +102,9 @@ CONF
 
   # Registry with htpasswd auth. docker-registry reads REGISTRY_* variables as config overrides.
   local registry_port user=builder password
-  registry_port="$(free_port)"
   password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
   htpasswd -Bbn "$user" "$password" > "$state/htpasswd"
-  cat > "$state/registry.yml" <<CONF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $state/registry-data
-http:
-  addr: 127.0.0.1:$registry_port
-auth:
-  htpasswd:
-    realm: test-registry
-    path: $state/htpasswd
-CONF
-  env -u REGISTRY_AUTH_FILE -u REGISTRY_AUTH docker-registry serve "$state/registry.yml" > "$state/registry.log" 2>&1 &
-  echo $! > "$state/registry.pid"
+  registry_port="$(start_on_free_port registry "$state/registry.pid" start_registry)"
   printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$registry_port" > "$CONTAINERS_REGISTRIES_CONF"
   echo '{}' > "$REGISTRY_AUTH_FILE"
 
@@ -85,9 +122,7 @@ CONF
   path="$(head -n1 "$context/jars.sha256" | awk '{print $2}')"
   printf 'x' >> "$state/www/tampered/$path"
   local http_port
-  http_port="$(free_port)"
-  (cd "$state/www" && exec python3 -m http.server --bind 127.0.0.1 "$http_port" > "$state/http.log" 2>&1) &
-  echo $! > "$state/http.pid"
+  http_port="$(start_on_free_port "maven stand-in" "$state/http.pid" start_maven_http)"
 
   # Tiny base: busybox-static (it has wget and sha256sum) plus root and spark users, like apache/spark.
   local rootfs="$state/rootfs" applet

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { freePort, isAlive } from "../lib/processes";
+import { PORT_TAKEN, PortTakenError, isAlive, listenerPids, startOnFreePort } from "../lib/processes";
 
 const execFileAsync = promisify(execFile);
 export const projectRoot = resolve(__dirname, "../../..");
@@ -69,7 +69,6 @@ export async function startPostgres(bin: string): Promise<Postgres> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), "platform-pg-"));
   const data = join(dir, "data");
-  const port = await freePort();
   const prefix = asClusterOwner();
   if (prefix.length > 0) {
     const owner = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
@@ -83,12 +82,18 @@ export async function startPostgres(bin: string): Promise<Postgres> {
   };
   // Local (socket) connections trust the OS user; TCP needs a password (SCRAM), like the real cluster.
   await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-instructions"]);
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`;
-  try {
-    await run(join(bin, "pg_ctl"), ["-D", data, "-l", join(dir, "postgres.log"), "-o", options, "-w", "-t", "60", "start"]);
-  } catch (error) {
-    throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${tail(join(dir, "postgres.log"))}`);
-  }
+  const log = join(dir, "postgres.log");
+  // pg_ctl -w waits for this data directory's own postmaster, so a taken port is a failed start, never another server.
+  const port = await startOnFreePort(1, async ([port]) => {
+    const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off`;
+    try {
+      await run(join(bin, "pg_ctl"), ["-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start"]);
+      return port;
+    } catch (error) {
+      const why = `PostgreSQL did not start: ${(error as Error).message}\n${tail(log)}`;
+      throw PORT_TAKEN.test(tail(log, 10)) ? new PortTakenError(why) : new Error(why);
+    }
+  });
   const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   const sql = async (statement: string, database = "postgres") =>
     (await run(join(bin, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", database, "-At", "-c", statement])).stdout;
@@ -125,9 +130,12 @@ export interface Nessie {
 
 export async function startNessie(settings: NessieSettings): Promise<Nessie> {
   const started = Date.now();
+  const nessie = await startOnFreePort(2, ([port, managementPort]) => startNessieOn(settings, port, managementPort));
+  return { ...nessie, startSeconds: (Date.now() - started) / 1000 };
+}
+
+async function startNessieOn(settings: NessieSettings, port: number, managementPort: number): Promise<Nessie> {
   const dir = mkdtempSync(join(tmpdir(), "platform-nessie-"));
-  const port = await freePort();
-  const managementPort = await freePort();
   const properties = {
     "quarkus.http.host": "127.0.0.1",
     "quarkus.http.port": String(port),
@@ -150,15 +158,27 @@ export async function startNessie(settings: NessieSettings): Promise<Nessie> {
   child.unref();
   const pid = child.pid ?? 0;
   const nessie: Nessie = { dir, port, managementPort, pid, uri: `http://127.0.0.1:${port}/api/v2`, startSeconds: 0, log };
+  const portTaken = async (why: string) => {
+    await stopPid(pid);
+    rmSync(dir, { recursive: true, force: true });
+    return new PortTakenError(why);
+  };
   for (let waited = 0; waited < 120_000; waited += 250) {
-    if (!isAlive(pid)) throw new Error(`Nessie exited during start:\n${tail(log, 60)}`);
+    if (!isAlive(pid)) {
+      const why = `Nessie exited during start:\n${tail(log, 60)}`;
+      if (PORT_TAKEN.test(tail(log, 60))) throw await portTaken(why);
+      throw new Error(why);
+    }
     try {
       const response = await fetch(`http://127.0.0.1:${managementPort}/q/health/ready`);
+      // Ready, and from our own process: another server may hold the port ours failed to bind.
       if (response.ok) {
-        nessie.startSeconds = (Date.now() - started) / 1000;
-        return nessie;
+        const owners = [...listenerPids(port), ...listenerPids(managementPort)];
+        if (owners.every((owner) => owner === pid)) return nessie;
+        throw await portTaken(`ports ${port}/${managementPort} are held by PIDs ${owners.join(", ")}, not Nessie's ${pid}`);
       }
-    } catch {
+    } catch (error) {
+      if (error instanceof PortTakenError) throw error;
       // not listening yet
     }
     await sleep(250);

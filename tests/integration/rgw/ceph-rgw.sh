@@ -10,6 +10,9 @@
 set -euo pipefail
 
 readonly STARTUP_TIMEOUT_SECONDS=60
+# Exit code when a daemon's port was taken between free_port and its bind: the caller retries with a
+# fresh cluster (cephRgwCluster.ts), since another process (another test's RGW) may be answering there.
+readonly PORT_TAKEN_EXIT=75
 
 die() {
   echo "ceph-rgw.sh: $*" >&2
@@ -33,6 +36,29 @@ free_port_pair() {
     fi
   done
   die "no free port pair found"
+}
+
+# The PID listening on a loopback port; empty when nobody listens (not a failure under pipefail).
+listener_pid() {
+  ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true
+}
+
+# wait_own_port WHAT PORT PID: until PID itself listens on PORT. Another process there means the port was
+# taken after free_port chose it: exit PORT_TAKEN_EXIT (the EXIT trap stops what was started).
+wait_own_port() {
+  local what=$1 port=$2 pid=$3 owner
+  local deadline=$((SECONDS + STARTUP_TIMEOUT_SECONDS))
+  while ((SECONDS < deadline)); do
+    owner=$(listener_pid "$port")
+    [[ $owner == "$pid" ]] && return 0
+    if [[ -n $owner ]]; then
+      echo "ceph-rgw.sh: port $port of $what is taken by PID $owner (ours: $pid)" >&2
+      exit "$PORT_TAKEN_EXIT"
+    fi
+    kill -0 "$pid" 2>/dev/null || die "$what (PID $pid) exited before listening on $port (logs: $LOG_DIR)"
+    sleep 0.2
+  done
+  die "timed out after ${STARTUP_TIMEOUT_SECONDS}s waiting for $what to listen on $port (logs: $LOG_DIR)"
 }
 
 wait_until() {
@@ -168,6 +194,7 @@ EOF
   # Daemons inherit no extra fds (a caller's lock fd would otherwise be held forever).
   ceph-mon -c "$CONF" -i a 2>>"$LOG_DIR/setup.log" </dev/null
   wait_for_pid_file "$run_dir/mon.a.pid"
+  wait_own_port "the monitor" "$mon_port" "$(cat "$run_dir/mon.a.pid")"
   wait_until "the monitor" ceph -c "$CONF" --connect-timeout 5 mon stat
 
   # OSD on memstore.
@@ -186,6 +213,7 @@ EOF
   ceph -c "$CONF" auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' >>"$keyring"
   radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null
   wait_for_pid_file "$run_dir/client.rgw.a.pid"
+  wait_own_port "radosgw" "$RGW_PORT" "$(cat "$run_dir/client.rgw.a.pid")"
   wait_until "radosgw on port $RGW_PORT" rgw_answers
 
   # The default zonegroup's api_name is "default": S3 clients sending LocationConstraint us-east-1
@@ -202,6 +230,7 @@ EOF
   rm -f "$run_dir/client.rgw.a.pid"
   radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null
   wait_for_pid_file "$run_dir/client.rgw.a.pid"
+  wait_own_port "radosgw after restart" "$RGW_PORT" "$(cat "$run_dir/client.rgw.a.pid")"
   wait_until "radosgw on port $RGW_PORT after restart" rgw_answers
 
   # Admin Ops user (caps users=* for user management, buckets=* for bucket info).

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetBucketLifecycleConfigurationCommand, ListBucketsCommand, S3Client, type LifecycleRule } from "@aws-sdk/client-s3";
 import { createRgwAdminClient, type RgwAdminClient } from "../../../providers/rgwAdmin";
-import { freePort } from "../lib/processes";
+import { PortTakenError, freePort, startOnFreePort } from "../lib/processes";
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, "ceph-rgw.sh");
@@ -20,18 +20,27 @@ export interface RgwCluster {
   startSeconds: number;
 }
 
-/** Starts a cluster in a fresh temp dir; throws (failing the tests) if it cannot start. */
-export async function startRgwCluster(): Promise<RgwCluster> {
-  const dir = mkdtempSync(join(tmpdir(), "ceph-rgw-"));
-  const started = Date.now();
+/** The exit code of ceph-rgw.sh when a daemon's port was taken before it bound it. */
+const PORT_TAKEN_EXIT = 75;
+
+/** Runs ceph-rgw.sh start in dir (the script picks the ports); a taken port is a PortTakenError to retry. */
+async function startClusterIn(dir: string): Promise<string> {
   try {
     await run("bash", [SCRIPT, "start", dir], { timeout: 90_000 });
+    return dir;
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? "";
+    const { stderr = "", code } = error as { stderr?: string; code?: unknown };
     // The script already stopped whatever it had started; its stderr has the log tails.
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Ceph RGW did not start (ceph-rgw.sh start ${dir}):\n${stderr}`);
+    const why = `Ceph RGW did not start (ceph-rgw.sh start ${dir}):\n${stderr}`;
+    throw code === PORT_TAKEN_EXIT ? new PortTakenError(why) : new Error(why);
   }
+}
+
+/** Starts a cluster in a fresh temp dir; throws (failing the tests) if it cannot start. */
+export async function startRgwCluster(): Promise<RgwCluster> {
+  const started = Date.now();
+  const dir = await startOnFreePort(0, () => startClusterIn(mkdtempSync(join(tmpdir(), "ceph-rgw-"))));
   const env = Object.fromEntries(
     readFileSync(join(dir, "env"), "utf8")
       .split("\n")
