@@ -5,6 +5,7 @@
 // test both could drift together unnoticed.
 import { join } from "node:path";
 import type { PlatformConfig } from "../../config";
+import { loadJarLock } from "../../components/sparkIcebergImage/jarLock";
 import { type MockRun, type RecordedResource, evaluateProgram, isSecretValue, reveal } from "../../scripts/lib/mockEngine";
 import { gitopsManifests } from "../../scripts/lib/inventory";
 import { configFromStackFile, listStacks, readStackConfig } from "../../config/stackFiles";
@@ -16,6 +17,7 @@ const root = join(__dirname, "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadProgram = () => require("../../index");
 const stacks = listStacks(root);
+const lock = loadJarLock(root);
 
 interface Models {
   run: MockRun;
@@ -34,7 +36,7 @@ beforeAll(async () => {
     const config: PlatformConfig = parsed.config;
     const outputs = parseStackOutputs(reveal(run.outputs));
     if (!outputs.ok) throw new Error(outputs.error);
-    models.set(stack, { run, rgw: expectedRgw(config), onePassword: expectedOnePassword(config), kubernetes: expectedKubernetes(config, outputs.outputs) });
+    models.set(stack, { run, rgw: expectedRgw(config), onePassword: expectedOnePassword(config), kubernetes: expectedKubernetes(config, outputs.outputs, lock) });
   }
 });
 
