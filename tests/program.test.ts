@@ -7,6 +7,8 @@ import { parse, stringify } from "yaml";
 import { clusterManifestsRevealed, gitopsManifests } from "../scripts/lib/inventory";
 import { MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
 import { renderStack } from "../scripts/lib/render";
+import { skeletonInput } from "../scripts/lib/gitops";
+import { gitopsSkeleton } from "../components/flux/skeleton";
 import { listStacks, readStackConfig, stackFilePlatformConfig } from "../config/stackFiles";
 import { schemaProblems } from "./lib/kubernetesSchemas";
 
@@ -350,6 +352,18 @@ describe("variants of the dev stack", () => {
     expect(isSecretValue(auth.inputs.stringData)).toBe(true);
     // An undefined output made every HTTPS run warn "Undefined value (fluxDeployKeyPublic)".
     expect(run.outputs).not.toHaveProperty("fluxDeployKeyPublic");
+  });
+
+  it.each(["dev", "prod"])("%s: the GitOps skeleton from the render: every Kustomization's path, the rendered ExternalSecrets, only published variables", (stack) => {
+    const run = runs.get(stack) as MockRun;
+    const input = skeletonInput(run);
+    expect(input.kustomizations.map((k) => k.name).sort()).toEqual(["data-platform", "nessie", "nessie-backup", "spark-iceberg-client", "spark-operator"]);
+    const files = gitopsSkeleton(input);
+    for (const k of input.kustomizations) expect(files.map((f) => f.path)).toContain(`${k.path.replace(/^\.\//, "")}/kustomization.yaml`);
+    expect(files.filter((f) => f.path.includes("/externalsecret-")).length).toBe(gitopsManifests(run).filter((m) => m.kind === "ExternalSecret").length);
+    const used = new Set(files.flatMap((f) => [...f.content.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1])));
+    expect([...used].filter((name) => !(name in input.variables))).toEqual([]);
+    expect(input.variables).toHaveProperty("SPARK_ICEBERG_IMAGE");
   });
 
   it("the Flux objects: ConfigMap updated in place and watched, drift overwritten, up waits for Ready (fluxReadyTimeout)", async () => {

@@ -255,7 +255,30 @@ export const ADOPT_HELP: CommandHelp = {
   failure: { code: 2, prefix: "adopt" },
 };
 
+export const GITOPS_HELP: CommandHelp = {
+  name: "gitops",
+  usage: ["npm run gitops -- skeleton --stack <name> --out DIR [--force]"],
+  summary: [
+    "Writes the skeleton of the platform's GitOps repository for a stack, from its offline render: a",
+    "kustomization.yaml in each Kustomization's path listing only that folder's files, the workload namespace,",
+    "ClusterSecretStore and ExternalSecrets in the root path, and examples/platform-variables.yaml using every",
+    "variable the stack publishes the way strict substitution needs. No credentials or network. See docs/gitops-repository.md.",
+  ].join("\n"),
+  options: [
+    ["--stack <name>", "the stack (a Pulumi.<name>.yaml must exist)"],
+    ["--out DIR", "the GitOps repository's checkout (created if missing)"],
+    ["--force", "overwrite files that exist with other content (default: refuse and write nothing)"],
+  ],
+  examples: ["npm run gitops -- skeleton --stack dev --out ../data-platform-gitops", "npm run gitops -- skeleton --stack prod --out /tmp/skeleton && git diff --no-index ../gitops /tmp/skeleton"],
+  exitCodes: [
+    [0, "written (or already up to date)"],
+    [1, "invalid configuration, an unknown argument, or files with other content without --force"],
+  ],
+  failure: { code: 1, prefix: "gitops failed" },
+};
+
 export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
+  "scripts/gitops.ts": GITOPS_HELP,
   "scripts/render.ts": RENDER_HELP,
   "scripts/verify.ts": VERIFY_HELP,
   "scripts/adopt.ts": ADOPT_HELP,
