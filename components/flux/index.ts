@@ -44,6 +44,11 @@ export interface FluxSshAuth {
   knownHosts: pulumi.Input<string>;
   /** Any string; changing it generates a new deploy key. Default "1". */
   keyRotation?: pulumi.Input<string>;
+  /**
+   * A deploy key made elsewhere (OpenSSH private and public key) instead of the one the stack generates:
+   * then no tls.PrivateKey exists and keyRotation does nothing. Default: generated.
+   */
+  deployKey?: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> };
   /** Keep the private key in this 1Password vault (needs a 1Password provider in opts.providers). */
   deployKeyItem?: { vaultUuid: pulumi.Input<string>; title: pulumi.Input<string> };
 }
@@ -115,11 +120,13 @@ export class FluxHandoff extends pulumi.ComponentResource {
     let gitAuth: Record<string, pulumi.Input<string>>;
     if ("ssh" in args.auth) {
       const ssh = args.auth.ssh;
-      const key = new tls.PrivateKey(
-        `${name}-deploy-key`,
-        { algorithm: "ED25519" },
-        { parent: this, replacementTrigger: ssh.keyRotation ?? "1", additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] },
-      );
+      const key = ssh.deployKey
+        ? { privateKeyOpenssh: pulumi.secret(ssh.deployKey.privateKey), publicKeyOpenssh: pulumi.output(ssh.deployKey.publicKey) }
+        : new tls.PrivateKey(
+            `${name}-deploy-key`,
+            { algorithm: "ED25519" },
+            { parent: this, replacementTrigger: ssh.keyRotation ?? "1", additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] },
+          );
       deployKeyPublic = key.publicKeyOpenssh;
       gitAuth = gitAuthData<pulumi.Input<string>>({ ssh: { privateKey: key.privateKeyOpenssh, publicKey: key.publicKeyOpenssh, knownHosts: ssh.knownHosts } });
       if (ssh.deployKeyItem) {
