@@ -11,9 +11,9 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/"],
   moduleFileExtensions: ["ts", "js", "json"],
   // A test that asserts nothing fails (a loop that ran zero times is not a pass).
-  setupFilesAfterEnv: ["<rootDir>/tests/lib/everyTestAsserts.ts"],
+  setupFilesAfterEnv: ["<rootDir>/tests/lib/jest/everyTestAsserts.ts"],
   // jest's default 5 s per test (hooks included) is too close: setup hooks took 3.4 s at load 4 on 2 cores.
   testTimeout: 30_000,
-  globalSetup: "<rootDir>/tests/lib/tmpdirSetup.ts",
-  globalTeardown: "<rootDir>/tests/lib/tmpdirTeardown.ts",
+  globalSetup: "<rootDir>/tests/lib/jest/tmpdirSetup.ts",
+  globalTeardown: "<rootDir>/tests/lib/jest/tmpdirTeardown.ts",
 };

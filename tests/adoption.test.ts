@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { MockRun, RecordedResource, evaluateProgram, isSecretValue, reveal } from "../scripts/lib/mockEngine";
 import { readStackConfig } from "../config/stackFiles";
 import { itemTitleGuardProvider, titleProblem, type ItemTitleGuardInputs } from "../providers/itemTitleGuard";
-import { fullItem, startFakeConnect, type FakeConnect } from "./verify/lib/fakeConnect";
+import { fullItem, startFakeConnect, type FakeConnect } from "./lib/fakes/connect";
 
 const root = join(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

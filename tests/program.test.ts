@@ -10,7 +10,7 @@ import { renderStack } from "../scripts/lib/render";
 import { skeletonInput } from "../scripts/lib/gitops";
 import { gitopsSkeleton } from "../components/flux/skeleton";
 import { listStacks, readStackConfig, stackFilePlatformConfig } from "../config/stackFiles";
-import { schemaProblems } from "./lib/kubernetesSchemas";
+import { schemaProblems } from "./lib/schemas/kubernetes";
 
 const root = join(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -11,7 +11,7 @@ import { type AdoptConfig, emptyAdopt } from "../../config/adopt";
 import { createRgwAdminClient, parseBucketInfo } from "../../providers/rgwAdmin";
 import { rgwS3Client } from "../../providers/s3Client";
 import { createConnectClient } from "../../verify/onepassword";
-import { connectId, fullItem, startFakeConnect } from "../verify/lib/fakeConnect";
+import { connectId, fullItem, startFakeConnect } from "../lib/fakes/connect";
 import type { KubeObject } from "../../verify/kubernetes";
 import { type FakeObject, type FakeRgwState, startFakeRgw } from "./lib/readOnlyFakes";
 

@@ -9,7 +9,7 @@ import {
   type BucketLifecycleInputs,
   type BucketLifecycleState,
 } from "../../providers/bucketLifecycle";
-import { FakeS3 } from "./rgwFakes";
+import { FakeS3 } from "../lib/fakes/rgw";
 import {
   bucketLifecycleRules,
 } from "../../components/objectStorage/policies";

@@ -1,5 +1,5 @@
 import { DEFAULT_RGW_TIMEOUT_MS, displayEndpoint, parseEndpoint, timeoutOf } from "../../providers/connection";
-import { thrownRgwError as thrown } from "./rgwFakes";
+import { thrownRgwError as thrown } from "../lib/fakes/rgw";
 
 describe("parseEndpoint", () => {
   it.each([

@@ -8,7 +8,7 @@ import {
   parseRgwErrorCode,
   parseUserInfo,
 } from "../../providers/rgwAdmin";
-import { FakeS3, thrownRgwError as thrown } from "./rgwFakes";
+import { FakeS3, thrownRgwError as thrown } from "../lib/fakes/rgw";
 
 const ENDPOINT = "http://127.0.0.1:7480";
 

@@ -17,7 +17,7 @@ import {
   type RgwUserProviderInputs,
   type RgwUserState,
 } from "../../providers/rgwUser";
-import { FakeRgw } from "./rgwFakes";
+import { FakeRgw } from "../lib/fakes/rgw";
 
 const INPUTS: RgwUserProviderInputs = {
   endpoint: "http://127.0.0.1:7480",

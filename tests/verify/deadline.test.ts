@@ -18,8 +18,8 @@ import { createRegistryClient } from "../../verify/registry";
 import { formatCheck } from "../../verify/report";
 import { verifyRgw } from "../../verify/rgw";
 import { runVerify } from "../../verify/run";
-import { type HangingServer, startHangingServer } from "./lib/hangingServer";
-import { outputs, root } from "./lib/kubernetesCluster";
+import { type HangingServer, startHangingServer } from "../lib/fakes/hangingServer";
+import { outputs, root } from "../lib/fakes/kubernetesCluster";
 
 const CALL_MS = 300;
 const lock = loadJarLock(root);

@@ -4,7 +4,7 @@
 // Ready conditions have the controllers' shapes. No cluster runs here.
 import { type ObservedKubernetes, kubernetesChecks, readiness, unownedObjects, verifyKubernetes } from "../../verify/kubernetes";
 import { formatCheck } from "../../verify/report";
-import { expected, externalSecret, gitRepository, kustomization, outputs, recorded, reconciled } from "./lib/kubernetesCluster";
+import { expected, externalSecret, gitRepository, kustomization, outputs, recorded, reconciled } from "../lib/fakes/kubernetesCluster";
 
 const cluster = (overrides: Partial<ObservedKubernetes> = {}) => reconciled(overrides);
 

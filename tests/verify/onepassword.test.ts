@@ -5,7 +5,7 @@ import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { expectedOnePassword } from "../../verify/expected";
 import { createConnectClient, itemS3Keys, parseItem, parseItemSummaries, parseVaults, verifyOnePassword } from "../../verify/onepassword";
 import { formatCheck } from "../../verify/report";
-import { type FakeConnect, type FullItem, fullItem, startFakeConnect } from "./lib/fakeConnect";
+import { type FakeConnect, type FullItem, fullItem, startFakeConnect } from "../lib/fakes/connect";
 
 function config(): PlatformConfig {
   const result = parsePlatformConfig(

@@ -1,7 +1,7 @@
 // Loopback stand-ins for what the adoption plan reads, each recording every request and answering any
 // method other than GET and HEAD with 405 (and recording it as a write): RGW (Admin Ops user and bucket info,
 // the S3 bucket settings), a Kubernetes API server (discovery and GET of single objects). 1Password Connect
-// is tests/verify/lib/fakeConnect.ts, which does the same.
+// is tests/lib/fakes/connect.ts, which does the same.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 

@@ -1,6 +1,6 @@
 import { CredentialConfig } from "../../../config/schema";
 import { clusterSecretStoreManifest, externalSecretManifest, itemCategory, itemFields, remoteRef } from "../../../components/credentials/items";
-import { schemaProblems } from "../../lib/kubernetesSchemas";
+import { schemaProblems } from "../../lib/schemas/kubernetes";
 
 const credential = (overrides: Partial<CredentialConfig>): CredentialConfig => ({
   title: "nessie-postgres",

@@ -10,7 +10,7 @@ import {
   quotedUse,
   variableSuffix,
 } from "../../../components/flux/manifests";
-import { schemaProblems } from "../../lib/kubernetesSchemas";
+import { schemaProblems } from "../../lib/schemas/kubernetes";
 
 const source: GitSource = { namespace: "flux-system", url: "ssh://git@github.com/example/gitops.git", branch: "main", interval: "1m" };
 const kustomization: KustomizationSpec = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", retryInterval: "1m", timeout: "5m", wait: true, prune: true };

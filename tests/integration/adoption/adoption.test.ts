@@ -39,7 +39,7 @@ import { RgwUser } from "../../../providers/rgwUser";
 import { expectedRgw } from "../../../verify/expected";
 import { formatCheck } from "../../../verify/report";
 import { verifyRgw } from "../../../verify/rgw";
-import { fullItem, startFakeConnect, type FakeConnect } from "../../verify/lib/fakeConnect";
+import { fullItem, startFakeConnect, type FakeConnect } from "../../lib/fakes/connect";
 import { kubeconfigFor, startFakeKubernetes, type Recorded } from "../../adopt/lib/readOnlyFakes";
 import { createEngineStack, projectRoot, type EngineStack } from "../engine/engineHarness";
 import { adminClient, radosgwAdmin, rulesOnRgw, s3Client, useRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";

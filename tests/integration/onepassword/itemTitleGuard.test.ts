@@ -3,7 +3,7 @@
  * against the loopback Connect stand-in. A capture that only breaks after serialization fails here.
  */
 import { itemTitleGuardProvider, type ItemTitleGuardInputs } from "../../../providers/itemTitleGuard";
-import { fullItem, startFakeConnect, type FakeConnect } from "../../verify/lib/fakeConnect";
+import { fullItem, startFakeConnect, type FakeConnect } from "../../lib/fakes/connect";
 import { runSerializedProvider } from "../rgw/serializedProvider";
 
 let connect: FakeConnect;

@@ -1,7 +1,7 @@
 /**
  * `npm run verify`'s Kubernetes checks through @kubernetes/client-node, end to end: the CLI runs for the
  * dev stack (its kubeContext `dev`) against a loopback stand-in of the Kubernetes API that serves
- * discovery, reads and lists with the recorded objects of tests/verify/lib/kubernetesCluster.ts. No real
+ * discovery, reads and lists with the recorded objects of tests/lib/fakes/kubernetesCluster.ts. No real
  * cluster runs here; this covers the client, the kubeconfig context, the paths and the 404 handling.
  */
 import { execFile } from "node:child_process";
@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { type KubeObject, NAMESPACE_KINDS } from "../../../verify/kubernetes";
-import { startHangingServer } from "../../verify/lib/hangingServer";
-import { expected, externalSecret, kustomization, outputs, prerequisitesConfigMap, reconciled, recorded, root } from "../../verify/lib/kubernetesCluster";
+import { startHangingServer } from "../../lib/fakes/hangingServer";
+import { expected, externalSecret, kustomization, outputs, prerequisitesConfigMap, reconciled, recorded, root } from "../../lib/fakes/kubernetesCluster";
 
 const plural = (kind: string) => (kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
 /** Group versions the stand-in serves; policy/v1 is left out, like a kind a cluster does not serve. */

@@ -30,7 +30,7 @@ import { readDockerfile } from "../../../components/sparkIcebergImage/dockerfile
 import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
 import { type RgwCluster, rulesOnRgw, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
-import { type FakeConnect, fullItem, startFakeConnect } from "../../verify/lib/fakeConnect";
+import { type FakeConnect, fullItem, startFakeConnect } from "../../lib/fakes/connect";
 import { type StackFixture, projectRoot, stackFixture } from "./stackFixture";
 
 const STACK = "it";

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isRgwError, rgwError, type RgwError } from "../../providers/errors";
-import type { RgwAdminClient, RgwKey, RgwUserAttributes, RgwUserInfo } from "../../providers/rgwAdmin";
+import { isRgwError, rgwError, type RgwError } from "../../../providers/errors";
+import type { RgwAdminClient, RgwKey, RgwUserAttributes, RgwUserInfo } from "../../../providers/rgwAdmin";
 
 /** The RgwError `action` throws (fails the test if it throws something else or nothing). */
 export function thrownRgwError(action: () => unknown): RgwError {

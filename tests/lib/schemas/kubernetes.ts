@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
 import { parse } from "yaml";
 
-const schemasDir = join(__dirname, "..", "schemas");
+const schemasDir = join(__dirname, "..", "..", "schemas");
 
 interface CustomResourceDefinition {
   spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] };

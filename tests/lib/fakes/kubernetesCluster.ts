@@ -8,11 +8,11 @@ import { loadJarLock } from "../../../components/sparkIcebergImage/jarLock";
 import { stackFilePlatformConfig } from "../../../config/stackFiles";
 import { type KubeObject, type ObservedKubernetes, expectedKubernetes } from "../../../verify/kubernetes";
 import { type StackOutputs, parseStackOutputs } from "../../../verify/outputs";
-import { schemaProblems } from "../../lib/kubernetesSchemas";
+import { schemaProblems } from "../schemas/kubernetes";
 
 export const root = join(__dirname, "..", "..", "..");
 export type Status = NonNullable<KubeObject["status"]> & Record<string, unknown>;
-export const recorded = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & { namespaceObjects: KubeObject[] };
+export const recorded = JSON.parse(readFileSync(join(root, "tests", "verify", "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & { namespaceObjects: KubeObject[] };
 
 export const config = stackFilePlatformConfig(root, "dev");
 const inventory = JSON.parse(readFileSync(join(root, "tests", "golden", "dev", "inventory.json"), "utf8")) as { outputs: unknown };
