@@ -4,6 +4,7 @@
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import type { PlatformConfig } from "../config";
 import { KUSTOMIZATION_TYPE } from "../components/flux/manifests";
+import { rgwUserId } from "../components/objectStorage/policies";
 import { maskKey } from "../verify/checks";
 import { differences } from "../verify/diff";
 import { type ExpectedBucket, expectedOnePassword, expectedRgw } from "../verify/expected";
@@ -346,7 +347,7 @@ export function plan(input: PlanInput): Plan {
     const rgw = input.rgw;
     const expected = expectedRgw(config);
     for (const bucket of expected.buckets) out.lines.push(...bucketLines(bucket.key, bucket, rgw.buckets[bucket.name], input.adopt.buckets[bucket.key], rgw.stackUid, out));
-    for (const user of expected.users) out.lines.push(...userLines(user.app, user.uid, rgw, input, out));
+    for (const user of expected.users) out.lines.push(...userLines(user.app, rgwUserId(config.environment, user.app), rgw, input, out));
   }
   if (input.onepassword) out.lines.push(...itemLines(input, input.onepassword, out));
   if (input.kubernetes) out.lines.push(...kubernetesLines(input, input.kubernetes, out));
