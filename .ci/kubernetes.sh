@@ -155,7 +155,7 @@ build_kubernetes() { # build_kubernetes: kube-apiserver and kube-controller-mana
 }
 
 build_flux() { # build_flux NAME: source-controller or kustomize-controller
-  local name=$1 src="$tmp/$1"
+  local name=$1 src="$tmp/src-$1"
   copy_module "github.com/fluxcd/$name@$flux_version" "$src"
   (
     cd "$src"
@@ -204,7 +204,7 @@ build_provider() { # build_provider: pulumi-resource-kubernetes from a consumer 
 }
 
 build_external_secrets() { # build_external_secrets: the external-secrets controller
-  local src="$tmp/external-secrets"
+  local src="$tmp/src-external-secrets"
   copy_module "github.com/external-secrets/external-secrets@$external_secrets_version" "$src"
   (
     cd "$src"
@@ -234,7 +234,7 @@ link_plugin() { # link_plugin: $PULUMI_HOME/plugins/resource-kubernetes-v<versio
 }
 
 for part in "${parts[@]}"; do
-  if [[ -x "$bin/$part" ]]; then
+  if [[ -f "$bin/$part" && -x "$bin/$part" ]]; then
     echo "kubernetes.sh: cached $part in $bin" >&2
   else
     part_start=$(elapsed)
