@@ -1,5 +1,7 @@
 // Every key the stack reads, as Pulumi names it: the one list Pulumi.yaml, docs/configuration.md's config table and
 // the parser are all derived from.
+import { redact } from "./messages";
+
 export const PROJECT = "data-platform";
 
 /** How a key is declared in Pulumi.yaml. Lists of objects cannot be declared there (Pulumi's project
@@ -99,7 +101,8 @@ export const formatPath = (path: readonly (PropertyKey | { default: string })[])
     .reduce<string>((acc, part) => {
       if (typeof part === "number") return `${acc}[${part}]`;
       if (typeof part === "object") return `${acc}[default ${part.default}]`;
-      return `${acc}.${String(part)}`;
+      // A map key is user text like a value (adopt.buckets.<key>, s3KeyRotation.<app>): redacted the same way.
+      return `${acc}.${redact(String(part))}`;
     }, PROJECT)
     .replace(`${PROJECT}.`, `${PROJECT}:`);
 
