@@ -37,7 +37,7 @@ import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { type BucketLifecycleRule, type ObservedLifecycleRule, OWNER_TOKEN_BYTES, fromS3LifecycleRules, lifecycleRulesProblems, ownedRuleId, toS3LifecycleConfiguration } from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
-import { isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, rgwError, s3ErrorKind, s3Failure, type RgwError, type RgwErrorKind } from "./errors";
+import { SUSPENDED_HINT, isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, rgwError, s3ErrorKind, s3Failure, type RgwError, type RgwErrorKind } from "./errors";
 import { connectionInputs } from "./resourceInputs";
 import { rgwS3Client } from "./s3Client";
 
@@ -138,6 +138,7 @@ const S3_ERROR_SAYS: Partial<Record<RgwErrorKind, string>> = {
   credentialsRejected: "credentials rejected — check rgwAdminAccessKey/rgwAdminSecretKey",
   accessDenied: "access denied — the key must belong to the bucket's owner (the stack's RGW admin user)",
   notFound: "the bucket does not exist",
+  suspended: SUSPENDED_HINT,
 };
 
 /**

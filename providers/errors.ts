@@ -12,6 +12,7 @@ export type RgwErrorKind =
   | "timeout"
   | "credentialsRejected"
   | "missingCaps"
+  | "suspended"
   | "accessDenied"
   | "notFound"
   | "conflict"
@@ -28,6 +29,10 @@ export interface RgwErrorDetails {
   /** The server's error code (NoSuchUser, SignatureDoesNotMatch, ...) or Node's network error code (ECONNREFUSED). */
   code?: string;
 }
+
+/** RGW answers a suspended user's every request with 403 UserSuspended (measured on RGW 16.2: Admin Ops and S3). */
+export const SUSPENDED_HINT =
+  "the admin user is suspended — re-enable it (radosgw-admin user enable --uid=<admin-uid>) or set rgwAdminAccessKey/rgwAdminSecretKey to an active user's keys";
 
 /** An Error whose one-line message says what failed and what to check; `name` is "RgwError". */
 export interface RgwError extends Error, RgwErrorDetails {
@@ -171,6 +176,9 @@ export function s3ErrorKind({ code, status }: Pick<S3Failure, "code" | "status">
       return "accessDenied";
     case "NoSuchBucket":
       return "notFound";
+    // A suspended user gets 403 UserSuspended for every call (measured on RGW 16.2).
+    case "UserSuspended":
+      return "suspended";
   }
   if (status === undefined && isNetworkErrorCode(code)) return "unreachable";
   return status !== undefined && status >= 500 ? "serverError" : "badRequest";

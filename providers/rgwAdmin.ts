@@ -12,7 +12,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { DEFAULT_RGW_REGION, ENDPOINT_HINT, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection } from "./connection";
-import { isRecord, isRgwError, noAnswerError, rgwError, type RgwError } from "./errors";
+import { SUSPENDED_HINT, isRecord, isRgwError, noAnswerError, rgwError, type RgwError } from "./errors";
 
 /** Hint texts name the stack's config keys so the message says what to fix. */
 const CREDENTIALS_HINT = "check rgwAdminAccessKey/rgwAdminSecretKey";
@@ -215,6 +215,9 @@ export function errorFromResponse(
       `${where}: admin credentials rejected (${status} ${code} on ${request.description}) — ${CREDENTIALS_HINT}`,
       { ...details, kind: "credentialsRejected" },
     );
+  }
+  if (status === 403 && code === "UserSuspended") {
+    return rgwError(`${where}: ${SUSPENDED_HINT} ${seen}`, { ...details, kind: "suspended" });
   }
   if (status === 403) {
     return rgwError(

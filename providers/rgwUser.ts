@@ -406,6 +406,19 @@ export async function createRgwUser(client: RgwAdminClient, inputs: RgwUserProvi
           ` (radosgw-admin user rm --uid=${inputs.uid}) if it is not in use`,
       );
     }
+    // Our own half-done work holds only keys of this provider's making. A key it did not make means the
+    // user was made (or re-made) by hand: taking it over would leave that key working unseen. Refuse and
+    // name it; a user to keep with its hand-made key is adopted by config (adopt.users), a path of its own.
+    // Named by their first and last characters: enough to find them, and no message quotes a whole key.
+    const foreign = existing.keys.filter((key) => !isManagedAccessKey(inputs.uid, key.accessKey)).map((key) => `${key.accessKey.slice(0, 4)}…${key.accessKey.slice(-2)}`);
+    if (foreign.length > 0) {
+      throw withHint(
+        error,
+        `it has this resource's display name but holds access key${foreign.length === 1 ? "" : "s"} ${foreign.join(", ")} the stack did not make:` +
+          ` remove ${foreign.length === 1 ? "it" : "them"} (radosgw-admin key rm --uid=${inputs.uid} --access-key <key>) and run again,` +
+          ` or keep the user with that key through data-platform:adopt.users`,
+      );
+    }
     const user = existing.suspended ? await client.modifyUser(inputs.uid, inputs.displayName, { suspended: false }) : existing;
     return rgwUserState(inputs, await applyKeyPlan(client, inputs.uid, planKeyChange(undefined, user, inputs, false)));
   }

@@ -16,7 +16,7 @@ export interface BucketGrant {
 
 export interface PolicyStatement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Principal: { AWS: string[] };
   Action: string[];
   Resource: string[];
@@ -31,7 +31,8 @@ export interface PolicyDocument {
  * Least privilege for Iceberg table I/O (Spark S3A, Trino, Nessie, Iceberg S3FileIO).
  * No *Version actions: readers and writers address current objects only; old versions exist
  * for recovery by an operator with admin credentials and are expired by the lifecycle rules,
- * so an application key can neither read deleted data back nor destroy the version history.
+ * so an application key can neither read deleted data back nor destroy the version history
+ * (enforced by the NoOldVersions Deny: the uploader's own ACL would allow both otherwise).
  */
 export const READ_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket"] as const;
 export const READ_OBJECT_ACTIONS = ["s3:GetObject"] as const;
@@ -44,6 +45,9 @@ export const WRITE_OBJECT_ACTIONS = [
   "s3:ListMultipartUploadParts",
   "s3:PutObject",
 ] as const;
+
+/** Denied to every app: reading or deleting a specific (old) version of an object. */
+export const VERSION_OBJECT_ACTIONS = ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] as const;
 
 /** RGW uid of an application's user: one per app and environment. */
 export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
@@ -114,7 +118,18 @@ export function bucketPolicyDocument(bucketName: string, grants: readonly Bucket
       allow("ReadWriteObjects", writers, [...READ_OBJECT_ACTIONS, ...WRITE_OBJECT_ACTIONS].sort(), objectsArn),
     );
   }
-  return statements.length === 0 ? undefined : { Version: "2012-10-17", Statement: statements };
+  if (statements.length === 0) return undefined;
+  // An app is the uploader, so the object's ACL lets it read and delete its objects' old versions whatever
+  // the Allow statements say (measured on RGW 16.2: a writer read a version it had deleted with GetObject
+  // VersionId). An explicit Deny wins over that ACL: old versions stay for the operator's recovery only.
+  statements.push({
+    Sid: "NoOldVersions",
+    Effect: "Deny",
+    Principal: { AWS: [...readers, ...writers].sort() },
+    Action: [...VERSION_OBJECT_ACTIONS],
+    Resource: [objectsArn],
+  });
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 function allow(sid: string, principals: string[], actions: string[], resource: string): PolicyStatement {

@@ -368,6 +368,14 @@ describe("lifecycleError", () => {
     );
   });
 
+  // RGW answers a suspended user 403 UserSuspended (measured on RGW 16.2; tests/integration/rgw/dayTwo.test.ts).
+  it("says the admin user is suspended, not that access was denied", () => {
+    expect(message(s3Error("UserSuspended", 403))).toBe(
+      'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: the admin user is suspended (403 UserSuspended)' +
+        " — re-enable it (radosgw-admin user enable --uid=<admin-uid>) or set rgwAdminAccessKey/rgwAdminSecretKey to an active user's keys",
+    );
+  });
+
   it("says access was denied and whose key is needed", () => {
     expect(message(s3Error("AccessDenied", 403))).toBe(
       'cannot set the lifecycle of bucket "lake" at http://127.0.0.1:7480: access denied (403 AccessDenied)' +

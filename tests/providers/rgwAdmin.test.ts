@@ -157,6 +157,15 @@ describe("errorFromResponse", () => {
     );
   });
 
+  it("says the admin user is suspended on 403 UserSuspended (RGW's answer to a suspended user), not caps", () => {
+    const error = errorFromResponse(ENDPOINT, getUser, 403, body("UserSuspended"));
+    expect(error).toMatchObject({ kind: "suspended", code: "UserSuspended" });
+    expect(error.message).toBe(
+      "RGW admin API at http://127.0.0.1:7480: the admin user is suspended — re-enable it (radosgw-admin user enable --uid=<admin-uid>)" +
+        " or set rgwAdminAccessKey/rgwAdminSecretKey to an active user's keys (403 UserSuspended on GET /admin/user uid=spark)",
+    );
+  });
+
   it("says caps are missing on 403 AccessDenied", () => {
     const error = errorFromResponse(ENDPOINT, getUser, 403, body("AccessDenied"));
     expect(error.kind).toBe("missingCaps");

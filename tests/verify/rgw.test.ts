@@ -40,8 +40,8 @@ const storedPolicy = JSON.stringify(warehouse.policy);
 describe("expected RGW state", () => {
   it("comes from the config with the stack's builders: names, versioning, rules, grants, keys", () => {
     expect(expected.buckets.map((b) => [b.name, b.versioning, b.policy?.Statement.map((s) => s.Sid)])).toEqual([
-      ["iceberg-warehouse-dev", "Enabled", ["ReadBucket", "ReadObjects", "ReadWriteBucket", "ReadWriteObjects"]],
-      ["nessie-backup-dev", "Suspended", ["ReadWriteBucket", "ReadWriteObjects"]],
+      ["iceberg-warehouse-dev", "Enabled", ["ReadBucket", "ReadObjects", "ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]],
+      ["nessie-backup-dev", "Suspended", ["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]],
     ]);
     expect(expected.users).toEqual([
       { app: "nessie", uid: "data-platform-dev-nessie", minKeys: 1, maxKeys: 1 },
@@ -88,9 +88,9 @@ describe("bucket checks", () => {
       "ok   rgw         bucket iceberg-warehouse-dev: exists",
       "FAIL rgw         bucket iceberg-warehouse-dev: versioning: expected Enabled, found Suspended",
       'FAIL rgw         bucket iceberg-warehouse-dev: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.by-hand: unexpected {"id":"by-hand","other":{"expiration":{"days":1}},"prefix":"tmp/","status":"Enabled"}; rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5',
-      'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
+      'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 5 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
     ]);
-    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 4 statements, found no policy");
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 5 statements, found no policy");
   });
 
   it("expects an adopted user under its own uid, in the policies too, with any number of keys", () => {

@@ -64,14 +64,22 @@ describe("bucketPolicyDocument", () => {
           ],
           Resource: ["arn:aws:s3:::lake/*"],
         },
+        {
+          Sid: "NoOldVersions",
+          Effect: "Deny",
+          Principal: { AWS: ["arn:aws:iam:::user/spark", "arn:aws:iam:::user/trino"] },
+          Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"],
+          Resource: ["arn:aws:s3:::lake/*"],
+        },
       ],
     });
   });
 
-  it("never grants version-level actions", () => {
+  it("allows no version-level action and denies every app reading or deleting old versions", () => {
     const policy = bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }]);
-    const actions = policy?.Statement.flatMap((statement) => statement.Action) ?? [];
-    expect(actions.filter((action) => /Version/.test(action))).toEqual([]);
+    const allowed = policy?.Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) => statement.Action) ?? [];
+    expect(allowed.filter((action) => /Version/.test(action))).toEqual([]);
+    expect(policy?.Statement.at(-1)).toMatchObject({ Effect: "Deny", Principal: { AWS: ["arn:aws:iam:::user/spark"] }, Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] });
   });
 
   it("is deterministic whatever the grant order", () => {
@@ -93,7 +101,7 @@ describe("bucketPolicyDocument", () => {
       { uid: "spark", access: "readWrite" },
       { uid: "spark", access: "read" },
     ]);
-    expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects"]);
+    expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]);
     expect(policy?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/spark"]);
   });
 
