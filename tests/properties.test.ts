@@ -19,7 +19,7 @@ describe("bucket policies", () => {
   const apps = ["nessie", "spark", "trino", "airflow", "flink"];
   const appLists = fc.record({ readWrite: fc.subarray(apps), read: fc.subarray(apps) });
 
-  it("name only granted users, only Allow, never a wildcard: the owner (no Deny) and no outsider", () => {
+  it("name only granted users, never a wildcard; the only Deny keeps apps off old versions, never the owner", () => {
     holds(
       fc.property(appLists, fc.constantFrom("dev", "prod", "t1"), (lists, environment) => {
         const grants = bucketGrants(lists, environment);
@@ -30,15 +30,20 @@ describe("bucket policies", () => {
         const principals = doc.Statement.flatMap((s) => s.Principal.AWS);
         const outsider = rgwUserArn(rgwUserId(environment, "outsider"));
         const admin = rgwUserArn(`data-platform-${environment}-admin`);
+        const allows = doc.Statement.filter((s) => s.Effect === "Allow");
+        const denies = doc.Statement.filter((s) => s.Effect === "Deny");
         return (
-          // No Deny: the bucket owner (the stack's admin) keeps every right S3 gives an owner.
-          doc.Statement.every((s) => s.Effect === "Allow") &&
           principals.every((p) => granted.has(p)) &&
           !principals.includes(outsider) &&
+          // The bucket owner (the stack's admin) is in no statement, so it keeps every right S3 gives an owner.
           !principals.includes(admin) &&
           !JSON.stringify(doc).includes('"*"') &&
-          // Nobody may touch old versions or the bucket's settings.
-          doc.Statement.every((s) => s.Action.every((a) => !/Version|Policy|Lifecycle|Acl/.test(a)))
+          // No app is allowed old versions or the bucket's settings...
+          allows.every((s) => s.Action.every((a) => !/Version|Policy|Lifecycle|Acl/.test(a))) &&
+          // ...and every app is denied reading or deleting old versions (the uploader's ACL would allow it).
+          denies.length === 1 &&
+          denies[0].Action.join() === "s3:DeleteObjectVersion,s3:GetObjectVersion" &&
+          [...granted].every((p) => denies[0].Principal.AWS.includes(p))
         );
       }),
       RUNS,
