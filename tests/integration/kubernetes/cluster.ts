@@ -246,9 +246,17 @@ class Processes {
     }
   }
 
-  /** SIGTERM all (last started first), SIGKILL what is left after `graceSeconds`. */
+  /**
+   * SIGTERM the API server's clients, then the API server, then etcd (an API server whose etcd is gone first
+   * does not finish its shutdown and needed the SIGKILL); SIGKILL what is left of a stage after `graceSeconds`.
+   */
   async stopAll(graceSeconds = 10): Promise<void> {
-    const running = [...this.list].reverse().filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
+    const stage = (names: string[] | undefined) => this.list.filter(({ name }) => (names ? names.includes(name) : !["kube-apiserver", "etcd"].includes(name)));
+    for (const names of [undefined, ["kube-apiserver"], ["etcd"]]) await this.stopSome(stage(names), graceSeconds);
+  }
+
+  private async stopSome(list: { child: ChildProcess }[], graceSeconds: number): Promise<void> {
+    const running = list.filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
     const exited = running.map(({ child }) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once("exit", () => done()))));
     for (const { child } of running) child.kill("SIGTERM");
     const timer = new Promise<"timeout">((done) => setTimeout(() => done("timeout"), graceSeconds * 1000).unref());
