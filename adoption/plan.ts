@@ -7,7 +7,7 @@ import { KUSTOMIZATION_TYPE } from "../components/flux/manifests";
 import { rgwUserId } from "../components/objectStorage/policies";
 import { maskKey } from "../verify/checks";
 import { differences } from "../verify/diff";
-import { type ExpectedBucket, expectedOnePassword, expectedRgw } from "../verify/expected";
+import { type ExpectedBucket, expectedOnePassword, expectedPolicy, expectedRgw } from "../verify/expected";
 import { FLUX_OWNER_LABELS, type KubeObject } from "../verify/kubernetes";
 import type { ConnectItem, ConnectItemSummary } from "../verify/onepassword";
 import { lifecycleView, policyView } from "../verify/rgw";
@@ -158,20 +158,22 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
   }
 
   const policy = observed.policy;
+  // The stack's policy names the bucket's owner (its recovery statement): here the owner just read.
+  const stackPolicy = expectedPolicy(expected, observed.owner);
   if (entry && entry.policy && policy === undefined) {
     lines.push({ verdict: "REFUSE", subject, text: `adopt.buckets.${key}.policy is true, but ${expected.name} has no policy (the import would fail)`, fix: `set adopt.buckets.${key}.policy: false (the stack creates the policy)` });
   } else if (entry && !entry.policy && policy !== undefined) {
     lines.push({ verdict: "REFUSE", subject, text: `adopt.buckets.${key}.policy is false, but ${expected.name} has a policy: creating one would silently replace it`, fix: `set adopt.buckets.${key}.policy: true (it is imported, then updated to the stack's)` });
-  } else if (expected.policy !== undefined) {
-    if (policy === undefined) lines.push({ verdict: "CREATE", subject, text: `policy (${expected.policy.Statement.length} statements)` });
+  } else if (stackPolicy !== undefined) {
+    if (policy === undefined) lines.push({ verdict: "CREATE", subject, text: `policy (${stackPolicy.Statement.length} statements)` });
     else {
       let diff: string[] = [];
       try {
-        diff = differences(policyView(expected.policy), policyView(policy), "policy");
+        diff = differences(policyView(stackPolicy), policyView(policy), "policy");
       } catch {
         diff = ["the live policy is not JSON"];
       }
-      if (diff.length > 0) lines.push({ verdict: "CHANGE", subject, text: `policy replaced by the stack's (${expected.policy.Statement.length} statements): ${diff.length} difference${diff.length === 1 ? "" : "s"}; any grant made by hand is dropped` });
+      if (diff.length > 0) lines.push({ verdict: "CHANGE", subject, text: `policy replaced by the stack's (${stackPolicy.Statement.length} statements): ${diff.length} difference${diff.length === 1 ? "" : "s"}; any grant made by hand is dropped` });
     }
   }
   out.adopt.buckets[key] = { name: expected.name, policy: policy !== undefined, lifecycle: "merge" };

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { clusterManifestsRevealed, gitopsManifests } from "../scripts/lib/inventory";
-import { MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
+import { MOCK_RGW_OWNER_UID, MockRun, RecordedResource, evaluateProgram, isSecretValue, redact, reveal, secretPaths } from "../scripts/lib/mockEngine";
 import { renderStack } from "../scripts/lib/render";
 import { skeletonInput } from "../scripts/lib/gitops";
 import { gitopsSkeleton } from "../components/flux/skeleton";
@@ -140,9 +140,11 @@ describe.each(stacks)("stack %s", (stack) => {
     const config = stackFilePlatformConfig(root, stack);
     for (const bucket of config.buckets) {
       const policy = one(run(), "aws:s3/bucketPolicy:BucketPolicy", `storage-${bucket.key}-policy`);
-      const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };
+      const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };
+      // The owner (the uid the stack's S3 keys belong to, read by an invoke) may read every object and version.
+      expect(doc.Statement.filter((s) => s.Sid === "OwnerRecovery").map((s) => [s.Principal.AWS, s.Action])).toEqual([[[`arn:aws:iam:::user/${MOCK_RGW_OWNER_UID}`], ["s3:GetObject", "s3:GetObjectVersion"]]]);
       const apps = (write: boolean) =>
-        new Set(doc.Statement.filter((s) => s.Action.includes("s3:PutObject") === write).flatMap((s) => s.Principal.AWS.map((a) => a.replace(`arn:aws:iam:::user/data-platform-${stack}-`, ""))));
+        new Set(doc.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:PutObject") === write).flatMap((s) => s.Principal.AWS.map((a) => a.replace(`arn:aws:iam:::user/data-platform-${stack}-`, ""))));
       const writers = apps(true);
       expect(writers).toEqual(new Set(bucket.readWrite));
       expect(new Set([...apps(false)].filter((app) => !writers.has(app)))).toEqual(new Set(bucket.read));

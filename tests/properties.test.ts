@@ -23,20 +23,27 @@ describe("bucket policies", () => {
     holds(
       fc.property(appLists, fc.constantFrom("dev", "prod", "t1"), (lists, environment) => {
         const grants = bucketGrants(lists, environment);
-        const doc = bucketPolicyDocument(`bucket-${environment}`, grants);
+        const owner = `data-platform-${environment}-admin`;
+        const doc = bucketPolicyDocument(`bucket-${environment}`, grants, owner);
         const granted = new Set(grants.map((g) => rgwUserArn(g.uid)));
         if (grants.length === 0) return doc === undefined;
         if (doc === undefined) return false;
-        const principals = doc.Statement.flatMap((s) => s.Principal.AWS);
+        const apps = doc.Statement.filter((s) => s.Sid !== "OwnerRecovery");
+        const principals = apps.flatMap((s) => s.Principal.AWS);
         const outsider = rgwUserArn(rgwUserId(environment, "outsider"));
-        const admin = rgwUserArn(`data-platform-${environment}-admin`);
-        const allows = doc.Statement.filter((s) => s.Effect === "Allow");
-        const denies = doc.Statement.filter((s) => s.Effect === "Deny");
+        const allows = apps.filter((s) => s.Effect === "Allow");
+        const denies = apps.filter((s) => s.Effect === "Deny");
+        const recovery = doc.Statement.filter((s) => s.Sid === "OwnerRecovery");
         return (
           principals.every((p) => granted.has(p)) &&
           !principals.includes(outsider) &&
-          // The bucket owner (the stack's admin) is in no statement, so it keeps every right S3 gives an owner.
-          !principals.includes(admin) &&
+          // The owner (the stack's admin) is named only by OwnerRecovery: it keeps every right S3 gives an
+          // owner, and may read every object and version whoever wrote it; no Deny names it.
+          !principals.includes(rgwUserArn(owner)) &&
+          recovery.length === 1 &&
+          recovery[0].Effect === "Allow" &&
+          JSON.stringify(recovery[0].Principal.AWS) === JSON.stringify([rgwUserArn(owner)]) &&
+          JSON.stringify(recovery[0].Action) === JSON.stringify(["s3:GetObject", "s3:GetObjectVersion"]) &&
           !JSON.stringify(doc).includes('"*"') &&
           // No app is allowed old versions or the bucket's settings...
           allows.every((s) => s.Action.every((a) => !/Version|Policy|Lifecycle|Acl/.test(a))) &&
@@ -53,9 +60,9 @@ describe("bucket policies", () => {
   it("give writers write and readers read only, the wider access winning", () => {
     holds(
       fc.property(appLists, (lists) => {
-        const doc = bucketPolicyDocument("b-dev", bucketGrants(lists, "dev"));
+        const doc = bucketPolicyDocument("b-dev", bucketGrants(lists, "dev"), "admin");
         const writers = new Set(doc?.Statement.filter((s) => s.Action.includes("s3:PutObject")).flatMap((s) => s.Principal.AWS) ?? []);
-        const readers = new Set(doc?.Statement.filter((s) => s.Action.includes("s3:GetObject")).flatMap((s) => s.Principal.AWS) ?? []);
+        const readers = new Set(doc?.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:GetObject")).flatMap((s) => s.Principal.AWS) ?? []);
         const arn = (app: string) => rgwUserArn(rgwUserId("dev", app));
         return (
           apps.every((app) => writers.has(arn(app)) === lists.readWrite.includes(app)) &&

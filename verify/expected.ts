@@ -1,7 +1,7 @@
 // The state the live systems should be in, derived from the same typed model the stack is built from:
 // the parsed stack config, the builders the components use, and what the stack exported. Pure.
 import type { CredentialConfig, PlatformConfig } from "../config";
-import { bucketGrants, rgwUserId } from "../components/objectStorage/policies";
+import { type BucketGrant, bucketGrants, rgwUserId } from "../components/objectStorage/policies";
 import { type PolicyDocument, bucketLifecycleRules, bucketPolicyDocument } from "../components/objectStorage/policies";
 import { toS3LifecycleConfiguration } from "../providers/lifecycleRules";
 import { type ItemField, externalSecretManifest, itemCategory, itemFields } from "../components/credentials/items";
@@ -34,9 +34,12 @@ export interface ExpectedBucket {
    * (no owner token) are kept by the stack, so they are listed, not failed.
    */
   keepsOthersRules?: boolean;
-  /** Undefined: no grants, so no policy. */
-  policy: PolicyDocument | undefined;
+  /** Who may do what; the policy is built from these and the bucket's owner (read from RGW): expectedPolicy. */
+  grants: BucketGrant[];
 }
+
+/** The policy the stack puts on a bucket owned by `ownerUid`; undefined: no grants, so no policy. */
+export const expectedPolicy = (bucket: Pick<ExpectedBucket, "name" | "grants">, ownerUid: string): PolicyDocument | undefined => bucketPolicyDocument(bucket.name, bucket.grants, ownerUid);
 
 export interface ExpectedUser {
   app: string;
@@ -77,7 +80,7 @@ export function expectedRgw(config: PlatformConfig): ExpectedRgw {
     name: bucket.name,
     versioning: bucket.versioning ? "Enabled" : "Suspended",
     lifecycle: declaredLifecycle(bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays })),
-    policy: bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment, adoptedUids)),
+    grants: bucketGrants(bucket, config.environment, adoptedUids),
     ...(Object.hasOwn(config.adopt.buckets, bucket.key) && { keepsOthersRules: true }),
   }));
   const users = config.apps.map((app): ExpectedUser => ({

@@ -2,6 +2,7 @@
 // app's own keys, what its grants allow and refuse. Pure comparisons first, then the thin I/O.
 import {
   DeleteObjectCommand,
+  GetBucketAclCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
@@ -20,7 +21,7 @@ import { rgwS3Client } from "../providers/s3Client";
 import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
 import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
-import type { BucketAccess, ExpectedAccess, ExpectedBucket, ExpectedRgw, ExpectedUser, LifecycleRuleView } from "./expected";
+import { type BucketAccess, type ExpectedAccess, type ExpectedBucket, type ExpectedRgw, type ExpectedUser, type LifecycleRuleView, expectedPolicy } from "./expected";
 
 // ---------------------------------------------------------------------------------------------
 // Pure: what was read, compared with what was declared.
@@ -34,6 +35,31 @@ export interface ObservedBucket {
   lifecycle: LifecycleRule[];
   /** The policy text; undefined for NoSuchBucketPolicy. */
   policy?: string;
+  /** GetBucketAcl: the owner's uid and every grant (absent when not read). */
+  acl?: { owner: string; grants: BucketAclGrant[] };
+}
+
+/** One ACL grant: a user (its uid) or a group (AllUsers, AuthenticatedUsers), and the permission. */
+export interface BucketAclGrant {
+  grantee: string;
+  permission: string;
+}
+
+const GROUP_NAMES: Record<string, string> = {
+  "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers (public)",
+  "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers (every user of this RGW)",
+};
+
+/**
+ * The bucket's ACL must grant its owner and nobody else: a grant to a group makes the bucket public (or
+ * open to every RGW user), a grant to another user bypasses the policy's per-app grants.
+ */
+export function aclCheck(bucket: string, acl: { owner: string; grants: readonly BucketAclGrant[] }): CheckResult {
+  const base = { system: "rgw" as const, subject: `bucket ${bucket}`, check: "acl" };
+  const extra = acl.grants.filter((g) => !(g.grantee === acl.owner && g.permission === "FULL_CONTROL"));
+  return extra.length === 0
+    ? pass(base, `owner ${acl.owner} only`)
+    : failure(base, `only the owner ${acl.owner} (apps get access through the bucket policy)`, "more grants", extra.map((g) => `${GROUP_NAMES[g.grantee] ?? (g.grantee === acl.owner ? `owner ${g.grantee}` : `user ${g.grantee}`)}: ${g.permission}`));
 }
 
 /**
@@ -103,10 +129,15 @@ export function bucketChecks(expected: ExpectedBucket, observed: ObservedBucket)
       others.length > 0 ? `kept ${others.length} rule${others.length === 1 ? "" : "s"} the stack did not write: ${others.map((r) => r.ID ?? "").join(", ")}` : undefined,
     ),
   );
-  if (expected.policy === undefined) {
+  if (observed.acl) results.push(aclCheck(expected.name, observed.acl));
+  // The policy names the owner (its recovery statement): without the owner read, it cannot be compared.
+  const policy = observed.acl ? expectedPolicy(expected, observed.acl.owner) : undefined;
+  if (expected.grants.length === 0) {
     results.push(observed.policy === undefined ? pass(base("policy"), "none (no grants)") : failure(base("policy"), "no policy (no grants in config)", "a policy"));
+  } else if (policy === undefined) {
+    results.push(notChecked(base("policy"), "the bucket's owner could not be read (GetBucketAcl)"));
   } else if (observed.policy === undefined) {
-    results.push(failure(base("policy"), `${expected.policy.Statement.length} statements`, "no policy"));
+    results.push(failure(base("policy"), `${policy.Statement.length} statements`, "no policy"));
   } else {
     let found: Record<string, unknown> | undefined;
     try {
@@ -114,7 +145,7 @@ export function bucketChecks(expected: ExpectedBucket, observed: ObservedBucket)
     } catch (error) {
       results.push(failure(base("policy"), "a JSON policy", `unparseable: ${errorText(error)}`));
     }
-    if (found) results.push(compared(base("policy"), `${expected.policy.Statement.length} statements`, differences(policyView(expected.policy), found, "policy")));
+    if (found) results.push(compared(base("policy"), `${policy.Statement.length} statements`, differences(policyView(policy), found, "policy")));
   }
   return results;
 }
@@ -254,7 +285,9 @@ export async function observeBucket(client: S3Client, name: string, bounded: Bou
   const versioning = await call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o));
   const lifecycle = await optional(call("GetBucketLifecycleConfiguration", (o) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), o)), ["NoSuchLifecycleConfiguration"]);
   const policy = await optional(call("GetBucketPolicy", (o) => client.send(new GetBucketPolicyCommand({ Bucket: name }), o)), ["NoSuchBucketPolicy"]);
-  return { exists: true, versioning: versioning.Status, lifecycle: lifecycle?.Rules ?? [], policy: policy?.Policy };
+  const acl = await call("GetBucketAcl", (o) => client.send(new GetBucketAclCommand({ Bucket: name }), o));
+  const grants = (acl.Grants ?? []).map((g) => ({ grantee: g.Grantee?.ID ?? g.Grantee?.URI ?? g.Grantee?.EmailAddress ?? "(unknown)", permission: g.Permission ?? "(none)" }));
+  return { exists: true, versioning: versioning.Status, lifecycle: lifecycle?.Rules ?? [], policy: policy?.Policy, acl: { owner: acl.Owner?.ID ?? "", grants } };
 }
 
 /** The reserved prefix of one run's probe objects. */

@@ -114,6 +114,9 @@ export class ObjectStorage extends pulumi.ComponentResource {
       appAccess[app.name] = { uid: user.uid, accessKey: user.accessKey, secretKey: user.secretKey };
     }
 
+    // The uid the stack's S3 keys belong to (S3 ListBuckets' Owner.ID; on RGW the uid): it owns the buckets
+    // it creates, and each policy lets it read every object and version the apps write (recovery).
+    const owner = aws.s3.getCanonicalUserIdOutput({ parent: this });
     const bucketNames: Record<string, pulumi.Output<string>> = {};
     for (const config of args.buckets) {
       const base = `${name}-${config.key}`;
@@ -151,7 +154,9 @@ export class ObjectStorage extends pulumi.ComponentResource {
           `${base}-policy`,
           {
             bucket: bucket.id,
-            policy: pulumi.all([config.name, environment]).apply(([bucketName, env]) => JSON.stringify(bucketPolicyDocument(bucketName, bucketGrants(config, env, uids)))),
+            policy: pulumi
+              .all([config.name, environment, owner.id])
+              .apply(([bucketName, env, ownerUid]) => JSON.stringify(bucketPolicyDocument(bucketName, bucketGrants(config, env, uids), ownerUid))),
           },
           // The principals must exist before RGW accepts a policy naming them. An adopted bucket's policy
           // is imported when it has one (its document is then replaced by the stack's), else created.

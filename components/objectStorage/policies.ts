@@ -48,6 +48,15 @@ export const WRITE_OBJECT_ACTIONS = [
 
 /** Denied to every app: reading or deleting a specific (old) version of an object. */
 export const VERSION_OBJECT_ACTIONS = ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] as const;
+/**
+ * What the bucket owner (the stack's S3 identity) may do to every object, whoever wrote it. On RGW an
+ * object belongs to its uploader and the owner gets AccessDenied on it; a policy Allow for the owner
+ * overrides the object's ACL (measured on RGW 16.2: PUT, multipart and copy by an app, every version,
+ * restore by copying an old version over the current one). Requiring `bucket-owner-full-control` from
+ * writers does not work there: CreateMultipartUpload and CopyObject without it pass, and UploadPart
+ * (which carries no ACL) is refused.
+ */
+export const OWNER_RECOVERY_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"] as const;
 
 /** RGW uid of an application's user: one per app and environment. */
 export const rgwUserId = (environment: string, app: string): string => `data-platform-${environment}-${app}`;
@@ -78,13 +87,15 @@ export function rgwUserArn(uid: string): string {
 }
 
 /**
- * Bucket policy granting each RGW user read or read/write access.
+ * Bucket policy granting each RGW user read or read/write access, and the bucket owner (`ownerUid`, the
+ * uid the stack's S3 keys belong to) read access to every object and version an app writes.
  * Returns undefined for an empty grant list: a policy must have at least one statement, and
- * "no grants" means "owner only", which is what a bucket without a policy is.
+ * "no grants" means "owner only", which is what a bucket without a policy is (the owner wrote everything).
  * A uid granted twice gets the wider access. Output is deterministic (sorted principals,
  * fixed statement order) so previews show no spurious diffs.
  */
-export function bucketPolicyDocument(bucketName: string, grants: readonly BucketGrant[]): PolicyDocument | undefined {
+export function bucketPolicyDocument(bucketName: string, grants: readonly BucketGrant[], ownerUid: string): PolicyDocument | undefined {
+  if (ownerUid.trim() === "") throw new Error(`bucket ${bucketName}: the owner's uid is empty`);
   const accessByUid = new Map<string, BucketAccess>();
   for (const grant of grants) {
     if (grant.uid.trim() === "") {
@@ -129,6 +140,8 @@ export function bucketPolicyDocument(bucketName: string, grants: readonly Bucket
     Action: [...VERSION_OBJECT_ACTIONS],
     Resource: [objectsArn],
   });
+  // The owner reads every object and version whoever wrote it: recovery needs no radosgw-admin.
+  statements.push(allow("OwnerRecovery", [rgwUserArn(ownerUid)], [...OWNER_RECOVERY_ACTIONS], objectsArn));
   return { Version: "2012-10-17", Statement: statements };
 }
 

@@ -156,8 +156,13 @@ function callResult(token: string, args: Record<string, unknown>): Record<string
     const vault = String(args.name ?? args.uuid);
     return { name: vault, uuid: `mockvault${sha256(vault).slice(0, 17)}`, description: "mock vault" };
   }
+  // ListBuckets' Owner.ID: on RGW the uid the admin keys belong to.
+  if (token === "aws:s3/getCanonicalUserId:getCanonicalUserId") return { id: MOCK_RGW_OWNER_UID, displayName: MOCK_RGW_OWNER_UID };
   return {};
 }
+
+/** The uid the stack's S3 keys belong to under mocks (real runs read it from RGW). */
+export const MOCK_RGW_OWNER_UID = "data-platform-admin";
 
 /** Await every Output inside a value; secrets become {@link SecretValue}. */
 async function resolve(value: unknown): Promise<unknown> {

@@ -126,7 +126,7 @@ describe("plan against read-only stand-ins, through verify's clients", () => {
     expect(lines).toContain("ADOPT  bucket warehouse: iceberg-test: owner admin, 3 objects (1.5 KiB), import id iceberg-test; nothing in it is changed");
     expect(lines).toContain("CHANGE bucket warehouse: versioning Disabled -> Enabled (no object removed: existing objects become the null version)");
     expect(lines).toContain("CHANGE bucket warehouse: lifecycle + expire-noncurrent-versions 30d; + abort-incomplete-multipart-uploads 7d; hand-made rules kept: hand-made-expire-tmp");
-    expect(lines).toContain("CREATE bucket warehouse: policy (5 statements)");
+    expect(lines).toContain("CREATE bucket warehouse: policy (6 statements)");
     expect(lines).toContain("CREATE bucket nessie-backup: nessie-backup-dev (does not exist)");
   });
 

@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import type { PlatformConfig } from "../../config";
 import { loadJarLock } from "../../components/sparkIcebergImage/jarLock";
-import { type MockRun, type RecordedResource, evaluateProgram, isSecretValue, reveal } from "../../scripts/lib/mockEngine";
+import { MOCK_RGW_OWNER_UID, type MockRun, type RecordedResource, evaluateProgram, isSecretValue, reveal } from "../../scripts/lib/mockEngine";
 import { gitopsManifests } from "../../scripts/lib/inventory";
 import { configFromStackFile, listStacks, readStackConfig } from "../../config/stackFiles";
-import { type ExpectedOnePassword, type ExpectedRgw, type LifecycleRuleView, expectedOnePassword, expectedRgw } from "../../verify/expected";
+import { type ExpectedOnePassword, type ExpectedRgw, type LifecycleRuleView, expectedOnePassword, expectedPolicy, expectedRgw } from "../../verify/expected";
 import { type ExpectedKubernetes, expectedKubernetes } from "../../verify/kubernetes";
 import { parseStackOutputs } from "../../verify/outputs";
 
@@ -101,7 +101,7 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
         versioning: versioning?.versioningConfiguration.status,
         lifecycle: lifecycle?.rules.map(ruleView),
         policy: policy ? (JSON.parse(policy.policy) as unknown) : undefined,
-      }).toEqual({ bucket: bucket.name, versioning: bucket.versioning, lifecycle: bucket.lifecycle, policy: bucket.policy });
+      }).toEqual({ bucket: bucket.name, versioning: bucket.versioning, lifecycle: bucket.lifecycle, policy: expectedPolicy(bucket, MOCK_RGW_OWNER_UID) });
     }
     // Every registered lifecycle and policy belongs to a declared bucket.
     expect([...registered.lifecycle.keys(), ...registered.policy.keys(), ...registered.versioning.keys()].filter((name) => !registered.names.includes(name))).toEqual([]);

@@ -2,9 +2,9 @@
 // the integration tests' cluster): lifecycle with a legacy top-level Prefix, the policy text as stored.
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
-import { expectedRgw } from "../../verify/expected";
+import { expectedPolicy, expectedRgw } from "../../verify/expected";
 import { OWNER_TOKEN_BYTES, ownedRuleId } from "../../providers/lifecycleRules";
-import { bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
+import { aclCheck, bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
 import { formatCheck } from "../../verify/report";
 
 function config(raw: Record<string, string> = {}): PlatformConfig {
@@ -35,13 +35,17 @@ const rgwLifecycle: LifecycleRule[] = [
   { ID: "abort-incomplete-multipart-uploads", Prefix: "", Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
   { ID: "expire-noncurrent-versions", Prefix: "", Status: "Enabled", NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
 ];
-const storedPolicy = JSON.stringify(warehouse.policy);
+const OWNER = "admin";
+/** GetBucketAcl of a bucket the stack made: its owner, full control, nobody else. */
+const ownerAcl = { owner: OWNER, grants: [{ grantee: OWNER, permission: "FULL_CONTROL" }] };
+const warehousePolicy = expectedPolicy(warehouse, OWNER);
+const storedPolicy = JSON.stringify(warehousePolicy);
 
 describe("expected RGW state", () => {
   it("comes from the config with the stack's builders: names, versioning, rules, grants, keys", () => {
-    expect(expected.buckets.map((b) => [b.name, b.versioning, b.policy?.Statement.map((s) => s.Sid)])).toEqual([
-      ["iceberg-warehouse-dev", "Enabled", ["ReadBucket", "ReadObjects", "ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]],
-      ["nessie-backup-dev", "Suspended", ["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]],
+    expect(expected.buckets.map((b) => [b.name, b.versioning, expectedPolicy(b, OWNER)?.Statement.map((s) => s.Sid)])).toEqual([
+      ["iceberg-warehouse-dev", "Enabled", ["ReadBucket", "ReadObjects", "ReadWriteBucket", "ReadWriteObjects", "NoOldVersions", "OwnerRecovery"]],
+      ["nessie-backup-dev", "Suspended", ["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions", "OwnerRecovery"]],
     ]);
     expect(expected.users).toEqual([
       { app: "nessie", uid: "data-platform-dev-nessie", minKeys: 1, maxKeys: 1 },
@@ -55,15 +59,39 @@ describe("expected RGW state", () => {
 
 describe("bucket checks", () => {
   it("pass on what RGW returns for the declared state", () => {
-    const lines = bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, policy: storedPolicy }).map(formatCheck);
+    const lines = bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, policy: storedPolicy, acl: ownerAcl }).map(formatCheck);
     expect(lines.every((l) => l.startsWith("ok"))).toBe(true);
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
+  });
+
+  // Regression: verify never read bucket ACLs, so a bucket made public-read by hand passed.
+  it("fail a bucket ACL that grants anyone but the owner: public, every RGW user, another user", () => {
+    const acl = {
+      owner: OWNER,
+      grants: [
+        { grantee: OWNER, permission: "FULL_CONTROL" },
+        { grantee: "http://acs.amazonaws.com/groups/global/AllUsers", permission: "READ" },
+        { grantee: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", permission: "WRITE" },
+        { grantee: "someone", permission: "READ_ACP" },
+      ],
+    };
+    expect(formatCheck(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, policy: storedPolicy, acl })[3])).toBe(
+      "FAIL rgw         bucket iceberg-warehouse-dev: acl: expected only the owner admin (apps get access through the bucket policy); AllUsers (public): READ; AuthenticatedUsers (every user of this RGW): WRITE; user someone: READ_ACP",
+    );
+    expect(aclCheck("b", { owner: OWNER, grants: [{ grantee: OWNER, permission: "READ" }] }).status).toBe("fail");
+  });
+
+  it("expect the policy to name the bucket's actual owner in its recovery statement", () => {
+    const other = { owner: "someone-else", grants: [{ grantee: "someone-else", permission: "FULL_CONTROL" }] };
+    expect(formatCheck(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, policy: storedPolicy, acl: other })[4])).toContain(
+      "policy.Statement.OwnerRecovery.Principal.AWS: missing [\"arn:aws:iam:::user/someone-else\"], unexpected [\"arn:aws:iam:::user/admin\"]",
+    );
   });
 
   it("read rule IDs written by BucketLifecycle with its owner token as the declared rules", () => {
     const owned = rgwLifecycle.map((r) => ({ ...r, ID: `${r.ID}.a1b2c3d4e5` }));
     expect(lifecycleView(owned, ["expire-noncurrent-versions", "abort-incomplete-multipart-uploads"]).map((r) => r.id)).toEqual(["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"]);
-    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: owned, policy: storedPolicy })[2].status).toBe("ok");
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: owned, policy: storedPolicy, acl: ownerAcl })[2].status).toBe("ok");
   });
 
   it("read only BucketLifecycle's own token as one: any other suffix keeps the rule apart", () => {
@@ -83,14 +111,15 @@ describe("bucket checks", () => {
       { ...rgwLifecycle[1], NoncurrentVersionExpiration: { NoncurrentDays: 5 } },
       { ID: "by-hand", Prefix: "tmp/", Status: "Enabled", Expiration: { Days: 1 } },
     ];
-    const lines = bucketChecks(warehouse, { exists: true, versioning: "Suspended", lifecycle, policy: JSON.stringify(widened) }).map(formatCheck);
+    const lines = bucketChecks(warehouse, { exists: true, versioning: "Suspended", lifecycle, policy: JSON.stringify(widened), acl: ownerAcl }).map(formatCheck);
     expect(lines).toEqual([
       "ok   rgw         bucket iceberg-warehouse-dev: exists",
       "FAIL rgw         bucket iceberg-warehouse-dev: versioning: expected Enabled, found Suspended",
       'FAIL rgw         bucket iceberg-warehouse-dev: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.by-hand: unexpected {"id":"by-hand","other":{"expiration":{"days":1}},"prefix":"tmp/","status":"Enabled"}; rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5',
-      'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 5 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
+      "ok   rgw         bucket iceberg-warehouse-dev: acl (owner admin only)",
+      'FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 6 statements; policy.Statement.ReadWriteObjects.Action: unexpected ["s3:DeleteObjectVersion"]',
     ]);
-    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle }).map(formatCheck)[3]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 5 statements, found no policy");
+    expect(bucketChecks(warehouse, { exists: true, versioning: "Enabled", lifecycle: rgwLifecycle, acl: ownerAcl }).map(formatCheck)[4]).toBe("FAIL rgw         bucket iceberg-warehouse-dev: policy: expected 6 statements, found no policy");
   });
 
   it("expects an adopted user under its own uid, in the policies too, with any number of keys", () => {
@@ -102,7 +131,8 @@ describe("bucket checks", () => {
     );
     expect(adopted.users.find((u) => u.app === "nessie")).toMatchObject({ uid: "iceberg", minKeys: 1, maxKeys: Number.POSITIVE_INFINITY });
     expect(adopted.access.filter((a) => a.app === "nessie").every((a) => a.uid === "iceberg")).toBe(true);
-    expect(JSON.stringify(adopted.buckets.find((b) => b.key === "warehouse")?.policy)).toContain("arn:aws:iam:::user/iceberg");
+    const adoptedWarehouse = adopted.buckets.find((b) => b.key === "warehouse");
+    expect(JSON.stringify(adoptedWarehouse && expectedPolicy(adoptedWarehouse, OWNER))).toContain("arn:aws:iam:::user/iceberg");
     expect(adopted.buckets.find((b) => b.key === "warehouse")?.keepsOthersRules).toBe(true);
     expect(adopted.buckets.find((b) => b.key === "nessie-backup")?.keepsOthersRules).toBeUndefined();
   });
@@ -121,7 +151,7 @@ describe("bucket checks", () => {
   });
 
   it("compare policies by content: statement order, single-string values and key order do not matter", () => {
-    const doc = warehouse.policy;
+    const doc = warehousePolicy;
     if (!doc) throw new Error("no policy");
     const reordered = { Statement: [...doc.Statement].reverse().map((s) => ({ Resource: s.Resource[0], Action: [...s.Action].reverse(), Principal: s.Principal, Effect: s.Effect, Sid: s.Sid })), Version: doc.Version };
     expect(policyView(JSON.stringify(reordered))).toEqual(policyView(doc));

@@ -90,6 +90,10 @@ export function startFakeRgw(state: FakeRgwState): Promise<Recorded> {
       if (bucket.policy === undefined) return xml(404, xmlError("NoSuchBucketPolicy"));
       return send(200, bucket.policy);
     }
+    if (url.searchParams.has("acl")) {
+      const owner = `<ID>${bucket.owner}</ID><DisplayName>${bucket.owner}</DisplayName>`;
+      return xml(200, `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner>${owner}</Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${owner}</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`);
+    }
     return xml(400, xmlError("InvalidRequest"));
   });
 }

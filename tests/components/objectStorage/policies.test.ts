@@ -23,10 +23,14 @@ describe("rgwUserArn", () => {
 describe("bucketPolicyDocument", () => {
   it("grants read and read/write with bucket and object statements", () => {
     expect(
-      bucketPolicyDocument("lake", [
-        { uid: "trino", access: "read" },
-        { uid: "spark", access: "readWrite" },
-      ]),
+      bucketPolicyDocument(
+        "lake",
+        [
+          { uid: "trino", access: "read" },
+          { uid: "spark", access: "readWrite" },
+        ],
+        "admin",
+      ),
     ).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -71,15 +75,24 @@ describe("bucketPolicyDocument", () => {
           Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"],
           Resource: ["arn:aws:s3:::lake/*"],
         },
+        {
+          Sid: "OwnerRecovery",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam:::user/admin"] },
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: ["arn:aws:s3:::lake/*"],
+        },
       ],
     });
   });
 
-  it("allows no version-level action and denies every app reading or deleting old versions", () => {
-    const policy = bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }]);
-    const allowed = policy?.Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) => statement.Action) ?? [];
-    expect(allowed.filter((action) => /Version/.test(action))).toEqual([]);
-    expect(policy?.Statement.at(-1)).toMatchObject({ Effect: "Deny", Principal: { AWS: ["arn:aws:iam:::user/spark"] }, Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] });
+  it("allows apps no version-level action and denies them old versions; the owner may read every object and version", () => {
+    const policy = bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }], "admin");
+    const appAllows = policy?.Statement.filter((statement) => statement.Effect === "Allow" && statement.Sid !== "OwnerRecovery").flatMap((statement) => statement.Action) ?? [];
+    expect(appAllows.filter((action) => /Version/.test(action))).toEqual([]);
+    expect(policy?.Statement.find((statement) => statement.Sid === "NoOldVersions")).toMatchObject({ Effect: "Deny", Principal: { AWS: ["arn:aws:iam:::user/spark"] }, Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] });
+    expect(policy?.Statement.find((statement) => statement.Sid === "OwnerRecovery")).toMatchObject({ Effect: "Allow", Principal: { AWS: ["arn:aws:iam:::user/admin"] }, Action: ["s3:GetObject", "s3:GetObjectVersion"] });
+    expect(() => bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }], " ")).toThrow(/owner's uid is empty/);
   });
 
   it("is deterministic whatever the grant order", () => {
@@ -89,8 +102,8 @@ describe("bucketPolicyDocument", () => {
       { uid: "c", access: "read" as const },
       { uid: "d", access: "readWrite" as const },
     ];
-    const forward = bucketPolicyDocument("lake", grants);
-    const backward = bucketPolicyDocument("lake", [...grants].reverse());
+    const forward = bucketPolicyDocument("lake", grants, "admin");
+    const backward = bucketPolicyDocument("lake", [...grants].reverse(), "admin");
     expect(JSON.stringify(backward)).toBe(JSON.stringify(forward));
     expect(forward?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/b", "arn:aws:iam:::user/c"]);
   });
@@ -100,17 +113,17 @@ describe("bucketPolicyDocument", () => {
       { uid: "spark", access: "read" },
       { uid: "spark", access: "readWrite" },
       { uid: "spark", access: "read" },
-    ]);
-    expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions"]);
+    ], "admin");
+    expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions", "OwnerRecovery"]);
     expect(policy?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/spark"]);
   });
 
   it("returns undefined for no grants (owner-only bucket, no policy)", () => {
-    expect(bucketPolicyDocument("lake", [])).toBeUndefined();
+    expect(bucketPolicyDocument("lake", [], "admin")).toBeUndefined();
   });
 
   it("rejects an empty uid", () => {
-    expect(() => bucketPolicyDocument("lake", [{ uid: " ", access: "read" }])).toThrow(/empty uid/);
+    expect(() => bucketPolicyDocument("lake", [{ uid: " ", access: "read" }], "admin")).toThrow(/empty uid/);
   });
 });
 

@@ -36,13 +36,13 @@ import type { PlatformConfig } from "../../../config";
 import { bucketLifecycleRules } from "../../../components/objectStorage/policies";
 import { BucketLifecycle } from "../../../providers/bucketLifecycle";
 import { RgwUser } from "../../../providers/rgwUser";
-import { expectedRgw } from "../../../verify/expected";
+import { expectedPolicy, expectedRgw } from "../../../verify/expected";
 import { formatCheck } from "../../../verify/report";
 import { verifyRgw } from "../../../verify/rgw";
 import { fullItem, startFakeConnect, type FakeConnect } from "../../lib/fakes/connect";
 import { kubeconfigFor, startFakeKubernetes, type Recorded } from "../../adopt/lib/readOnlyFakes";
 import { createEngineStack, projectRoot, type EngineStack } from "../engine/engineHarness";
-import { adminClient, radosgwAdmin, rulesOnRgw, s3Client, useRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";
+import { RGW_ADMIN_UID, adminClient, radosgwAdmin, rulesOnRgw, s3Client, useRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";
 
 jest.setTimeout(600_000);
 
@@ -203,8 +203,9 @@ test("up takes the user and the lifecycle over: old key works, no key added, eve
   // the imported policy is updated to the stack's document. Applied with the stack's keys.
   const expected = expectedRgw(config);
   const warehouse = expected.buckets.find((b) => b.key === "warehouse");
-  if (!warehouse?.policy) throw new Error("the warehouse has grants, so a policy");
-  await admin.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(warehouse.policy) }));
+  const policy = warehouse && expectedPolicy(warehouse, RGW_ADMIN_UID);
+  if (!policy) throw new Error("the warehouse has grants, so a policy");
+  await admin.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }));
 
   const connection = { endpoint: cluster.endpoint, accessKey: cluster.adminAccessKey, secretKey: pulumi.secret(cluster.adminSecretKey) };
   engine = await createEngineStack({

@@ -28,7 +28,7 @@ import { bucketGrants, bucketLifecycleRules, bucketPolicyDocument, rgwUserId } f
 import { removalGuard } from "../../../platform/removals";
 import { BucketLifecycle } from "../../../providers/bucketLifecycle";
 import { RgwUser } from "../../../providers/rgwUser";
-import { s3Client, useRgwCluster } from "../rgw/cephRgwCluster";
+import { RGW_ADMIN_UID, s3Client, useRgwCluster } from "../rgw/cephRgwCluster";
 import { createEngineStack, type EngineStack } from "./engineHarness";
 
 const requireCluster = useRgwCluster();
@@ -143,7 +143,7 @@ function program(state: State): PulumiFn {
         { connection: admin, bucket: made.id, rules: bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays }) },
         { protect: true, aliases: aliases("-lifecycle") },
       );
-      const document = bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment));
+      const document = bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment), RGW_ADMIN_UID);
       if (document !== undefined) {
         new (class extends pulumi.dynamic.Resource {})(
           policyOnRgw,

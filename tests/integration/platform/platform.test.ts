@@ -43,7 +43,7 @@ import { jarFileName, loadJarLock } from "../../../components/sparkIcebergImage/
 import { rgwUserProvider, type RgwUserProviderInputs, type RgwUserState } from "../../../providers/rgwUser";
 import { stackFilePlatformConfig } from "../../../config/stackFiles";
 import { sha256File } from "../image/harness";
-import { s3Client, startRgwCluster, stopRgwCluster, type RgwCluster } from "../rgw/cephRgwCluster";
+import { s3Client, startRgwCluster, stopRgwCluster, type RgwCluster, RGW_ADMIN_UID } from "../rgw/cephRgwCluster";
 import { dockerfileFinalStage, readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import {
   type Nessie,
@@ -330,7 +330,7 @@ describe("the platform contract on real servers", () => {
         );
         const rules = bucketLifecycleRules({ noncurrentVersionDays: declared.noncurrentVersionDays, abortIncompleteMultipartDays: declared.abortIncompleteMultipartDays });
         await admin.send(new PutBucketLifecycleConfigurationCommand({ Bucket: declared.name, LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
-        const policy = bucketPolicyDocument(declared.name, bucketGrants(declared, config.environment));
+        const policy = bucketPolicyDocument(declared.name, bucketGrants(declared, config.environment), RGW_ADMIN_UID);
         if (policy) await admin.send(new PutBucketPolicyCommand({ Bucket: declared.name, Policy: JSON.stringify(policy) }));
 
         // Read back what RGW holds.

@@ -26,7 +26,7 @@ import {
 } from "../../../components/objectStorage/policies";
 import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import type { RgwAdminClient } from "../../../providers/rgwAdmin";
-import { adminClient, s3Client, useRgwCluster } from "./cephRgwCluster";
+import { adminClient, s3Client, useRgwCluster, RGW_ADMIN_UID } from "./cephRgwCluster";
 
 const BUCKET = "lake-warehouse";
 const LIFECYCLE = { noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 };
@@ -80,7 +80,7 @@ describe("bucket settings on Ceph RGW", () => {
     const policy = bucketPolicyDocument(BUCKET, [
       { uid: "writer", access: "readWrite" },
       { uid: "reader", access: "read" },
-    ]);
+    ], RGW_ADMIN_UID);
     await adminS3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }));
 
     const versioning = await adminS3.send(new GetBucketVersioningCommand({ Bucket: BUCKET }));

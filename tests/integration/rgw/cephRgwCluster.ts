@@ -11,6 +11,9 @@ import { PortTakenError, freePort, startOnFreePort } from "../lib/processes";
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, "ceph-rgw.sh");
 
+/** The uid of the admin user ceph-rgw.sh creates (the owner of every bucket its keys create). */
+export const RGW_ADMIN_UID = "admin";
+
 export interface RgwCluster {
   dir: string;
   endpoint: string;

@@ -17,7 +17,7 @@ import { bucketLifecycleProvider } from "../../../providers/bucketLifecycle";
 import { createRgwAdminClient } from "../../../providers/rgwAdmin";
 import { rgwUserProvider, type RgwUserProviderInputs } from "../../../providers/rgwUser";
 import { bucketLifecycleRules } from "../../../components/objectStorage/policies";
-import { adminClient, radosgwAdmin, s3Client, useRgwCluster } from "./cephRgwCluster";
+import { RGW_ADMIN_UID, adminClient, radosgwAdmin, s3Client, useRgwCluster } from "./cephRgwCluster";
 
 const requireCluster = useRgwCluster();
 const clients: S3Client[] = [];
@@ -109,7 +109,7 @@ describe("old versions and app keys", () => {
     policy = bucketPolicyDocument(bucket, [
       { uid: "app-writer", access: "readWrite" },
       { uid: "app-reader", access: "read" },
-    ]) as PolicyDocument;
+    ], RGW_ADMIN_UID) as PolicyDocument;
     await owner.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
     deleted = (await writer.send(new PutObjectCommand({ Bucket: bucket, Key: "table/data", Body: "v1" }))).VersionId ?? "";
     await writer.send(new PutObjectCommand({ Bucket: bucket, Key: "table/data", Body: "v2" }));

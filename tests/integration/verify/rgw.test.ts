@@ -6,13 +6,21 @@
  * edited, a grant widened in a bucket policy, an app's key deleted. The CLI runs end to end too.
  */
 import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
   ListObjectVersionsCommand,
+  PutBucketAclCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
+  PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,7 +37,7 @@ import type { CheckResult } from "../../../verify/checks";
 import { readDockerfile } from "../../../components/sparkIcebergImage/dockerfile";
 import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
-import { type RgwCluster, rulesOnRgw, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
+import { RGW_ADMIN_UID, type RgwCluster, rulesOnRgw, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
 import { type FakeConnect, fullItem, startFakeConnect } from "../../lib/fakes/connect";
 import { type StackFixture, projectRoot, stackFixture } from "./stackFixture";
 
@@ -88,7 +96,7 @@ async function applyBucket(key: string): Promise<void> {
     bucket: config.name,
     rules: bucketLifecycleRules({ noncurrentVersionDays: config.noncurrentVersionDays, abortIncompleteMultipartDays: config.abortIncompleteMultipartDays }),
   });
-  const policy = bucketPolicyDocument(config.name, bucketGrants(config, stack.config.environment));
+  const policy = bucketPolicyDocument(config.name, bucketGrants(config, stack.config.environment), RGW_ADMIN_UID);
   if (policy) await owner.send(new PutBucketPolicyCommand({ Bucket: config.name, Policy: JSON.stringify(policy) }));
 }
 
@@ -262,6 +270,62 @@ describe("verify against a real Ceph RGW", () => {
     expect(failed.join("\n")).not.toContain("wrong-secret");
   });
 
+  // Regression: the bucket owner (the stack's admin) got AccessDenied on every object an app wrote, so
+  // restoring a table or a backup needed radosgw-admin. The policy's OwnerRecovery statement fixes it.
+  it("the owner reads every object and version an app writes (PUT, multipart, copy) and restores an old one", async () => {
+    const spark = s3Client(requireCluster(), users.spark.accessKey, users.spark.secretKey);
+    const trino = s3Client(requireCluster(), users.trino.accessKey, users.trino.secretKey);
+    const Bucket = "iceberg-warehouse-it";
+    const key = (name: string) => `recovery/${name}`;
+    try {
+      await spark.send(new PutObjectCommand({ Bucket, Key: key("table.json"), Body: "v1" }));
+      await spark.send(new PutObjectCommand({ Bucket, Key: key("table.json"), Body: "v2" }));
+      const upload = await spark.send(new CreateMultipartUploadCommand({ Bucket, Key: key("data.parquet") }));
+      const part = await spark.send(new UploadPartCommand({ Bucket, Key: key("data.parquet"), UploadId: upload.UploadId, PartNumber: 1, Body: "multipart" }));
+      await spark.send(new CompleteMultipartUploadCommand({ Bucket, Key: key("data.parquet"), UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      await spark.send(new CopyObjectCommand({ Bucket, Key: key("copy.json"), CopySource: `${Bucket}/${key("table.json")}` }));
+      await spark.send(new DeleteObjectCommand({ Bucket, Key: key("copy.json") }));
+
+      const listed = await owner.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }));
+      const versions = listed.Versions ?? [];
+      expect(versions.map((v) => v.Key).sort()).toEqual([key("copy.json"), key("data.parquet"), key("table.json"), key("table.json")]);
+      const read = async (client: S3Client, Key: string, VersionId?: string) => (await client.send(new GetObjectCommand({ Bucket, Key, VersionId }))).Body?.transformToString();
+      const contents = await Promise.all(versions.map(async (v) => `${v.Key}@${v.IsLatest ? "current" : "old"}=${await read(owner, v.Key ?? "", v.VersionId)}`));
+      expect(contents.sort()).toEqual([`${key("copy.json")}@old=v2`, `${key("data.parquet")}@current=multipart`, `${key("table.json")}@current=v2`, `${key("table.json")}@old=v1`]);
+
+      // Restore: the old version copied over the current one, by the owner.
+      const old = versions.find((v) => v.Key === key("table.json") && !v.IsLatest);
+      await owner.send(new CopyObjectCommand({ Bucket, Key: key("table.json"), CopySource: `${Bucket}/${key("table.json")}?versionId=${old?.VersionId}` }));
+      expect(await read(owner, key("table.json"))).toBe("v1");
+      expect(await read(spark, key("table.json"))).toBe("v1");
+
+      // What app keys can do with old versions (docs/operations.md): nothing. The policy's NoOldVersions
+      // Deny wins over the writer's own object ACL; no app lists versions.
+      await expect(read(spark, key("table.json"), old?.VersionId)).rejects.toMatchObject({ name: "AccessDenied" });
+      await expect(read(trino, key("table.json"), old?.VersionId)).rejects.toMatchObject({ name: "AccessDenied" });
+      await expect(spark.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }))).rejects.toMatchObject({ name: "AccessDenied" });
+    } finally {
+      const left = await owner.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }));
+      for (const v of [...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]) await owner.send(new DeleteObjectCommand({ Bucket, Key: v.Key, VersionId: v.VersionId }));
+      spark.destroy();
+      trino.destroy();
+    }
+  });
+
+  // Regression: verify never read bucket ACLs; a warehouse made public-read by hand passed.
+  it("names a bucket made public-read by hand (PutBucketAcl)", async () => {
+    await owner.send(new PutBucketAclCommand({ Bucket: "iceberg-warehouse-it", ACL: "public-read" }));
+    try {
+      const { failed } = await verify();
+      expect(failed).toEqual([
+        `FAIL rgw         bucket iceberg-warehouse-it: acl: expected only the owner ${RGW_ADMIN_UID} (apps get access through the bucket policy); AllUsers (public): READ`,
+      ]);
+    } finally {
+      await owner.send(new PutBucketAclCommand({ Bucket: "iceberg-warehouse-it", ACL: "private" }));
+    }
+    expect((await verify()).failed).toEqual([]);
+  });
+
   it("names suspended versioning", async () => {
     await owner.send(new PutBucketVersioningCommand({ Bucket: "nessie-backup-it", VersioningConfiguration: { Status: "Suspended" } }));
     const { failed } = await verify();
@@ -280,15 +344,15 @@ describe("verify against a real Ceph RGW", () => {
   });
 
   it("names a grant widened in a bucket policy, and the probe shows the access it opened", async () => {
-    const widened = bucketPolicyDocument("nessie-backup-it", [...bucketGrants(bucket("nessie-backup"), STACK), { uid: rgwUserId(STACK, "trino"), access: "read" }]);
+    const widened = bucketPolicyDocument("nessie-backup-it", [...bucketGrants(bucket("nessie-backup"), STACK), { uid: rgwUserId(STACK, "trino"), access: "read" }], RGW_ADMIN_UID);
     await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(widened) }));
     const { failed } = await verify();
     expect(failed).toEqual([
-      expect.stringMatching(/^FAIL rgw {9}bucket nessie-backup-it: policy: expected 2 statements; policy\.Statement\.ReadBucket: unexpected .*; policy\.Statement\.ReadObjects: unexpected .*"arn:aws:iam:::user\/data-platform-it-trino"/),
+      expect.stringMatching(/^FAIL rgw {9}bucket nessie-backup-it: policy: expected 4 statements; policy\.Statement\.NoOldVersions\.Principal\.AWS: unexpected .*; policy\.Statement\.ReadBucket: unexpected .*; policy\.Statement\.ReadObjects: unexpected .*"arn:aws:iam:::user\/data-platform-it-trino"/),
       expect.stringMatching(/^FAIL rgw {9}app trino on nessie-backup-it: none grant: expected get-seed, list refused; get-seed: expected refused, found allowed; list: expected refused, found allowed/),
     ]);
     await applyBucket("nessie-backup");
-    await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK))) }));
+    await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK), RGW_ADMIN_UID)) }));
     expect((await verify()).failed).toEqual([]);
   });
 
