@@ -9,7 +9,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { ROOT, PROVENANCE_PATH, STACKS, PULUMI_ACTION, SELF_HOSTED, KUBECONFIG_STEP, ADOPT_GATE_STEP, COMMENT_WORKFLOW, RENDER_JOB, RENDER_STEP, COMMENT_TEXT_STEP, COMMENT_STEP, COMMENT_MARKER, COMMENT_LIMIT, PINNED_ACTIONS, type Dict, type Step, type Job, type Workflow, workflowFiles, parseYaml, schemaBytes, validateWorkflow, formatErrors, loadWorkflow, steps, needsOf, environmentName, pulumiSteps, pulumiJobs, runIndex, expectNpmCiThenTest, expectSetupNodeWithNpmCache, kubeconfigStep, jobsWithPulumi, runKubeconfigScript, triggers, secretsIn, secretNames, workflowText, headerComment, rawUses, stepNamed, stepUsing, stackOf } from "./lib/workflows/model";
+import { ROOT, PROVENANCE_PATH, STACKS, PULUMI_ACTION, SELF_HOSTED, KUBECONFIG_STEP, ADOPT_GATE_STEP, VERIFY_STEP, COMMENT_WORKFLOW, RENDER_JOB, RENDER_STEP, COMMENT_TEXT_STEP, COMMENT_STEP, COMMENT_MARKER, COMMENT_LIMIT, PINNED_ACTIONS, type Dict, type Step, type Job, type Workflow, workflowFiles, parseYaml, schemaBytes, validateWorkflow, formatErrors, loadWorkflow, steps, needsOf, environmentName, pulumiSteps, pulumiJobs, runIndex, expectNpmCiThenTest, expectSetupNodeWithNpmCache, kubeconfigStep, jobsWithPulumi, runKubeconfigScript, triggers, secretsIn, secretNames, workflowText, headerComment, rawUses, stepNamed, stepUsing, stackOf } from "./lib/workflows/model";
 import { runRenderScript, runCommentTextScript, REPO, RUN_HEAD_SHA, runCommentScript, chars } from "./lib/workflows/scripts";
 import { evaluateCondition, type Scenario, contextFor } from "./lib/workflows/expressions";
 
@@ -39,7 +39,7 @@ describe("workflow files", () => {
   const files = workflowFiles();
 
   it("exist", () => {
-    expect(files).toEqual(expect.arrayContaining(["deploy.yml", "pull-request.yml", COMMENT_WORKFLOW]));
+    expect(files).toEqual(expect.arrayContaining(["deploy.yml", "drift.yml", "pull-request.yml", COMMENT_WORKFLOW]));
   });
 
   it.each(files)("%s is valid YAML and matches the GitHub workflow schema", (file) => {
@@ -140,7 +140,7 @@ describe("workflow files", () => {
   });
 });
 
-describe.each(["pull-request.yml", "deploy.yml"])("%s: Pulumi step settings", (file) => {
+describe.each(["pull-request.yml", "deploy.yml", "drift.yml"])("%s: Pulumi step settings", (file) => {
   it("logs in to the S3 backend from secrets, with the Ceph RGW checksum settings", () => {
     const wf = loadWorkflow(file);
     const all = Object.values(wf.jobs).flatMap(pulumiSteps);
@@ -200,7 +200,7 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: Pulumi step settings", (f
   });
 });
 
-describe.each(["pull-request.yml", "deploy.yml"])("%s: runners, kubeconfig and secrets", (file) => {
+describe.each(["pull-request.yml", "deploy.yml", "drift.yml"])("%s: runners, kubeconfig and secrets", (file) => {
   const wf = (): Workflow => loadWorkflow(file);
 
   it("Pulumi jobs run on the self-hosted runner, every other job on ubuntu-latest", () => {
@@ -306,7 +306,7 @@ describe.each(["pull-request.yml", "deploy.yml"])("%s: runners, kubeconfig and s
         const isPulumi = step.uses !== undefined && PULUMI_ACTION.test(step.uses);
         if (step.name === KUBECONFIG_STEP) {
           expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: ["KUBECONFIG_DATA"] });
-        } else if (step.name === ADOPT_GATE_STEP) {
+        } else if (step.name === ADOPT_GATE_STEP || (file === "drift.yml" && step.name === VERIFY_STEP)) {
           // It runs `pulumi preview` itself (tests/adopt/workflows.test.ts): the Pulumi step's state credentials, nothing else.
           expect({ where, secrets: secretsIn(step.env).sort() }).toEqual({ where, secrets: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] });
         } else if (!isPulumi) {
@@ -874,5 +874,40 @@ describe("expression evaluator (test helper)", () => {
 
   it("rejects function calls it cannot evaluate", () => {
     expect(() => evaluateCondition("always()", ctx)).toThrow(/not supported/);
+  });
+});
+
+describe("drift.yml (scheduled drift check)", () => {
+  const wf = (): Workflow => loadWorkflow("drift.yml");
+
+  it("runs on a schedule and by hand, read-only token, never cancelling a running check", () => {
+    const on = wf().on as Dict;
+    expect(Object.keys(on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect((on.schedule as { cron: string }[]).map((s) => s.cron)).toEqual([expect.stringMatching(/^\S+ \S+ \* \* \*$/)]);
+    expect(wf().permissions).toEqual({ contents: "read" });
+    expect(wf().concurrency).toMatchObject({ "cancel-in-progress": false });
+  });
+
+  it("one job per stack: a refresh preview that fails on any change, then verify, then a visible report on failure", () => {
+    const jobs = wf().jobs;
+    expect(Object.keys(jobs).sort()).toEqual(STACKS.map((stack) => `drift-${stack}`).sort());
+    for (const stack of STACKS) {
+      const job = jobs[`drift-${stack}`];
+      const [preview] = pulumiSteps(job);
+      expect(preview.with).toMatchObject({ command: "preview", "stack-name": stack, refresh: true, "expect-no-changes": true });
+      const verify = stepNamed(job, VERIFY_STEP);
+      expect(verify?.if).toBe("${{ !cancelled() }}");
+      expect(verify?.env?.STACK).toBe(stack);
+      expect(verify?.run).toMatch(/set -o pipefail/);
+      expect(verify?.run).toMatch(/npm run --silent verify -- --stack "\$STACK"/);
+      expect(steps(job).indexOf(verify as Step)).toBeGreaterThan(steps(job).indexOf(preview));
+      const report = stepNamed(job, "report drift");
+      expect(report?.if).toBe("${{ failure() }}");
+      expect(report?.run).toMatch(/::error::/);
+      expect(report?.run).toMatch(/GITHUB_STEP_SUMMARY/);
+      // Never `up`, never `refresh` (which would write the state): only a preview.
+      expect(pulumiSteps(job).every((step) => step.with?.command === "preview")).toBe(true);
+      expect(JSON.stringify(job)).not.toMatch(/pulumi (up|refresh|destroy)\b/);
+    }
   });
 });

@@ -112,6 +112,8 @@ export interface EngineStackOptions {
   stackName?: string;
   /** Extra environment for the engine and its plugins (dynamic providers see it too). */
   env?: Record<string, string>;
+  /** Another state backend (e.g. `s3://bucket?endpoint=...`); default a fresh `file://` folder. */
+  backendUrl?: string;
 }
 
 export interface EngineStack {
@@ -255,7 +257,7 @@ export async function createEngineStack(options: EngineStackOptions): Promise<En
   const env: Record<string, string> = {
     PATH: `${engine.binDir}${delimiter}${process.env.PATH ?? ""}`,
     PULUMI_HOME: pulumiHome,
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_BACKEND_URL: options.backendUrl ?? `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: `engine-test-${basename(root)}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
@@ -276,7 +278,7 @@ export async function createEngineStack(options: EngineStackOptions): Promise<En
         // By absolute path: a bare `pulumi` would be node_modules/.bin/pulumi (the npm launcher) under npx.
         pulumiCommand: await PulumiCommand.get({ root: engineRoot(engine), skipVersionCheck: true }),
         secretsProvider: "passphrase",
-        projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
+        projectSettings: { name: projectName, runtime: "nodejs", backend: { url: options.backendUrl ?? `file://${backendDir}` } },
         envVars: env,
       },
     );

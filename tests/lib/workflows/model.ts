@@ -20,6 +20,8 @@ export const PULUMI_ACTION = /^pulumi\/actions@/;
 export const SELF_HOSTED = ["self-hosted", "linux", "data-platform"];
 export const KUBECONFIG_STEP = "kubeconfig";
 export const ADOPT_GATE_STEP = "adopt gate";
+/** drift.yml's verify step: `pulumi login` and `npm run verify`, with the Pulumi step's state credentials. */
+export const VERIFY_STEP = "verify";
 export const COMMENT_WORKFLOW = "render-diff-comment.yml";
 export const RENDER_JOB = "render-diff";
 export const RENDER_STEP = "render base and head";
