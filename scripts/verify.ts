@@ -8,7 +8,7 @@ import { createRgwAdminClient } from "../providers/rgwAdmin";
 import { configFromStackFile, readStackConfig } from "../config/stackFiles";
 import { VERIFY_HELP, startCommand } from "./lib/commands";
 import { parseVerifyArgs } from "../verify/cli";
-import { loadOutputs, pulumiCli, readCredential } from "../verify/environment";
+import { credentialSource, loadOutputs, pulumiCli, readCredential } from "../verify/environment";
 import { readDockerfile } from "../components/sparkIcebergImage/dockerfile";
 import { exitCode, formatJson, formatText } from "../verify/report";
 import { runVerify } from "../verify/run";
@@ -43,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(!skipping("registry") && { imageRegistryPassword: await credential("imageRegistryPassword") }),
     ...(env.OP_CONNECT_HOST && { connectHost: env.OP_CONNECT_HOST }),
     ...(env.IMAGE_REGISTRY_USERNAME && { registryUsername: env.IMAGE_REGISTRY_USERNAME }),
+    sources: { rgwAdminAccessKey: credentialSource("rgwAdminAccessKey", env), rgwAdminSecretKey: credentialSource("rgwAdminSecretKey", env) },
   };
   const report = await runVerify(
     {

@@ -46,7 +46,18 @@ export const CREDENTIAL_VARIABLES = {
 } as const;
 export type CredentialName = keyof typeof CREDENTIAL_VARIABLES;
 
-export type Credentials = Partial<Record<CredentialName, string>> & { connectHost?: string; registryUsername?: string };
+export type Credentials = Partial<Record<CredentialName, string>> & {
+  connectHost?: string;
+  registryUsername?: string;
+  /** Where each credential came from ("RGW_ADMIN_ACCESS_KEY" or "config rgwAdminAccessKey"), for hints. */
+  sources?: Partial<Record<CredentialName, string>>;
+};
+
+/** The environment variable of a credential when it is set there, else its stack config key. */
+export function credentialSource(name: CredentialName, env: NodeJS.ProcessEnv): string {
+  const { env: variable, secret } = CREDENTIAL_VARIABLES[name];
+  return env[variable] !== undefined && env[variable] !== "" ? variable : `config ${secret}`;
+}
 
 /** One credential: its environment variable, else `pulumi config get <key> --stack <stack>` (decrypts secrets). */
 export async function readCredential(name: CredentialName, stack: string, env: NodeJS.ProcessEnv, cli: PulumiCli | undefined): Promise<string | undefined> {

@@ -7,7 +7,6 @@ import {
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -15,7 +14,7 @@ import {
   type LifecycleRule,
 } from "@aws-sdk/client-s3";
 import { ENDPOINT_HINT } from "../providers/connection";
-import { s3ErrorKind, s3Failure } from "../providers/errors";
+import { isRgwError, s3ErrorKind, s3Failure } from "../providers/errors";
 import { fromS3LifecycleRules, splitRuleId } from "../providers/lifecycleRules";
 import { rgwS3Client } from "../providers/s3Client";
 import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
@@ -259,14 +258,29 @@ export function s3ErrorCode(error: unknown): string {
 }
 
 /** One line for a failed S3 call of the bucket owner (admin) keys, with what to check. */
-export function s3ErrorText(error: unknown): string {
+export function s3ErrorText(error: unknown, where: RgwWhere = DEFAULT_WHERE): string {
   const failure = s3Failure(error);
   const code = failure.code || errorText(error);
   const said = `${code}${failure.status !== undefined && !code.includes(String(failure.status)) ? ` (HTTP ${failure.status})` : ""}`;
   const kind = s3ErrorKind(failure);
-  if (kind === "credentialsRejected" || kind === "accessDenied") return `${said} — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)`;
-  if (kind === "unreachable") return `cannot reach ${code} — ${ENDPOINT_HINT}`;
+  if (kind === "credentialsRejected" || kind === "accessDenied") return `RGW at ${where.endpoint} answered ${said} — check ${where.keys} (the keys of the user that owns the buckets)`;
+  if (kind === "unreachable") return `cannot reach RGW at ${where.endpoint}: ${code} — ${ENDPOINT_HINT}`;
   return said;
+}
+
+/** Where verify talks to RGW and where the admin keys came from, for hints. */
+export interface RgwWhere {
+  endpoint: string;
+  /** The variables or config keys the admin keys were read from, e.g. "RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY". */
+  keys: string;
+}
+const DEFAULT_WHERE: RgwWhere = { endpoint: "(rgwEndpoint)", keys: "RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey" };
+
+/** One line for a failed Admin Ops call, with the same hints as the S3 calls (the provider's name config keys). */
+export function adminErrorText(error: unknown, where: RgwWhere): string {
+  if (isRgwError(error, "credentialsRejected")) return `the RGW admin API at ${where.endpoint} answered ${error.code ?? "an error"} (HTTP ${error.status ?? "?"}) — check ${where.keys}`;
+  if (isRgwError(error, "unreachable") && error.code !== undefined) return `cannot reach the RGW admin API at ${where.endpoint}: ${error.code} — ${ENDPOINT_HINT}`;
+  return errorText(error);
 }
 
 async function optional<T>(call: Promise<T>, absent: readonly string[]): Promise<T | undefined> {
@@ -280,9 +294,10 @@ async function optional<T>(call: Promise<T>, absent: readonly string[]): Promise
 
 export async function observeBucket(client: S3Client, name: string, bounded: Bounded = rgwCalls("RGW")): Promise<ObservedBucket> {
   const call = <T>(what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>) => s3Call(bounded, `${what} ${name}`, run);
-  const head = await optional(call("HeadBucket", (o) => client.send(new HeadBucketCommand({ Bucket: name }), o)), ["NotFound", "NoSuchBucket"]);
-  if (head === undefined) return { exists: false, lifecycle: [] };
-  const versioning = await call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o));
+  // A GET first, not HeadBucket: a HEAD answer has no body, so a refusal would hide RGW's error code
+  // (SignatureDoesNotMatch, InvalidAccessKeyId) behind a bare 403.
+  const versioning = await optional(call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o)), ["NotFound", "NoSuchBucket"]);
+  if (versioning === undefined) return { exists: false, lifecycle: [] };
   const lifecycle = await optional(call("GetBucketLifecycleConfiguration", (o) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), o)), ["NoSuchLifecycleConfiguration"]);
   const policy = await optional(call("GetBucketPolicy", (o) => client.send(new GetBucketPolicyCommand({ Bucket: name }), o)), ["NoSuchBucketPolicy"]);
   const acl = await call("GetBucketAcl", (o) => client.send(new GetBucketAclCommand({ Bucket: name }), o));
@@ -363,6 +378,8 @@ export interface RgwVerifyInput {
   expected: ExpectedRgw;
   admin: RgwAdminReader;
   owner: S3Keys;
+  /** Where the owner's keys came from (environment variables or config keys), for hints. */
+  ownerKeysFrom?: string;
   /** Per app, its keys as its 1Password item holds them (absent: no item, or 1Password skipped/unreachable). */
   itemKeys: Record<string, { title: string; keys: S3Keys }>;
   runId: string;
@@ -376,6 +393,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
   const { expected } = input;
   const deadlines = input.deadlines ?? new Deadlines();
   const bounded = deadlines.for(rgwSystem(expected.endpoint), ENDPOINT_HINT);
+  const where: RgwWhere = { endpoint: expected.endpoint, keys: input.ownerKeysFrom ?? DEFAULT_WHERE.keys };
   const owner = s3Client(expected.endpoint, expected.region, input.owner, deadlines.callMs);
   const results: CheckResult[] = [];
   const existing = new Set<string>();
@@ -385,7 +403,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
       if (observed.exists) existing.add(bucket.name);
       results.push(...bucketChecks(bucket, observed));
     } catch (error) {
-      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, isNoAnswer(error) ? error.message : s3ErrorText(error)));
+      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, isNoAnswer(error) ? error.message : s3ErrorText(error, where)));
     }
   }
   // Every key of every user is probed: after a rotation the replaced key still works until the next one,
@@ -411,7 +429,7 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
       }
       if (keys.length > 0) probeKeys[user.app] = keys;
     } catch (error) {
-      results.push(notChecked({ system: "rgw", subject: `user ${user.uid}`, check: "read" }, errorText(error)));
+      results.push(notChecked({ system: "rgw", subject: `user ${user.uid}`, check: "read" }, adminErrorText(error, where)));
     }
   }
   if (!input.probes) return results;

@@ -78,6 +78,7 @@ async function runChecks(context: VerifyContext, clients: VerifyClients, runId: 
           expected,
           admin: clients.rgwAdmin({ endpoint: config.rgw.endpoint, region: config.rgw.region, accessKey, secretKey, timeoutMs: deadlines.callMs }),
           owner: { accessKey, secretKey },
+          ownerKeysFrom: [credentials.sources?.rgwAdminAccessKey ?? "RGW_ADMIN_ACCESS_KEY", credentials.sources?.rgwAdminSecretKey ?? "RGW_ADMIN_SECRET_KEY"].join(" and "),
           itemKeys: appKeys,
           runId,
           probes: !skipped("probes"),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseVerifyArgs } from "../../verify/cli";
+import { credentialSource } from "../../verify/environment";
 import { differences, canonical } from "../../verify/diff";
 import { parseStackOutputs } from "../../verify/outputs";
 import { exitCode, formatCheck, formatJson, formatText, summarize } from "../../verify/report";
@@ -77,5 +78,14 @@ describe("report", () => {
     expect(exitCode(report)).toBe(1);
     expect(exitCode({ ...report, checks: [checks[0]] })).toBe(0);
     expect(summarize([])).toEqual({ total: 0, ok: 0, failed: 0 });
+  });
+});
+
+describe("credential sources", () => {
+  // Regression: hints named RGW_ADMIN_* even when the keys came from the stack's config.
+  it("name the environment variable when it is set, else the stack's config key", () => {
+    expect(credentialSource("rgwAdminAccessKey", { RGW_ADMIN_ACCESS_KEY: "AK" })).toBe("RGW_ADMIN_ACCESS_KEY");
+    expect(credentialSource("rgwAdminAccessKey", { RGW_ADMIN_ACCESS_KEY: "" })).toBe("config rgwAdminAccessKey");
+    expect(credentialSource("onepasswordToken", {})).toBe("config onepasswordToken");
   });
 });

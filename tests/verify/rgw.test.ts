@@ -4,8 +4,9 @@ import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { type PlatformConfig, parsePlatformConfig } from "../../config";
 import { expectedPolicy, expectedRgw } from "../../verify/expected";
 import { OWNER_TOKEN_BYTES, ownedRuleId } from "../../providers/lifecycleRules";
-import { aclCheck, bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
+import { aclCheck, adminErrorText, bucketChecks, lifecycleView, policyView, probeCheck, probePlan, s3ErrorCode, s3ErrorText, userChecks } from "../../verify/rgw";
 import { formatCheck } from "../../verify/report";
+import { rgwError } from "../../providers/errors";
 
 function config(raw: Record<string, string> = {}): PlatformConfig {
   const result = parsePlatformConfig(
@@ -201,11 +202,19 @@ describe("S3 errors", () => {
     // HEAD answers have no body: the SDK only knows the status.
     expect(s3ErrorCode({ name: "403", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied");
     expect(s3ErrorCode({ name: "Forbidden", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied");
-    // What @aws-sdk/client-s3 gives for HeadBucket with keys RGW does not know (seen against Ceph 16.2).
-    expect(s3ErrorText({ name: "Unknown", $metadata: { httpStatusCode: 403 } })).toBe("AccessDenied (HTTP 403) — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)");
+    const where = { endpoint: "http://rgw:7480", keys: "config rgwAdminAccessKey and config rgwAdminSecretKey" };
     expect(s3ErrorCode({ name: "NotFound", $metadata: { httpStatusCode: 404 } })).toBe("NotFound");
     expect(s3ErrorCode(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toBe("ECONNREFUSED");
-    expect(s3ErrorText({ name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } })).toBe("InvalidAccessKeyId (HTTP 403) — check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY (the keys of the user that owns the buckets)");
-    expect(s3ErrorText(new Error("AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND rgw.example.com"))).toBe("cannot reach ENOTFOUND — check rgw.endpoint (config rgwEndpoint)");
+    // RGW's own code, the endpoint and where the keys came from (regression: "AccessDenied" for a
+    // SignatureDoesNotMatch, the environment's names for keys from config, no endpoint).
+    expect(s3ErrorText({ name: "SignatureDoesNotMatch", Code: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } }, where)).toBe(
+      "RGW at http://rgw:7480 answered SignatureDoesNotMatch (HTTP 403) — check config rgwAdminAccessKey and config rgwAdminSecretKey (the keys of the user that owns the buckets)",
+    );
+    expect(s3ErrorText({ name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } }, where)).toContain("answered InvalidAccessKeyId (HTTP 403) — check config rgwAdminAccessKey");
+    expect(s3ErrorText(new Error("AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND rgw.example.com"), where)).toBe("cannot reach RGW at http://rgw:7480: ENOTFOUND — check rgw.endpoint (config rgwEndpoint)");
+    const rejected = rgwError("x", { kind: "credentialsRejected", endpoint: "http://rgw:7480", status: 403, code: "SignatureDoesNotMatch" });
+    expect(adminErrorText(rejected, where)).toBe("the RGW admin API at http://rgw:7480 answered SignatureDoesNotMatch (HTTP 403) — check config rgwAdminAccessKey and config rgwAdminSecretKey");
+    const refused = rgwError("x", { kind: "unreachable", endpoint: "http://rgw:7480", code: "ECONNREFUSED" });
+    expect(adminErrorText(refused, where)).toBe("cannot reach the RGW admin API at http://rgw:7480: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)");
   });
 });

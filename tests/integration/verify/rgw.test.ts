@@ -23,6 +23,8 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -257,17 +259,41 @@ describe("verify against a real Ceph RGW", () => {
     expect(probes.every((c) => /^key \S+ from the RGW admin API: no 1Password item read for this app$/.test(c.note ?? ""))).toBe(true);
   });
 
+  const withKeys = (credentials: Parameters<typeof runVerify>[0]["credentials"], config = stack.config) =>
+    runVerify({ stack: STACK, config, outputs: stack.outputs, credentials, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile }, { rgwAdmin: (connection) => createRgwAdminClient(connection) });
+
   it("says what to check when the admin keys are wrong, without printing them", async () => {
-    const report = await runVerify(
-      { stack: STACK, config: stack.config, outputs: stack.outputs, credentials: { rgwAdminAccessKey: "VERIFYWRONGKEY000000", rgwAdminSecretKey: "wrong-secret" }, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile },
-      { rgwAdmin: (connection) => createRgwAdminClient(connection) },
-    );
+    const { endpoint } = requireCluster();
+    const report = await withKeys({ rgwAdminAccessKey: "VERIFYWRONGKEY000000", rgwAdminSecretKey: "wrong-secret" });
     const failed = report.checks.filter((c) => c.status === "fail").map(formatCheck);
+    const hint = "check RGW_ADMIN_ACCESS_KEY and RGW_ADMIN_SECRET_KEY";
     expect(failed).toEqual([
-      ...stack.config.buckets.map((b) => expect.stringMatching(new RegExp(`^FAIL rgw {9}bucket ${b.name}: read: cannot check: .*check RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY`))),
-      ...APPS.map((app) => expect.stringMatching(new RegExp(`^FAIL rgw {9}user data-platform-it-${app}: read: cannot check: .*admin credentials rejected`))),
+      ...stack.config.buckets.map((b) => `FAIL rgw         bucket ${b.name}: read: cannot check: RGW at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint} (the keys of the user that owns the buckets)`),
+      ...APPS.map((app) => `FAIL rgw         user data-platform-it-${app}: read: cannot check: the RGW admin API at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint}`),
     ]);
     expect(failed.join("\n")).not.toContain("wrong-secret");
+  });
+
+  // Regressions: "AccessDenied" where RGW said SignatureDoesNotMatch (a HEAD answer has no body); hints
+  // naming RGW_ADMIN_* for keys that came from config; "cannot reach ECONNREFUSED" without the endpoint.
+  it("reports RGW's own code, the config keys the credentials came from, and the endpoint it cannot reach", async () => {
+    const { adminAccessKey } = requireCluster();
+    const fromConfig = { rgwAdminAccessKey: "config rgwAdminAccessKey", rgwAdminSecretKey: "config rgwAdminSecretKey" };
+    const report = await withKeys({ rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: "wrong-secret-of-the-right-key0000000000", sources: fromConfig });
+    const failed = report.checks.filter((c) => c.status === "fail").map(formatCheck);
+    expect(failed).toHaveLength(stack.config.buckets.length + APPS.length);
+    expect(failed.every((line) => line.includes("answered SignatureDoesNotMatch (HTTP 403) — check config rgwAdminAccessKey and config rgwAdminSecretKey"))).toBe(true);
+    expect(failed.some((line) => line.includes("AccessDenied"))).toBe(false);
+
+    // A port nobody listens on (port 1 would not do: fetch refuses it as a "bad port" before connecting).
+    const spare = createServer();
+    await new Promise<void>((resolve) => spare.listen(0, "127.0.0.1", resolve));
+    const closed = `http://127.0.0.1:${(spare.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => spare.close(() => resolve()));
+    const unreachable = await withKeys({ rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: "x", sources: fromConfig }, { ...stack.config, rgw: { ...stack.config.rgw, endpoint: closed } });
+    const lines = unreachable.checks.filter((c) => c.status === "fail").map(formatCheck);
+    expect(lines[0]).toContain(`cannot reach RGW at ${closed}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`);
+    expect(lines.at(-1)).toContain(`cannot reach the RGW admin API at ${closed}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`);
   });
 
   // Regression: the bucket owner (the stack's admin) got AccessDenied on every object an app wrote, so
