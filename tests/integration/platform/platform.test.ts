@@ -27,6 +27,7 @@ import {
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -461,6 +462,21 @@ describe("the platform contract on real servers", () => {
     // The admin (bucket owner) lists them too.
     const asOwner = await admin.send(new ListObjectsV2Command({ Bucket: warehouse, Prefix: prefix }));
     expect((asOwner.Contents ?? []).length).toBe(listedKeys.length);
+    // ...and reads every version of every object Spark wrote, with the consumers' settings as
+    // docs/consumers.md gives them (no object ACL sent): the policy's OwnerRecovery statement
+    // (docs/operations.md "Recovering objects"). Before it, every one of these reads was AccessDenied.
+    const versions = (await admin.send(new ListObjectVersionsCommand({ Bucket: warehouse, Prefix: prefix }))).Versions ?? [];
+    expect(versions.length).toBeGreaterThanOrEqual(listedKeys.length);
+    const denied: string[] = [];
+    for (const version of versions) {
+      try {
+        await (await admin.send(new GetObjectCommand({ Bucket: warehouse, Key: version.Key, VersionId: version.VersionId }))).Body?.transformToByteArray();
+      } catch (error) {
+        denied.push(`${version.Key}@${version.VersionId}: ${(error as Error).name}`);
+      }
+    }
+    expect(denied).toEqual([]);
+    figures["warehouse object versions the owner read back"] = versions.length;
   });
 
   it("lets Nessie read and write the warehouse with its own keys (its Iceberg REST catalog)", async () => {
