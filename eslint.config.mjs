@@ -41,7 +41,10 @@ export const layerRules = [
   {
     files: ["index.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: fromRoot("(verify|adoption|scripts)"), message: "the program does not import verify/, adoption/ or scripts/." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: fromRoot("(verify|adoption|scripts)"), message: "the program does not import verify/, adoption/ or scripts/." }] },
+      ],
     },
   },
   {
@@ -49,7 +52,14 @@ export const layerRules = [
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: `^(\\.{1,2}/)+scripts/[^/]+$`, message: "a script's entry point runs on import: import from its library (scripts/lib/, scripts/ci/) instead." }] },
+        {
+          patterns: [
+            {
+              regex: `^(\\.{1,2}/)+scripts/[^/]+$`,
+              message: "a script's entry point runs on import: import from its library (scripts/lib/, scripts/ci/) instead.",
+            },
+          ],
+        },
       ],
     },
   },

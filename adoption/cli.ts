@@ -55,8 +55,12 @@ export function parseAdoptArgs(argv: readonly string[]): ParsedAdoptArgs {
         if (command !== "plan") return fail("--skip belongs to plan");
         const list = value();
         if (!list) return fail("--skip needs a list");
-        for (const name of list.split(",").map((s) => s.trim()).filter(Boolean)) {
-          if (!(PLAN_SYSTEMS as readonly string[]).includes(name)) return fail(`--skip: unknown system ${JSON.stringify(name)} (known: ${PLAN_SYSTEMS.join(", ")})`);
+        for (const name of list
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)) {
+          if (!(PLAN_SYSTEMS as readonly string[]).includes(name))
+            return fail(`--skip: unknown system ${JSON.stringify(name)} (known: ${PLAN_SYSTEMS.join(", ")})`);
           skip.add(name as PlanSystem);
         }
         break;
@@ -67,7 +71,10 @@ export function parseAdoptArgs(argv: readonly string[]): ParsedAdoptArgs {
   }
   if (!stack) return fail("--stack is required");
   const from = stacksFrom ? { stacksFrom } : {};
-  if (command === "gate") return preview ? { ok: true, args: { command, stack, preview, ...from } } : fail("--preview is required (the JSON of `pulumi preview --json --show-sames`)");
+  if (command === "gate")
+    return preview
+      ? { ok: true, args: { command, stack, preview, ...from } }
+      : fail("--preview is required (the JSON of `pulumi preview --json --show-sames`)");
   return { ok: true, args: { command, stack, skip: PLAN_SYSTEMS.filter((s) => skip.has(s)), ...from } };
 }
 
@@ -96,7 +103,9 @@ export function formatPlan(stack: string, result: Plan, skipped: readonly PlanSy
     ...result.lines.map(formatLine),
     counts,
     "",
-    yaml === "" ? "Nothing to adopt: no adopt block needed." : `The adopt block for Pulumi.${stack}.yaml (review it; fix every REFUSE first):\n\n${yaml.trimEnd()}`,
+    yaml === ""
+      ? "Nothing to adopt: no adopt block needed."
+      : `The adopt block for Pulumi.${stack}.yaml (review it; fix every REFUSE first):\n\n${yaml.trimEnd()}`,
     "",
   ].join("\n");
 }

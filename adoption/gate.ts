@@ -47,7 +47,17 @@ export const PREVIEW_COMMAND = "pulumi preview --json --show-sames";
 /** Steps that write nothing new over an existing resource's identity. */
 const KEEPING_OPS = ["same", "update", "import", "refresh", "read"];
 /** Steps that end, or start over, a resource: never for something adopted. */
-const DESTRUCTIVE_OPS = ["replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced", "import-replacement", "read-replacement", "remove-pending-replace"];
+const DESTRUCTIVE_OPS = [
+  "replace",
+  "create-replacement",
+  "delete-replaced",
+  "delete",
+  "discard",
+  "discard-replaced",
+  "import-replacement",
+  "read-replacement",
+  "remove-pending-replace",
+];
 
 /** The resource name in a URN (`urn:pulumi:stack::project::type$type::name`). */
 export const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
@@ -107,7 +117,9 @@ export function keptFieldChanges(step: PreviewStep, keep: readonly string[]): st
 function targetProblems(target: AdoptTarget, steps: PreviewStep[]): string[] {
   const where = (step: PreviewStep) => ` (${step.urn})`;
   if (steps.length === 0) {
-    return [`${target.label}: not in the preview (no ${target.type}${target.name ? ` named ${target.name}` : ""}): the program does not declare what the adopt entry names, or the preview was made without --show-sames`];
+    return [
+      `${target.label}: not in the preview (no ${target.type}${target.name ? ` named ${target.name}` : ""}): the program does not declare what the adopt entry names, or the preview was made without --show-sames`,
+    ];
   }
   const problems: string[] = [];
   for (const step of steps) {
@@ -117,12 +129,20 @@ function targetProblems(target: AdoptTarget, steps: PreviewStep[]): string[] {
       continue;
     }
     if (step.op === "create") {
-      if (target.via === "import") problems.push(`${target.label}: would be created, not imported (import ID ${target.importId ?? "?"}): check the adopt entry${where(step)}`);
-      else if (!createAllowed(target, step.newState?.inputs)) problems.push(`${target.label}: would be created without taking over the existing one (no ${ADOPT_INPUT} input)${where(step)}`);
+      if (target.via === "import")
+        problems.push(`${target.label}: would be created, not imported (import ID ${target.importId ?? "?"}): check the adopt entry${where(step)}`);
+      else if (!createAllowed(target, step.newState?.inputs))
+        problems.push(`${target.label}: would be created without taking over the existing one (no ${ADOPT_INPUT} input)${where(step)}`);
     } else if (!KEEPING_OPS.includes(step.op)) {
       problems.push(`${target.label}: unexpected step ${step.op}${where(step)}`);
     }
-    if (target.via === "import" && step.op === "import" && target.importId !== undefined && step.newState?.importID !== undefined && step.newState.importID !== target.importId) {
+    if (
+      target.via === "import" &&
+      step.op === "import" &&
+      target.importId !== undefined &&
+      step.newState?.importID !== undefined &&
+      step.newState.importID !== target.importId
+    ) {
       problems.push(`${target.label}: imports ${step.newState.importID}, the adopt entry says ${target.importId}${where(step)}`);
     }
     const kept = keptFieldChanges(step, target.keep);
@@ -142,7 +162,8 @@ export function gateTargets(targets: readonly AdoptTarget[], forbidden: readonly
   const steps = preview.steps ?? [];
   const problems: string[] = [];
   for (const diagnostic of preview.diagnostics ?? []) {
-    if (diagnostic.severity === "error") problems.push(`the preview failed: ${(diagnostic.message ?? "").trim().split("\n")[0]}${diagnostic.urn ? ` (${diagnostic.urn})` : ""}`);
+    if (diagnostic.severity === "error")
+      problems.push(`the preview failed: ${(diagnostic.message ?? "").trim().split("\n")[0]}${diagnostic.urn ? ` (${diagnostic.urn})` : ""}`);
   }
   if (steps.length === 0 && problems.length === 0) problems.push(`the preview has no steps: pass the output of \`${PREVIEW_COMMAND}\` for this stack`);
 
@@ -160,7 +181,8 @@ export function gateTargets(targets: readonly AdoptTarget[], forbidden: readonly
   for (const step of steps) {
     if (matched.has(step)) continue;
     const importId = step.newState?.importID ?? step.oldState?.importID;
-    if (importId !== undefined && DESTRUCTIVE_OPS.includes(step.op)) problems.push(`imported resource ${importId}: would ${step.op.replace(/-/g, " ")} (${step.urn})`);
+    if (importId !== undefined && DESTRUCTIVE_OPS.includes(step.op))
+      problems.push(`imported resource ${importId}: would ${step.op.replace(/-/g, " ")} (${step.urn})`);
   }
   for (const rule of forbidden) {
     const step = steps.find((s) => urnType(s.urn) === rule.type && urnName(s.urn) === rule.name && s.op !== "delete");

@@ -8,12 +8,25 @@ import type { RgwBucketInfo } from "../providers/rgwAdmin";
 import type { KubeObject } from "../verify/kubernetes";
 import type { ConnectClient } from "../verify/onepassword";
 import { type RgwAdminReader, observeBucket } from "../verify/rgw";
-import { type EmittedObject, type ObservedKubernetesForPlan, type ObservedOnePasswordForPlan, type ObservedRgwForPlan, emittedObjects, uidsToRead } from "./plan";
+import {
+  type EmittedObject,
+  type ObservedKubernetesForPlan,
+  type ObservedOnePasswordForPlan,
+  type ObservedRgwForPlan,
+  emittedObjects,
+  uidsToRead,
+} from "./plan";
 import type { AdoptConfig } from "../config";
 
 export type PlanRgwAdmin = RgwAdminReader & { getBucket(bucket: string): Promise<RgwBucketInfo | undefined> };
 
-export async function observeRgwForPlan(config: PlatformConfig, adopt: AdoptConfig, admin: PlanRgwAdmin, s3: S3Client, stackAccessKey: string): Promise<ObservedRgwForPlan> {
+export async function observeRgwForPlan(
+  config: PlatformConfig,
+  adopt: AdoptConfig,
+  admin: PlanRgwAdmin,
+  s3: S3Client,
+  stackAccessKey: string,
+): Promise<ObservedRgwForPlan> {
   const observed: ObservedRgwForPlan = { buckets: {}, users: {} };
   const owners = new Map<string, boolean>();
   for (const bucket of config.buckets) {
@@ -70,7 +83,8 @@ export async function kubeReader(context: string | undefined): Promise<KubeReade
   const kubeconfig = new k8s.KubeConfig();
   kubeconfig.loadFromDefault();
   if (context !== undefined) {
-    if (!kubeconfig.getContextObject(context)) throw new Error(`kubeconfig has no context ${context} (config kubeContext; KUBECONFIG=${process.env.KUBECONFIG ?? "~/.kube/config"})`);
+    if (!kubeconfig.getContextObject(context))
+      throw new Error(`kubeconfig has no context ${context} (config kubeContext; KUBECONFIG=${process.env.KUBECONFIG ?? "~/.kube/config"})`);
     kubeconfig.setCurrentContext(context);
   }
   const api = k8s.KubernetesObjectApi.makeApiClient(kubeconfig);

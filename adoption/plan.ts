@@ -114,17 +114,44 @@ export function emittedObjects(config: PlatformConfig): EmittedObject[] {
 
 // ---------------------------------------------------------------------------------------------
 
-const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(1)} GiB`);
+const bytes = (n: number): string =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(1)} GiB`;
 
 function describeRule(rule: { id: string; noncurrentDays?: number; abortIncompleteMultipartDays?: number }): string {
-  const days = rule.noncurrentDays !== undefined ? ` ${rule.noncurrentDays}d` : rule.abortIncompleteMultipartDays !== undefined ? ` ${rule.abortIncompleteMultipartDays}d` : "";
+  const days =
+    rule.noncurrentDays !== undefined
+      ? ` ${rule.noncurrentDays}d`
+      : rule.abortIncompleteMultipartDays !== undefined
+        ? ` ${rule.abortIncompleteMultipartDays}d`
+        : "";
   return `${rule.id}${days}`;
 }
 
-function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPlanBucket | undefined, entry: AdoptConfig["buckets"][string] | undefined, stackUid: string | undefined, out: Plan): PlanLine[] {
+function bucketLines(
+  key: string,
+  expected: ExpectedBucket,
+  observed: ObservedPlanBucket | undefined,
+  entry: AdoptConfig["buckets"][string] | undefined,
+  stackUid: string | undefined,
+  out: Plan,
+): PlanLine[] {
   const subject = `bucket ${key}`;
   if (observed === undefined) {
-    if (entry) return [{ verdict: "REFUSE", subject, text: `${expected.name} does not exist, but adopt.buckets.${key} names it (the import would fail)`, fix: `remove adopt.buckets.${key}: the stack creates the bucket` }];
+    if (entry)
+      return [
+        {
+          verdict: "REFUSE",
+          subject,
+          text: `${expected.name} does not exist, but adopt.buckets.${key} names it (the import would fail)`,
+          fix: `remove adopt.buckets.${key}: the stack creates the bucket`,
+        },
+      ];
     return [{ verdict: "CREATE", subject, text: `${expected.name} (does not exist)` }];
   }
   const lines: PlanLine[] = [];
@@ -138,9 +165,18 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
       },
     ];
   }
-  lines.push({ verdict: "ADOPT", subject, text: `${expected.name}: owner ${observed.owner}, ${observed.objects} objects (${bytes(observed.sizeBytes)}), import id ${expected.name}; nothing in it is changed` });
+  lines.push({
+    verdict: "ADOPT",
+    subject,
+    text: `${expected.name}: owner ${observed.owner}, ${observed.objects} objects (${bytes(observed.sizeBytes)}), import id ${expected.name}; nothing in it is changed`,
+  });
   const versioning = observed.versioning ?? "Disabled";
-  if (versioning !== expected.versioning) lines.push({ verdict: "CHANGE", subject, text: `versioning ${versioning} -> ${expected.versioning}${expected.versioning === "Enabled" ? " (no object removed: existing objects become the null version)" : ""}` });
+  if (versioning !== expected.versioning)
+    lines.push({
+      verdict: "CHANGE",
+      subject,
+      text: `versioning ${versioning} -> ${expected.versioning}${expected.versioning === "Enabled" ? " (no object removed: existing objects become the null version)" : ""}`,
+    });
 
   const declaredIds = expected.lifecycle.map((r) => r.id);
   const found = lifecycleView(observed.lifecycle ?? [], declaredIds);
@@ -161,9 +197,19 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
   // The stack's policy names the bucket's owner (its recovery statement): here the owner just read.
   const stackPolicy = expectedPolicy(expected, observed.owner);
   if (entry && entry.policy && policy === undefined) {
-    lines.push({ verdict: "REFUSE", subject, text: `adopt.buckets.${key}.policy is true, but ${expected.name} has no policy (the import would fail)`, fix: `set adopt.buckets.${key}.policy: false (the stack creates the policy)` });
+    lines.push({
+      verdict: "REFUSE",
+      subject,
+      text: `adopt.buckets.${key}.policy is true, but ${expected.name} has no policy (the import would fail)`,
+      fix: `set adopt.buckets.${key}.policy: false (the stack creates the policy)`,
+    });
   } else if (entry && !entry.policy && policy !== undefined) {
-    lines.push({ verdict: "REFUSE", subject, text: `adopt.buckets.${key}.policy is false, but ${expected.name} has a policy: creating one would silently replace it`, fix: `set adopt.buckets.${key}.policy: true (it is imported, then updated to the stack's)` });
+    lines.push({
+      verdict: "REFUSE",
+      subject,
+      text: `adopt.buckets.${key}.policy is false, but ${expected.name} has a policy: creating one would silently replace it`,
+      fix: `set adopt.buckets.${key}.policy: true (it is imported, then updated to the stack's)`,
+    });
   } else if (stackPolicy !== undefined) {
     if (policy === undefined) lines.push({ verdict: "CREATE", subject, text: `policy (${stackPolicy.Statement.length} statements)` });
     else {
@@ -173,7 +219,12 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
       } catch {
         diff = ["the live policy is not JSON"];
       }
-      if (diff.length > 0) lines.push({ verdict: "CHANGE", subject, text: `policy replaced by the stack's (${stackPolicy.Statement.length} statements): ${diff.length} difference${diff.length === 1 ? "" : "s"}; any grant made by hand is dropped` });
+      if (diff.length > 0)
+        lines.push({
+          verdict: "CHANGE",
+          subject,
+          text: `policy replaced by the stack's (${stackPolicy.Statement.length} statements): ${diff.length} difference${diff.length === 1 ? "" : "s"}; any grant made by hand is dropped`,
+        });
     }
   }
   out.adopt.buckets[key] = { name: expected.name, policy: policy !== undefined, lifecycle: "merge" };
@@ -181,7 +232,12 @@ function bucketLines(key: string, expected: ExpectedBucket, observed: ObservedPl
 }
 
 /** The access key the running app uses: its 1Password item's username if the user has it, else the only key. */
-function appAccessKey(app: string, config: PlatformConfig, keys: readonly string[], onepassword: ObservedOnePasswordForPlan | undefined): { key?: string; why: string } {
+function appAccessKey(
+  app: string,
+  config: PlatformConfig,
+  keys: readonly string[],
+  onepassword: ObservedOnePasswordForPlan | undefined,
+): { key?: string; why: string } {
   const title = config.credentials.find((c) => c.kind === "s3" && c.app === app)?.title;
   const item = title ? onepassword?.items[title]?.item : undefined;
   const fromItem = item?.fields.find((f) => f.label === "username")?.value;
@@ -196,10 +252,20 @@ function userLines(app: string, defaultUid: string, rgw: ObservedRgwForPlan, inp
   const uid = entry?.uid ?? defaultUid;
   const user = rgw.users[uid];
   if (user === undefined) {
-    if (entry) return [{ verdict: "REFUSE", subject, text: `adopt.users.${app} names uid ${uid}, which does not exist`, fix: `remove adopt.users.${app} (the stack creates ${defaultUid}) or name the existing uid` }];
+    if (entry)
+      return [
+        {
+          verdict: "REFUSE",
+          subject,
+          text: `adopt.users.${app} names uid ${uid}, which does not exist`,
+          fix: `remove adopt.users.${app} (the stack creates ${defaultUid}) or name the existing uid`,
+        },
+      ];
     return [{ verdict: "CREATE", subject, text: `${uid} with one new key` }];
   }
-  const chosen = entry ? { key: user.accessKeys.includes(entry.accessKey) ? entry.accessKey : undefined, why: "adopt entry" } : appAccessKey(app, input.config, user.accessKeys, input.onepassword);
+  const chosen = entry
+    ? { key: user.accessKeys.includes(entry.accessKey) ? entry.accessKey : undefined, why: "adopt entry" }
+    : appAccessKey(app, input.config, user.accessKeys, input.onepassword);
   const lines: PlanLine[] = [];
   if (!entry) {
     lines.push({
@@ -209,16 +275,35 @@ function userLines(app: string, defaultUid: string, rgw: ObservedRgwForPlan, inp
       fix: `add adopt.users.${app}: { uid: ${uid}, accessKey: <the key the app uses> } (in the block below)`,
     });
   } else if (chosen.key === undefined) {
-    lines.push({ verdict: "REFUSE", subject, text: `adopt.users.${app}.accessKey ${maskKey(entry.accessKey)} is not a key of ${uid} (its keys: ${user.accessKeys.map(maskKey).join(", ") || "none"})`, fix: `set adopt.users.${app}.accessKey to the key the running app uses` });
+    lines.push({
+      verdict: "REFUSE",
+      subject,
+      text: `adopt.users.${app}.accessKey ${maskKey(entry.accessKey)} is not a key of ${uid} (its keys: ${user.accessKeys.map(maskKey).join(", ") || "none"})`,
+      fix: `set adopt.users.${app}.accessKey to the key the running app uses`,
+    });
   }
   if (user.suspended) {
-    lines.push({ verdict: "REFUSE", subject, text: `${uid} is suspended: the stack reports it and never un-suspends it`, fix: `radosgw-admin user enable --uid=${uid} if the apps should work, then run the plan again` });
+    lines.push({
+      verdict: "REFUSE",
+      subject,
+      text: `${uid} is suspended: the stack reports it and never un-suspends it`,
+      fix: `radosgw-admin user enable --uid=${uid} if the apps should work, then run the plan again`,
+    });
   }
   if (entry && chosen.key !== undefined && !user.suspended) {
-    lines.push({ verdict: "ADOPT", subject, text: `uid ${uid}, keeps key ${maskKey(chosen.key)} as its current key (${user.accessKeys.length} key${user.accessKeys.length === 1 ? "" : "s"}); no key created or removed` });
+    lines.push({
+      verdict: "ADOPT",
+      subject,
+      text: `uid ${uid}, keeps key ${maskKey(chosen.key)} as its current key (${user.accessKeys.length} key${user.accessKeys.length === 1 ? "" : "s"}); no key created or removed`,
+    });
   }
   if (!entry && chosen.key === undefined) {
-    lines.push({ verdict: "REFUSE", subject, text: `cannot tell which key of ${uid} the app uses: ${chosen.why}`, fix: `set adopt.users.${app}.accessKey by hand` });
+    lines.push({
+      verdict: "REFUSE",
+      subject,
+      text: `cannot tell which key of ${uid} the app uses: ${chosen.why}`,
+      fix: `set adopt.users.${app}.accessKey by hand`,
+    });
   }
   out.adopt.users[app] = { uid, accessKey: chosen.key ?? entry?.accessKey ?? "<the access key the app uses>" };
   return lines;
@@ -228,7 +313,14 @@ function itemLines(input: PlanInput, op: ObservedOnePasswordForPlan, out: Plan):
   const lines: PlanLine[] = [];
   const expected = expectedOnePassword(input.config);
   if (!op.vault) {
-    return [{ verdict: "REFUSE", subject: `vault ${expected.vault}`, text: `not found (the token sees: ${op.vaults.join(", ") || "no vaults"})`, fix: "check config onepasswordVault and the token's access" }];
+    return [
+      {
+        verdict: "REFUSE",
+        subject: `vault ${expected.vault}`,
+        text: `not found (the token sees: ${op.vaults.join(", ") || "no vaults"})`,
+        fix: "check config onepasswordVault and the token's access",
+      },
+    ];
   }
   for (const credential of input.config.credentials) {
     const subject = `item ${credential.title}`;
@@ -239,7 +331,12 @@ function itemLines(input: PlanInput, op: ObservedOnePasswordForPlan, out: Plan):
     if (same.length === 0) {
       lines.push(
         entry
-          ? { verdict: "REFUSE", subject, text: `adopt.items.${credential.title} names ${entry.id}, but vault ${op.vault.name} has no item titled ${credential.title}`, fix: `remove adopt.items.${credential.title} (the stack creates the item)` }
+          ? {
+              verdict: "REFUSE",
+              subject,
+              text: `adopt.items.${credential.title} names ${entry.id}, but vault ${op.vault.name} has no item titled ${credential.title}`,
+              fix: `remove adopt.items.${credential.title} (the stack creates the item)`,
+            }
           : { verdict: "CREATE", subject, text: `in vault ${op.vault.name}` },
       );
       continue;
@@ -266,7 +363,12 @@ function itemLines(input: PlanInput, op: ObservedOnePasswordForPlan, out: Plan):
       continue;
     }
     if (entry && entry.id !== id) {
-      lines.push({ verdict: "REFUSE", subject, text: `adopt.items.${credential.title}.id is ${entry.id}, the vault's item is ${id}`, fix: `set adopt.items.${credential.title}.id: ${id}` });
+      lines.push({
+        verdict: "REFUSE",
+        subject,
+        text: `adopt.items.${credential.title}.id is ${entry.id}, the vault's item is ${id}`,
+        fix: `set adopt.items.${credential.title}.id: ${id}`,
+      });
       continue;
     }
     const keep: KeptField[] = credential.kind === "s3" ? ["password", "username"] : ["password"];
@@ -282,7 +384,11 @@ function itemLines(input: PlanInput, op: ObservedOnePasswordForPlan, out: Plan):
       const declared = new Set([...want.fields.map((f) => f.label), ...Object.keys(want.values), "username", "password", "notesPlain"]);
       const undeclared = item.fields.filter((f) => f.label !== "" && !declared.has(f.label)).map((f) => f.label);
       const notes = item.fields.find((f) => f.purpose === "NOTES" && (f.value ?? "") !== "");
-      const parts = [...changes, ...(undeclared.length > 0 ? [`fields the stack does not declare, removed by the 1Password provider's update: ${undeclared.join(", ")}`] : []), ...(notes ? ["notes cleared"] : [])];
+      const parts = [
+        ...changes,
+        ...(undeclared.length > 0 ? [`fields the stack does not declare, removed by the 1Password provider's update: ${undeclared.join(", ")}`] : []),
+        ...(notes ? ["notes cleared"] : []),
+      ];
       if (parts.length > 0) lines.push({ verdict: "CHANGE", subject, text: parts.join("; ") });
     }
     out.adopt.items[credential.title] = { id, keep };
@@ -299,7 +405,12 @@ const fluxOwner = (object: KubeObject): string | undefined => {
 function kubernetesLines(input: PlanInput, kube: ObservedKubernetesForPlan, out: Plan): PlanLine[] {
   const lines: PlanLine[] = [];
   if (input.config.flux.install && kube.fluxInstalled) {
-    lines.push({ verdict: "REFUSE", subject: "flux install", text: "fluxInstall is true, but Flux is already installed: two owners would fight over its CRDs and controllers", fix: "set fluxInstall: false (Flux stays as bootstrapped)" });
+    lines.push({
+      verdict: "REFUSE",
+      subject: "flux install",
+      text: "fluxInstall is true, but Flux is already installed: two owners would fight over its CRDs and controllers",
+      fix: "set fluxInstall: false (Flux stays as bootstrapped)",
+    });
   }
   for (const emitted of emittedObjects(input.config)) {
     const subject = `kubernetes ${emitted.ref}`;
@@ -336,7 +447,13 @@ function kubernetesLines(input: PlanInput, kube: ObservedKubernetesForPlan, out:
       }
     }
     lines.push({ verdict: "ADOPT", subject, text: `import id ${emitted.namespace ? `${emitted.namespace}/${emitted.name}` : emitted.name}` });
-    out.adopt.kubernetes.push({ kind: emitted.kind, ...(emitted.namespace !== undefined && { namespace: emitted.namespace }), name: emitted.name, ref: emitted.ref, importId: emitted.namespace ? `${emitted.namespace}/${emitted.name}` : emitted.name });
+    out.adopt.kubernetes.push({
+      kind: emitted.kind,
+      ...(emitted.namespace !== undefined && { namespace: emitted.namespace }),
+      name: emitted.name,
+      ref: emitted.ref,
+      importId: emitted.namespace ? `${emitted.namespace}/${emitted.name}` : emitted.name,
+    });
   }
   return lines;
 }
@@ -348,7 +465,8 @@ export function plan(input: PlanInput): Plan {
   if (input.rgw) {
     const rgw = input.rgw;
     const expected = expectedRgw(config);
-    for (const bucket of expected.buckets) out.lines.push(...bucketLines(bucket.key, bucket, rgw.buckets[bucket.name], input.adopt.buckets[bucket.key], rgw.stackUid, out));
+    for (const bucket of expected.buckets)
+      out.lines.push(...bucketLines(bucket.key, bucket, rgw.buckets[bucket.name], input.adopt.buckets[bucket.key], rgw.stackUid, out));
     for (const user of expected.users) out.lines.push(...userLines(user.app, rgwUserId(config.environment, user.app), rgw, input, out));
   }
   if (input.onepassword) out.lines.push(...itemLines(input, input.onepassword, out));

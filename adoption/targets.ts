@@ -74,12 +74,20 @@ export function adoptTargets(adopt: AdoptConfig): { targets: AdoptTarget[]; forb
       case ADOPTED_TYPES.item:
         targets.push({ ...common, label: `item ${fact.key}`, name: `${credentials}-${fact.key}` });
         if (fact.kept.includes("password")) {
-          forbidden.push({ type: RANDOM_PASSWORD_TYPE, name: `${credentials}-${fact.key}-password`, why: `item ${fact.key} keeps its password: no password may be generated for it until a rotation is asked for` });
+          forbidden.push({
+            type: RANDOM_PASSWORD_TYPE,
+            name: `${credentials}-${fact.key}-password`,
+            why: `item ${fact.key} keeps its password: no password may be generated for it until a rotation is asked for`,
+          });
         }
         break;
       default: {
         const object = adopt.kubernetes.find((o) => o.ref === fact.key);
-        targets.push({ ...common, label: `kubernetes ${fact.key}`, ...(object && { object: { ...(object.namespace !== undefined && { namespace: object.namespace }), name: object.name } }) });
+        targets.push({
+          ...common,
+          label: `kubernetes ${fact.key}`,
+          ...(object && { object: { ...(object.namespace !== undefined && { namespace: object.namespace }), name: object.name } }),
+        });
       }
     }
   }

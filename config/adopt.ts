@@ -3,7 +3,14 @@
 // turned into per-resource adoption facts (import IDs, kept fields) for the program, the planner and the
 // preview gate. Pure: no Pulumi, no network.
 import { z } from "zod";
-import { DEPLOY_KEY_ITEM_TITLE, GIT_AUTH_SECRET, GIT_REPOSITORY_NAME, GIT_REPOSITORY_TYPE, KUSTOMIZATION_TYPE, PREREQUISITES_CONFIGMAP } from "../components/flux/manifests";
+import {
+  DEPLOY_KEY_ITEM_TITLE,
+  GIT_AUTH_SECRET,
+  GIT_REPOSITORY_NAME,
+  GIT_REPOSITORY_TYPE,
+  KUSTOMIZATION_TYPE,
+  PREREQUISITES_CONFIGMAP,
+} from "../components/flux/manifests";
 import { rgwUserId, validateBucketName } from "../components/objectStorage/policies";
 import { formatPath } from "./keys";
 import type { EntryRef } from "./lists";
@@ -101,7 +108,8 @@ const adoptedBucketSchema = entry({
   }),
   lifecycle: z
     .literal("merge", {
-      error: (issue) => `must be merge, got ${show(issue.input)}: the stack never drops a lifecycle rule it did not write (remove a hand-made rule by hand if it must go)`,
+      error: (issue) =>
+        `must be merge, got ${show(issue.input)}: the stack never drops a lifecycle rule it did not write (remove a hand-made rule by hand if it must go)`,
     })
     .default("merge"),
 });
@@ -112,7 +120,10 @@ const adoptedUserSchema = entry({
 });
 
 const adoptedItemSchema = entry({
-  id: matching(ITEM_ID_RE, "an item's import ID: vaults/<vault uuid>/items/<item uuid> (26 lowercase letters and digits each; from the planner or `op item get <title> --format json`)"),
+  id: matching(
+    ITEM_ID_RE,
+    "an item's import ID: vaults/<vault uuid>/items/<item uuid> (26 lowercase letters and digits each; from the planner or `op item get <title> --format json`)",
+  ),
   keep: z
     .array(
       z.enum(KEPT_FIELDS, {
@@ -128,7 +139,10 @@ const adoptedItemSchema = entry({
         if (keep.indexOf(field) !== index) ctx.addIssue({ code: "custom", path: [index], message: `${show(field)} is listed twice` });
       });
       if (!keep.includes("password")) {
-        ctx.addIssue({ code: "custom", message: "must include password: the live password is what the running services use; it changes only by a deliberate rotation" });
+        ctx.addIssue({
+          code: "custom",
+          message: "must include password: the live password is what the running services use; it changes only by a deliberate rotation",
+        });
       }
     }),
 });
@@ -174,7 +188,10 @@ export function parseAdopt(raw: unknown): ParsedAdopt {
     const given = raw[section];
     if (given === undefined || given === null) continue;
     if (!isObject(given)) {
-      at([section], `must be an object keyed by ${section === "buckets" ? "bucket key" : section === "users" ? "app name" : "credential title"}, got ${show(given)}`);
+      at(
+        [section],
+        `must be an object keyed by ${section === "buckets" ? "bucket key" : section === "users" ? "app name" : "credential title"}, got ${show(given)}`,
+      );
       failed.add(section);
       continue;
     }
@@ -207,7 +224,13 @@ export function parseAdopt(raw: unknown): ParsedAdopt {
         }
         const [, kind, namespace, , name] = OBJECT_REF_RE.exec(refResult.data) ?? [];
         objectIndexes.push(index);
-        adopt.kubernetes.push({ kind, ...(namespace === undefined ? {} : { namespace }), name, ref: refResult.data, importId: namespace === undefined ? name : `${namespace}/${name}` });
+        adopt.kubernetes.push({
+          kind,
+          ...(namespace === undefined ? {} : { namespace }),
+          name,
+          ref: refResult.data,
+          importId: namespace === undefined ? name : `${namespace}/${name}`,
+        });
       });
     }
   }
@@ -289,7 +312,11 @@ export function adoptCrossChecks(parsed: ParsedAdopt, context: AdoptContext): st
     const user = adopt.users[app] as AdoptedUser | undefined;
     if (user === undefined) continue;
     const other = uids.get(user.uid);
-    if (other !== undefined) at(["users", app, "uid"], `${show(user.uid)} is also adopted for app ${other}: every app has its own RGW user (two resources on one user would fight over its keys)`);
+    if (other !== undefined)
+      at(
+        ["users", app, "uid"],
+        `${show(user.uid)} is also adopted for app ${other}: every app has its own RGW user (two resources on one user would fight over its keys)`,
+      );
     uids.set(user.uid, app);
     if (apps !== undefined && context.environment !== undefined) {
       const taken = apps.find((a) => a !== app && !parsed.keys.users.includes(a) && rgwUserId(context.environment as string, a) === user.uid);
@@ -311,9 +338,11 @@ export function adoptCrossChecks(parsed: ParsedAdopt, context: AdoptContext): st
       continue;
     }
     if (item === undefined) continue;
-    if (credential.kind === "password" && item.keep.includes("username")) at(["items", title, "keep"], `${show("username")} does not apply: credential ${title} is of kind password (it has no username)`);
+    if (credential.kind === "password" && item.keep.includes("username"))
+      at(["items", title, "keep"], `${show("username")} does not apply: credential ${title} is of kind password (it has no username)`);
     if (credential.kind === "s3") {
-      if (!item.keep.includes("username")) at(["items", title, "keep"], "must include username for an s3 item: the access key and its secret are one credential, kept together");
+      if (!item.keep.includes("username"))
+        at(["items", title, "keep"], "must include username for an s3 item: the access key and its secret are one credential, kept together");
       const app = credential.app;
       if (app !== undefined && !parsed.keys.users.includes(app)) {
         at(

@@ -33,7 +33,11 @@ function findCycle(kustomizations: readonly { name: string; dependsOn: string[] 
 }
 
 /** Entries whose field parsed, by that field's value (as keyed by `keyOf`), with their config index. */
-function groups<T, K extends keyof T>(entries: readonly Entry<T>[], field: K, keyOf: (value: NonNullable<T[K]>) => string): Map<string, { index: EntryRef; value: NonNullable<T[K]> }[]> {
+function groups<T, K extends keyof T>(
+  entries: readonly Entry<T>[],
+  field: K,
+  keyOf: (value: NonNullable<T[K]>) => string,
+): Map<string, { index: EntryRef; value: NonNullable<T[K]> }[]> {
   const seen = new Map<string, { index: EntryRef; value: NonNullable<T[K]> }[]>();
   for (const entry of entries) {
     const value = entry.value[field];
@@ -87,7 +91,14 @@ export function crossChecks(
   }
 
   // Duplicates, and names that differ but render the same (S3_BUCKET_A_B from a-b and a--b).
-  const sameName = <T, K extends keyof T>(list: ListKey, entries: readonly Entry<T>[], field: K, what: string, keyOf: (value: NonNullable<T[K]>) => string, describe: (key: string) => string) => {
+  const sameName = <T, K extends keyof T>(
+    list: ListKey,
+    entries: readonly Entry<T>[],
+    field: K,
+    what: string,
+    keyOf: (value: NonNullable<T[K]>) => string,
+    describe: (key: string) => string,
+  ) => {
     for (const [key, found] of groups(entries, field, keyOf)) {
       for (const other of found.slice(1)) {
         const first = found[0];
@@ -102,9 +113,23 @@ export function crossChecks(
   const same = (v: unknown) => String(v);
   sameName("buckets", buckets, "name", "bucket name", same, () => "");
   sameName("buckets", buckets, "key", "bucket key", same, () => "");
-  sameName("buckets", buckets, "key", "bucket key", (k) => variableSuffix(String(k)), (suffix) => `both become the Flux variable S3_BUCKET_${suffix}: rename one`);
+  sameName(
+    "buckets",
+    buckets,
+    "key",
+    "bucket key",
+    (k) => variableSuffix(String(k)),
+    (suffix) => `both become the Flux variable S3_BUCKET_${suffix}: rename one`,
+  );
   sameName("credentials", credentials, "title", "item title", same, () => "");
-  sameName("credentials", credentials, "title", "item title", (t) => variableSuffix(String(t)), (suffix) => `both become the Flux variable OP_ITEM_${suffix}: rename one`);
+  sameName(
+    "credentials",
+    credentials,
+    "title",
+    "item title",
+    (t) => variableSuffix(String(t)),
+    (suffix) => `both become the Flux variable OP_ITEM_${suffix}: rename one`,
+  );
   sameName("fluxKustomizations", kustomizations, "name", "Kustomization", same, () => "");
 
   for (const { value: bucket, index: i } of buckets) {
@@ -113,16 +138,21 @@ export function crossChecks(
         if (appsKnown && !apps.has(app)) at(["buckets", i, field, j], unknownApp(app));
       });
     }
-    for (const app of bucket.read ?? []) if (bucket.readWrite?.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
+    for (const app of bucket.read ?? [])
+      if (bucket.readWrite?.includes(app)) at(["buckets", i, "read"], `app ${show(app)} is listed in both read and readWrite`);
   }
 
   // Which buckets each app may read (readWrite or read), once every grant list parsed.
   const grantsKnown = bucketKeysKnown && buckets.every(({ valid, value }) => valid || (value.readWrite !== undefined && value.read !== undefined));
-  const granted = (app: string) => buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
+  const granted = (app: string) =>
+    buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
   if (appsKnown && grantsKnown && bucketKeys.length > 0) {
     appList.forEach((app, index) => {
       if (granted(app).length > 0) return;
-      at(["s3Apps", index], `app ${show(app)} has no grant on any bucket, so its S3 keys could read nothing: add it to a bucket's readWrite or read (e.g. {key: ${bucketKeys[0]}, read: [..., ${app}]} in data-platform:buckets), or remove the app`);
+      at(
+        ["s3Apps", index],
+        `app ${show(app)} has no grant on any bucket, so its S3 keys could read nothing: add it to a bucket's readWrite or read (e.g. {key: ${bucketKeys[0]}, read: [..., ${app}]} in data-platform:buckets), or remove the app`,
+      );
     });
   }
 
@@ -133,7 +163,10 @@ export function crossChecks(
     } else if (cred.bucket !== undefined && cred.app !== undefined && apps.has(cred.app) && grantsKnown && !granted(cred.app).includes(cred.bucket)) {
       const readable = granted(cred.app);
       const fix = readable.length > 0 ? `point the item at a bucket it can read (${readable.join(", ")}) or grant it` : "grant it";
-      at(["credentials", i, "bucket"], `app ${show(cred.app)} cannot read bucket ${show(cred.bucket)} (no readWrite or read grant there): ${fix} in data-platform:buckets`);
+      at(
+        ["credentials", i, "bucket"],
+        `app ${show(cred.app)} cannot read bucket ${show(cred.bucket)} (no readWrite or read grant there): ${fix} in data-platform:buckets`,
+      );
     }
   }
   // Every app's RGW keys must reach 1Password, or they are keys no one can use or rotate knowingly.
@@ -143,7 +176,10 @@ export function crossChecks(
     appList.forEach((app, index) => {
       if (held.has(app)) return;
       const bucket = granted(app)[0] ?? bucketKeys[0] ?? "<bucket key>";
-      at(["s3Apps", index], `app ${show(app)} gets S3 keys, but no s3 credential puts them in 1Password: add {title: ${app}-s3-credentials, kind: s3, app: ${app}, bucket: ${bucket}} to data-platform:credentials, or remove the app`);
+      at(
+        ["s3Apps", index],
+        `app ${show(app)} gets S3 keys, but no s3 credential puts them in 1Password: add {title: ${app}-s3-credentials, kind: s3, app: ${app}, bucket: ${bucket}} to data-platform:credentials, or remove the app`,
+      );
     });
   }
 
@@ -152,10 +188,13 @@ export function crossChecks(
   for (const { value: k, index: i } of kustomizations) {
     k.dependsOn?.forEach((dep, j) => {
       if (dep === k.name) at(["fluxKustomizations", i, "dependsOn", j], "a Kustomization cannot depend on itself");
-      else if (namesKnown && !names.includes(dep)) at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${names.join(", ")})${didYouMean(dep, names)}`);
+      else if (namesKnown && !names.includes(dep))
+        at(["fluxKustomizations", i, "dependsOn", j], `unknown Kustomization ${show(dep)} (known: ${names.join(", ")})${didYouMean(dep, names)}`);
     });
   }
-  const graph = kustomizations.flatMap(({ value: k }) => (k.name === undefined ? [] : [{ name: k.name, dependsOn: (k.dependsOn ?? []).filter((d) => d !== k.name) }]));
+  const graph = kustomizations.flatMap(({ value: k }) =>
+    k.name === undefined ? [] : [{ name: k.name, dependsOn: (k.dependsOn ?? []).filter((d) => d !== k.name) }],
+  );
   const cycle = findCycle(graph);
   if (cycle) at(["fluxKustomizations"], `dependsOn cycle ${cycle.join(" -> ")}`);
 
@@ -171,30 +210,53 @@ export function crossChecks(
       });
     }
   };
-  renames("buckets", buckets.map(({ value, index }) => ({ name: value.key, previous: value.previousKeys, index })), "previousKeys");
-  renames("credentials", credentials.map(({ value, index }) => ({ name: value.title, previous: value.previousTitles, index })), "previousTitles");
+  renames(
+    "buckets",
+    buckets.map(({ value, index }) => ({ name: value.key, previous: value.previousKeys, index })),
+    "previousKeys",
+  );
+  renames(
+    "credentials",
+    credentials.map(({ value, index }) => ({ name: value.title, previous: value.previousTitles, index })),
+    "previousTitles",
+  );
 
   // Two owners must not write one Secret: the bootstrap token Secret, Flux's Git auth Secret and the
   // Secrets the ExternalSecrets create (named after their item titles, in the workload namespace).
-  const collision = (name: string, owner: string) => `${show(name)} is also the name of ${owner} in the same namespace: two owners would write one Secret; choose another name`;
+  const collision = (name: string, owner: string) =>
+    `${show(name)} is also the name of ${owner} in the same namespace: two owners would write one Secret; choose another name`;
   const tokenSecret = c.onepasswordTokenSecretName;
   if (tokenSecret === GIT_AUTH_SECRET && c.externalSecretsNamespace !== undefined && c.externalSecretsNamespace === c.fluxNamespace) {
     at(["onepasswordTokenSecretName"], collision(tokenSecret, `Flux's Git auth Secret (externalSecretsNamespace = fluxNamespace = ${show(c.fluxNamespace)})`));
   }
-  for (const { value: { title }, index } of credentials) {
+  for (const {
+    value: { title },
+    index,
+  } of credentials) {
     if (title === undefined || c.dataPlatformNamespace === undefined) continue;
     if (title === tokenSecret && c.dataPlatformNamespace === c.externalSecretsNamespace) {
-      at(["credentials", index, "title"], collision(title, `the 1Password bootstrap token Secret (onepasswordTokenSecretName; dataPlatformNamespace = externalSecretsNamespace = ${show(c.dataPlatformNamespace)})`));
+      at(
+        ["credentials", index, "title"],
+        collision(
+          title,
+          `the 1Password bootstrap token Secret (onepasswordTokenSecretName; dataPlatformNamespace = externalSecretsNamespace = ${show(c.dataPlatformNamespace)})`,
+        ),
+      );
     }
     if (title === GIT_AUTH_SECRET && c.dataPlatformNamespace === c.fluxNamespace) {
-      at(["credentials", index, "title"], collision(title, `Flux's Git auth Secret (dataPlatformNamespace = fluxNamespace = ${show(c.dataPlatformNamespace)})`));
+      at(
+        ["credentials", index, "title"],
+        collision(title, `Flux's Git auth Secret (dataPlatformNamespace = fluxNamespace = ${show(c.dataPlatformNamespace)})`),
+      );
     }
   }
 
   if (c.onepasswordMode === "connect" && c.onepasswordConnectUrl === "") at(["onepasswordConnectUrl"], "is required when onepasswordMode is connect");
   const gitScheme = c.fluxGitUrl?.startsWith("https://") ? "https" : "ssh";
-  if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth) at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
-  if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "") at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");
+  if (c.fluxGitUrl !== undefined && c.fluxGitAuth !== undefined && gitScheme !== c.fluxGitAuth)
+    at(["fluxGitAuth"], `is ${c.fluxGitAuth} but fluxGitUrl is an ${gitScheme} URL`);
+  if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts?.trim() === "")
+    at(["fluxKnownHosts"], "is required with ssh auth (the Git host's known_hosts line, e.g. from ssh-keyscan)");
   // Checked as source-controller reads it: a bad line otherwise surfaces only as the GitRepository's
   // opaque "knownhosts: key is unknown" after the whole stack was applied.
   else if (c.fluxGitAuth === "ssh" && c.fluxKnownHosts !== undefined) {

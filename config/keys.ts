@@ -26,16 +26,32 @@ export const CONFIG_KEYS = {
   environment: { type: "string", description: "Environment name (dev, prod, ...): used in bucket names and labels." },
   kubeContext: { type: "string", default: "", description: "kubeconfig context for the Kubernetes provider; empty = current context." },
   dataPlatformNamespace: { type: "string", default: "data-platform", description: "Namespace of the platform workloads (Kustomization target)." },
-  externalSecretsNamespace: { type: "string", default: "external-secrets", description: "Namespace of External Secrets; holds the 1Password bootstrap secret." },
+  externalSecretsNamespace: {
+    type: "string",
+    default: "external-secrets",
+    description: "Namespace of External Secrets; holds the 1Password bootstrap secret.",
+  },
 
   onepasswordVault: { type: "string", default: "data-platform", description: "1Password vault (by name; looked up and passed by UUID)." },
   onepasswordMode: { type: "string", default: "connect", description: "How the stack and External Secrets reach 1Password: connect | serviceAccount." },
   onepasswordConnectUrl: { type: "string", default: "", description: "1Password Connect URL the stack uses (required in connect mode)." },
-  onepasswordClusterConnectUrl: { type: "string", default: "", description: "Connect URL as seen from the cluster (ClusterSecretStore); empty = onepasswordConnectUrl." },
+  onepasswordClusterConnectUrl: {
+    type: "string",
+    default: "",
+    description: "Connect URL as seen from the cluster (ClusterSecretStore); empty = onepasswordConnectUrl.",
+  },
   onepasswordToken: { type: "string", secret: true, description: "Connect token or service-account token (secret)." },
   clusterSecretStoreName: { type: "string", default: "onepassword", description: "Name of the ClusterSecretStore the ExternalSecrets in Git reference." },
-  onepasswordTokenSecretName: { type: "string", default: "onepassword-token", description: "Name of the bootstrap Secret holding the 1Password token for External Secrets." },
-  credentials: { type: "object[]", description: "Credentials generated and written to 1Password, merged with the defaults by title ({title: x, remove: true} drops one); default nessie-postgres and <app>-s3-credentials for each app in s3Apps." },
+  onepasswordTokenSecretName: {
+    type: "string",
+    default: "onepassword-token",
+    description: "Name of the bootstrap Secret holding the 1Password token for External Secrets.",
+  },
+  credentials: {
+    type: "object[]",
+    description:
+      "Credentials generated and written to 1Password, merged with the defaults by title ({title: x, remove: true} drops one); default nessie-postgres and <app>-s3-credentials for each app in s3Apps.",
+  },
 
   rgwEndpoint: { type: "string", description: "Ceph RGW S3 endpoint the stack talks to (http(s)://host[:port])." },
   rgwInClusterEndpoint: { type: "string", default: "", description: "S3 endpoint as the apps see it in-cluster; empty = rgwEndpoint." },
@@ -43,10 +59,22 @@ export const CONFIG_KEYS = {
   rgwAdminAccessKey: { type: "string", secret: true, description: "Access key of the RGW user that owns the buckets and has caps users=* (secret)." },
   rgwAdminSecretKey: { type: "string", secret: true, description: "Secret key of that RGW admin user (secret)." },
   s3Apps: { type: "string[]", default: DEFAULT_APPS, description: "Applications that get their own RGW user and S3 keys." },
-  s3AppsRemoved: { type: "string[]", default: [], description: "Apps removed from s3Apps on purpose: lets their grants, user and item go (docs/operations.md); an app dropped without it stops the run." },
-  s3KeyRotation: { type: "object", description: "Per-app key rotation trigger, e.g. {nessie: \"2026-11\"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps." },
+  s3AppsRemoved: {
+    type: "string[]",
+    default: [],
+    description: "Apps removed from s3Apps on purpose: lets their grants, user and item go (docs/operations.md); an app dropped without it stops the run.",
+  },
+  s3KeyRotation: {
+    type: "object",
+    description:
+      'Per-app key rotation trigger, e.g. {nessie: "2026-11"} or `pulumi config set --path s3KeyRotation.nessie 2` (a number reads as its string): changing a value issues a new key. Keys must be apps in s3Apps.',
+  },
   rgwPurgeUserDataOnDelete: { type: "boolean", default: false, description: "Let `pulumi destroy` purge an app user's data; default keeps it." },
-  buckets: { type: "object[]", description: "Buckets with versioning, lifecycle and per-app access, merged with the defaults by key ({key: x, remove: true} drops one); default warehouse + nessie backup." },
+  buckets: {
+    type: "object[]",
+    description:
+      "Buckets with versioning, lifecycle and per-app access, merged with the defaults by key ({key: x, remove: true} drops one); default warehouse + nessie backup.",
+  },
 
   imageRegistry: { type: "string", description: "Registry host[:port] the spark-iceberg image is pushed to." },
   imageRepository: { type: "string", default: "data-platform/spark-iceberg", description: "Repository of the spark-iceberg image." },
@@ -55,9 +83,18 @@ export const CONFIG_KEYS = {
   imageBaseImage: { type: "string", default: "", description: "Base image override; empty = the Dockerfile's pinned apache/spark." },
   imageMavenRepository: { type: "string", default: "", description: "Maven repository the build fetches jars from; empty = Maven Central." },
   imageSourceUrl: { type: "string", default: "", description: "URL of this repository, for the image's org.opencontainers.image.source label." },
-  imagePush: { type: "boolean", default: true, description: "Push the image; false builds it only (SPARK_ICEBERG_IMAGE is then the unpushed registry/repository:tag)." },
+  imagePush: {
+    type: "boolean",
+    default: true,
+    description: "Push the image; false builds it only (SPARK_ICEBERG_IMAGE is then the unpushed registry/repository:tag).",
+  },
   imageRegistryUsername: { type: "string", default: "", description: "Registry user; empty = anonymous push." },
-  imageRegistryPassword: { type: "string", secret: true, optionalSecret: true, description: "Registry password or token (secret; needed with imageRegistryUsername)." },
+  imageRegistryPassword: {
+    type: "string",
+    secret: true,
+    optionalSecret: true,
+    description: "Registry password or token (secret; needed with imageRegistryUsername).",
+  },
 
   fluxInstall: { type: "boolean", default: false, description: "Install Flux's controllers (flux2 Helm chart) before the Flux objects." },
   fluxChartVersion: { type: "string", default: "2.16.2", description: "Version of the flux2 Helm chart installed with fluxInstall." },
@@ -70,11 +107,25 @@ export const CONFIG_KEYS = {
   fluxDeployKeyRotation: { type: "string", default: "1", description: "Change to generate a new SSH deploy key." },
   fluxGitUsername: { type: "string", default: "git", description: "Username for https auth." },
   fluxGitToken: { type: "string", secret: true, optionalSecret: true, description: "Git token for https auth (secret)." },
-  fluxWaitForReady: { type: "boolean", default: true, description: "`up` waits until the GitRepository and every Kustomization are Ready (fails naming the one that is not)." },
-  fluxReadyTimeout: { type: "string", default: "5m", description: "How long `up` waits for each Flux object to be Ready (Go duration; with fluxWaitForReady)." },
-  fluxKustomizations: { type: "object[]", description: "Flux Kustomizations, merged with the defaults by name ({name: x, remove: true} drops one); default the platform's layout." },
+  fluxWaitForReady: {
+    type: "boolean",
+    default: true,
+    description: "`up` waits until the GitRepository and every Kustomization are Ready (fails naming the one that is not).",
+  },
+  fluxReadyTimeout: {
+    type: "string",
+    default: "5m",
+    description: "How long `up` waits for each Flux object to be Ready (Go duration; with fluxWaitForReady).",
+  },
+  fluxKustomizations: {
+    type: "object[]",
+    description: "Flux Kustomizations, merged with the defaults by name ({name: x, remove: true} drops one); default the platform's layout.",
+  },
 
-  adopt: { type: "object", description: "What already exists and is taken over instead of created: buckets, RGW users, 1Password items, Kubernetes objects (see docs/adoption.md)." },
+  adopt: {
+    type: "object",
+    description: "What already exists and is taken over instead of created: buckets, RGW users, 1Password items, Kubernetes objects (see docs/adoption.md).",
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -92,7 +143,6 @@ export const OPTIONAL_SECRET_NEEDS: Readonly<Record<string, { needed: (value: (k
 };
 
 export const configKeyPath = (key: string): string => `${PROJECT}:${key}`;
-
 
 /** `["buckets", 0, "name"]` -> `data-platform:buckets[0].name`: the path a user finds in the stack file. A
  * default entry the stack file does not name is `{default: "warehouse"}` -> `buckets[default warehouse]`. */

@@ -75,7 +75,10 @@ export function mergeList(list: ListKey, given: readonly unknown[] | undefined, 
         if (remove !== true) errors.push(`${entryPath(list, index, "remove")}: must be true (to remove the entry) or left out, got ${show(remove)}`);
         const others = Object.keys(rest).filter((field) => field !== id);
         if (itemId === undefined) errors.push(`${entryPath(list, index)}: remove: true needs the ${id} of the entry to remove`);
-        else if (others.length > 0) errors.push(`${entryPath(list, index)}: remove: true takes only ${id}, got also ${others.join(", ")}: removing ${show(itemId)} drops the whole entry`);
+        else if (others.length > 0)
+          errors.push(
+            `${entryPath(list, index)}: remove: true takes only ${id}, got also ${others.join(", ")}: removing ${show(itemId)} drops the whole entry`,
+          );
         if (itemId !== undefined && remove === true) {
           dropped.add(itemId);
           removed.push(itemId);

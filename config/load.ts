@@ -32,9 +32,7 @@ export function loadStackConfig(): StackConfig {
   const allKeys = Object.keys(pulumi.runtime.allConfig());
   // Pulumi passes keys of every namespace; one meant for this project but misspelt would do nothing.
   for (const warning of foreignKeyWarnings(allKeys)) void pulumi.log.warn(warning);
-  const setKeys = allKeys
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => k.slice(prefix.length));
+  const setKeys = allKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
   const isSecret = (key: string) => (CONFIG_KEYS as Record<string, { secret?: boolean }>)[key]?.secret === true;
 
   const bag = new pulumi.Config(PROJECT);

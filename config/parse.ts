@@ -32,7 +32,7 @@ export type StackModel = PlatformConfig & {
   removed: Record<ListKey | "s3Apps", string[]>;
 };
 
-export type ConfigResult = { ok: true; config: StackModel } | { ok: false, errors: string[] };
+export type ConfigResult = { ok: true; config: StackModel } | { ok: false; errors: string[] };
 
 /** Turn raw strings into typed JSON values per the key's declared type. A key that does not decode is
  * reported here, once, and marked failed so that its schema does not report it again. */
@@ -140,19 +140,26 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
       const result = schema.safeParse(raw);
       if (result.success) return { ...entry, value: result.data, valid: true };
       failed.add(key);
-      for (const issue of result.error.issues) errors.push(`${formatPath([key, ref, ...issue.path])}: ${issue.message}${defaultHint(key, entry, issue.path[0])}`);
+      for (const issue of result.error.issues)
+        errors.push(`${formatPath([key, ref, ...issue.path])}: ${issue.message}${defaultHint(key, entry, issue.path[0])}`);
       return { ...entry, value: validFields<z.output<S>>(shape, raw), valid: false };
     });
   const given = (key: ListKey) => (failed.has(key) ? undefined : c[key]);
   const mergedBuckets = mergeList("buckets", given("buckets"), defaultBuckets(environment), errors);
   const buckets = entries("buckets", bucketSchema, bucketShape, mergedBuckets);
   // An app's default item names a bucket the app can read (the first it is granted), not always the warehouse.
-  const grantedBuckets = (app: string) => buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
+  const grantedBuckets = (app: string) =>
+    buckets.flatMap(({ value: b }) => (b.key !== undefined && [...(b.readWrite ?? []), ...(b.read ?? [])].includes(app) ? [b.key] : []));
   const mergedCredentials = mergeList("credentials", given("credentials"), defaultCredentials(namespace, c.s3Apps, grantedBuckets), errors);
   const credentials = entries("credentials", credentialSchema, credentialShape, mergedCredentials);
   const mergedKustomizations = mergeList("fluxKustomizations", given("fluxKustomizations"), defaultKustomizations(namespace), errors);
   const fluxKustomizations = entries("fluxKustomizations", kustomizationSchema, kustomizationShape, mergedKustomizations);
-  const removed = { buckets: mergedBuckets.removed, credentials: mergedCredentials.removed, fluxKustomizations: mergedKustomizations.removed, s3Apps: c.s3AppsRemoved ?? [] };
+  const removed = {
+    buckets: mergedBuckets.removed,
+    credentials: mergedCredentials.removed,
+    fluxKustomizations: mergedKustomizations.removed,
+    s3Apps: c.s3AppsRemoved ?? [],
+  };
 
   errors.push(...crossChecks(c, appKeys, buckets, credentials, fluxKustomizations, secrets, failed));
 
@@ -161,7 +168,8 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   errors.push(...adopt.errors);
   const listKnown = (key: string, list: readonly Entry<{ [field: string]: unknown }>[], field: string) =>
     !failed.has(key) || list.every(({ value }) => value[field] !== undefined);
-  const named = <T>(list: readonly Entry<T>[], field: keyof T) => list.flatMap((e) => (e.value[field] === undefined ? [] : [{ ...e.value, [field]: e.value[field], index: e.index }]));
+  const named = <T>(list: readonly Entry<T>[], field: keyof T) =>
+    list.flatMap((e) => (e.value[field] === undefined ? [] : [{ ...e.value, [field]: e.value[field], index: e.index }]));
   const namespaces = [c.externalSecretsNamespace, c.onepasswordTokenSecretName, c.fluxNamespace];
   errors.push(
     ...adoptCrossChecks(adopt, {
@@ -194,7 +202,11 @@ export function parsePlatformConfig(raw: RawConfig, secrets: SecretKeyState): Co
   };
   return {
     ok: true,
-    config: { ...toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations), adopt: adopt.adopt }), lists, removed },
+    config: {
+      ...toModel({ ...scalars, buckets: valid(buckets), credentials: valid(credentials), fluxKustomizations: valid(fluxKustomizations), adopt: adopt.adopt }),
+      lists,
+      removed,
+    },
   };
 }
 

@@ -32,8 +32,7 @@ const requiredString = (what: string) =>
     // An empty value (`key:` with nothing after it) is a missing value, not a short one.
     .min(1, { error: "is required, got an empty value", abort: true });
 
-const matching = (re: RegExp, what: string) =>
-  requiredString(what).refine((s) => re.test(s), { error: (issue) => `${show(issue.input)} is not ${what}` });
+const matching = (re: RegExp, what: string) => requiredString(what).refine((s) => re.test(s), { error: (issue) => `${show(issue.input)} is not ${what}` });
 
 const appName = matching(NAME_RE, "a valid app name (lowercase letters, digits, hyphens; starts with a letter)");
 const dnsLabel = matching(DNS_LABEL_RE, "a valid Kubernetes name (lowercase letters, digits, hyphens; at most 63 chars)");
@@ -95,7 +94,9 @@ const endpointUrl = requiredString("an http(s) URL").superRefine(checkUrl("an ht
 /** Optional keys: `""` means unset. */
 const optionalUrl = (endpoint: boolean) => {
   const what = "an http(s) URL";
-  return z.string({ error: (issue) => `must be ${what}, got ${show(issue.input)}` }).superRefine((value, ctx) => (value === "" ? undefined : checkUrl(what, endpoint)(value, ctx)));
+  return z
+    .string({ error: (issue) => `must be ${what}, got ${show(issue.input)}` })
+    .superRefine((value, ctx) => (value === "" ? undefined : checkUrl(what, endpoint)(value, ctx)));
 };
 
 const bucketName = requiredString("an S3 bucket name").superRefine((name, ctx) => {
@@ -115,7 +116,9 @@ const gitUrl = requiredString("a Git URL").superRefine((value, ctx) => {
   if (!url || !["ssh:", "https:"].includes(url.protocol) || url.hostname === "") fail(`${show(value)} is not an ssh:// or https:// Git URL`);
   else if (/\s/.test(value)) fail(`${show(value)} contains whitespace`);
   else if (url.protocol === "https:" && (url.username || url.password)) {
-    fail(`${show(value)} must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken (pulumi config set --secret fluxGitToken ...) and the user in fluxGitUsername`);
+    fail(
+      `${show(value)} must not contain credentials (they would be stored in plaintext): put the token in fluxGitToken (pulumi config set --secret fluxGitToken ...) and the user in fluxGitUsername`,
+    );
   } else if (url.password) fail(`${show(value)} must not contain a password or token (it would be stored in plaintext); use the SSH deploy key`);
   else if (url.search || url.hash || value.includes("?") || value.includes("#")) fail(`${show(value)} must not have a query or fragment`);
 });
@@ -176,7 +179,9 @@ export const bucketShape = {
 export const bucketSchema = strictEntry(bucketShape);
 
 const passwordPolicySchema = strictEntry({
-  length: positiveInt("a length between 16 and 128").refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" }).default(DEFAULT_PASSWORD_POLICY.length),
+  length: positiveInt("a length between 16 and 128")
+    .refine((n) => n >= 16 && n <= 128, { error: "must be between 16 and 128" })
+    .default(DEFAULT_PASSWORD_POLICY.length),
   special: bool.default(DEFAULT_PASSWORD_POLICY.special),
   upper: bool.default(DEFAULT_PASSWORD_POLICY.upper),
   lower: bool.default(DEFAULT_PASSWORD_POLICY.lower),
@@ -198,7 +203,9 @@ export const credentialShape = {
   kind: z.enum(["database", "login", "password", "s3"], { error: (issue) => `must be one of database, login, password, s3, got ${show(issue.input)}` }),
   username: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
   hostname: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
-  port: positiveInt("a port number").refine((n) => n <= 65535, { error: "must be a port number (1-65535)" }).optional(),
+  port: positiveInt("a port number")
+    .refine((n) => n <= 65535, { error: "must be a port number (1-65535)" })
+    .optional(),
   database: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).optional(),
   url: httpUrl.optional(),
   /** s3 kind: the app whose RGW keys fill the item, and the bucket key it uses. */
@@ -220,7 +227,8 @@ export const credentialSchema = strictEntry(credentialShape)
       const hint = credential.kind === "s3" && field === "rotation" ? " (rotate an app's S3 keys with s3KeyRotation)" : "";
       ctx.addIssue({ code: "custom", path: [field], message: `does not apply to kind ${credential.kind}${hint}` });
     }
-    if (credential.title === DEPLOY_KEY_ITEM_TITLE) ctx.addIssue({ code: "custom", path: ["title"], message: `${show(DEPLOY_KEY_ITEM_TITLE)} is reserved for the Flux deploy key` });
+    if (credential.title === DEPLOY_KEY_ITEM_TITLE)
+      ctx.addIssue({ code: "custom", path: ["title"], message: `${show(DEPLOY_KEY_ITEM_TITLE)} is reserved for the Flux deploy key` });
   })
   .transform((credential) => ({ ...credential, password: credential.password ?? passwordPolicySchema.parse({}), rotation: credential.rotation ?? "1" }));
 
@@ -358,7 +366,11 @@ export function toModel(c: z.output<typeof validatedSchema>) {
   return {
     project: PROJECT as string,
     environment: c.environment,
-    kubernetes: { ...(context === undefined ? {} : { context }), dataPlatformNamespace: c.dataPlatformNamespace, externalSecretsNamespace: c.externalSecretsNamespace },
+    kubernetes: {
+      ...(context === undefined ? {} : { context }),
+      dataPlatformNamespace: c.dataPlatformNamespace,
+      externalSecretsNamespace: c.externalSecretsNamespace,
+    },
     onepassword: {
       vault: c.onepasswordVault,
       mode: c.onepasswordMode,

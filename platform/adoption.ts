@@ -19,7 +19,9 @@ export function itemAdoption(adopt: AdoptConfig, credential: Credential, apps: r
   const entry = Object.hasOwn(adopt.items, credential.title) ? adopt.items[credential.title] : undefined;
   if (entry === undefined) return undefined;
   const rotated =
-    credential.kind === "s3" ? (apps.find((app) => app.name === credential.app)?.keyRotation ?? INITIAL_ROTATION) !== INITIAL_ROTATION : (credential.rotation ?? INITIAL_ROTATION) !== INITIAL_ROTATION;
+    credential.kind === "s3"
+      ? (apps.find((app) => app.name === credential.app)?.keyRotation ?? INITIAL_ROTATION) !== INITIAL_ROTATION
+      : (credential.rotation ?? INITIAL_ROTATION) !== INITIAL_ROTATION;
   // After a rotation the stack writes the new secret: an s3 item's access key id with it.
   const keep = !rotated ? entry.keep : credential.kind === "s3" ? [] : entry.keep.filter((field) => field !== "password");
   return { id: entry.id, keep };
@@ -29,7 +31,11 @@ export function itemAdoption(adopt: AdoptConfig, credential: Credential, apps: r
  * An adopted app user: its uid and key, and whether RgwUser reads the key's secret (only for an item the
  * stack writes; an adopted s3 item keeps its own).
  */
-export function userAdoption(adopt: AdoptConfig, app: string, credentials: readonly Credential[]): { uid: string; accessKey: string; readSecret: boolean } | undefined {
+export function userAdoption(
+  adopt: AdoptConfig,
+  app: string,
+  credentials: readonly Credential[],
+): { uid: string; accessKey: string; readSecret: boolean } | undefined {
   const entry = Object.hasOwn(adopt.users, app) ? adopt.users[app] : undefined;
   if (entry === undefined) return undefined;
   const itemsKept = credentials.filter((c) => c.kind === "s3" && c.app === app).every((c) => Object.hasOwn(adopt.items, c.title));
@@ -53,7 +59,10 @@ export function kubernetesAdoption(config: Pick<PlatformConfig, "adopt" | "kuber
     }),
   );
   return {
-    credentials: { namespace: id(`Namespace/${externalSecretsNamespace}`), tokenSecret: id(`Secret/${externalSecretsNamespace}/${config.onepassword.tokenSecretName}`) },
+    credentials: {
+      namespace: id(`Namespace/${externalSecretsNamespace}`),
+      tokenSecret: id(`Secret/${externalSecretsNamespace}/${config.onepassword.tokenSecretName}`),
+    },
     flux: {
       gitAuthSecret: id(`Secret/${flux}/${GIT_AUTH_SECRET}`),
       prerequisites: id(`ConfigMap/${flux}/${PREREQUISITES_CONFIGMAP}`),

@@ -85,7 +85,11 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
   const image = new SparkIcebergImage("spark-iceberg", { ...config.image, registryPassword: secrets.imageRegistryPassword });
   const imageName = pulumi.interpolate`${image.repository}:${image.tag}`;
   if (!config.image.push) {
-    imageName.apply((name) => pulumi.log.warn(`imagePush is false: the image is built but not pushed; Flux gets SPARK_ICEBERG_IMAGE=${name}, which a cluster can pull only once it is pushed`));
+    imageName.apply((name) =>
+      pulumi.log.warn(
+        `imagePush is false: the image is built but not pushed; Flux gets SPARK_ICEBERG_IMAGE=${name}, which a cluster can pull only once it is pushed`,
+      ),
+    );
   }
 
   // 4. Flux takes over once everything above exists.
@@ -99,11 +103,19 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
       git: { url: flux.gitUrl, branch: flux.branch, interval: flux.interval },
       auth:
         flux.auth === "ssh"
-          ? { ssh: { knownHosts: flux.knownHosts ?? "", keyRotation: flux.deployKeyRotation, deployKeyItem: { vaultUuid: credentials.vaultUuid, title: DEPLOY_KEY_ITEM_TITLE } } }
+          ? {
+              ssh: {
+                knownHosts: flux.knownHosts ?? "",
+                keyRotation: flux.deployKeyRotation,
+                deployKeyItem: { vaultUuid: credentials.vaultUuid, title: DEPLOY_KEY_ITEM_TITLE },
+              },
+            }
           : { https: { username: flux.gitUsername, token: requireSecret(secrets.fluxGitToken, "fluxGitToken") } },
       kustomizations: flux.kustomizations,
       readyTimeoutSeconds: flux.readyTimeoutSeconds,
-      prerequisites: pulumi.all([image.imageRef, imageName, storage.bucketNames]).apply(([imageRef, builtAs, buckets]) => prerequisiteValues(config, { imageRef, imageName: builtAs, buckets })),
+      prerequisites: pulumi
+        .all([image.imageRef, imageName, storage.bucketNames])
+        .apply(([imageRef, builtAs, buckets]) => prerequisiteValues(config, { imageRef, imageName: builtAs, buckets })),
       dependsOn: [storage, credentials, image],
       adopt: adopted.flux,
     },

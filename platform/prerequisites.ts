@@ -14,7 +14,10 @@ export const publishedImage = (config: Pick<PlatformConfig, "image">, created: {
   config.image.push ? created.imageRef : created.imageName;
 
 /** The ConfigMap's values: config, plus the image reference and bucket names the stack created. */
-export function prerequisiteValues(config: PlatformConfig, created: { imageRef: string; imageName: string; buckets: Record<string, string> }): PrerequisiteValues {
+export function prerequisiteValues(
+  config: PlatformConfig,
+  created: { imageRef: string; imageName: string; buckets: Record<string, string> },
+): PrerequisiteValues {
   const databases: NonNullable<PrerequisiteValues["databases"]> = {};
   for (const c of config.credentials) {
     if (c.kind === "database" && c.hostname !== undefined && c.port !== undefined && c.database !== undefined) {
@@ -33,4 +36,3 @@ export function prerequisiteValues(config: PlatformConfig, created: { imageRef: 
     dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
   };
 }
-

@@ -35,9 +35,29 @@ import {
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { type BucketLifecycleRule, type ObservedLifecycleRule, OWNER_TOKEN_BYTES, fromS3LifecycleRules, lifecycleRulesProblems, ownedRuleId, toS3LifecycleConfiguration } from "./lifecycleRules";
+import {
+  type BucketLifecycleRule,
+  type ObservedLifecycleRule,
+  OWNER_TOKEN_BYTES,
+  fromS3LifecycleRules,
+  lifecycleRulesProblems,
+  ownedRuleId,
+  toS3LifecycleConfiguration,
+} from "./lifecycleRules";
 import { ENDPOINT_HINT, UNKNOWN_DURING_PREVIEW, displayEndpoint, parseEndpoint, timeoutOf, type RgwConnection, type RgwConnectionArgs } from "./connection";
-import { SUSPENDED_HINT, isRecord, isRgwError, isTimeout, networkErrorCode, noAnswerError, rgwError, s3ErrorKind, s3Failure, type RgwError, type RgwErrorKind } from "./errors";
+import {
+  SUSPENDED_HINT,
+  isRecord,
+  isRgwError,
+  isTimeout,
+  networkErrorCode,
+  noAnswerError,
+  rgwError,
+  s3ErrorKind,
+  s3Failure,
+  type RgwError,
+  type RgwErrorKind,
+} from "./errors";
 import { connectionInputs } from "./resourceInputs";
 import { rgwS3Client } from "./s3Client";
 
@@ -76,7 +96,9 @@ export interface BucketLifecycleArgs {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (!isRecord(value)) return JSON.stringify(value ?? null);
-  const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+  const keys = Object.keys(value)
+    .filter((key) => value[key] !== undefined)
+    .sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
 }
 
@@ -164,8 +186,7 @@ export function lifecycleError(action: string, bucket: string, connection: Pick<
 /** Runs one S3 command with an overall deadline, mapping failures to RgwError (kept: NoSuchLifecycleConfiguration). */
 async function withClient<T>(state: S3Connection, use: (send: S3Client["send"]) => Promise<T>): Promise<T> {
   const client = rgwS3Client(state);
-  const send = ((command: Parameters<S3Client["send"]>[0]) =>
-    client.send(command, { abortSignal: AbortSignal.timeout(timeoutOf(state)) })) as S3Client["send"];
+  const send = ((command: Parameters<S3Client["send"]>[0]) => client.send(command, { abortSignal: AbortSignal.timeout(timeoutOf(state)) })) as S3Client["send"];
   try {
     return await use(send);
   } finally {
@@ -197,14 +218,24 @@ async function othersRules(connection: S3Connection, bucket: string, owner: Pick
 }
 
 /** The lifecycle document for `rules` (this resource's, IDs with its token) beside `others` (kept as read); undefined: none. */
-export function mergedLifecycle(rules: readonly BucketLifecycleRule[], ownerToken: string, others: readonly LifecycleRule[]): { Rules: LifecycleRule[] } | undefined {
+export function mergedLifecycle(
+  rules: readonly BucketLifecycleRule[],
+  ownerToken: string,
+  others: readonly LifecycleRule[],
+): { Rules: LifecycleRule[] } | undefined {
   const owned = toS3LifecycleConfiguration(rules.map((rule) => ({ ...rule, id: ownedRuleId(rule.id, ownerToken) }))).Rules as LifecycleRule[];
   const all = [...owned, ...others];
   return all.length === 0 ? undefined : { Rules: all };
 }
 
 /** Writes this resource's rules beside `others` (or removes the document when nothing is left). */
-async function write(connection: S3Connection, bucket: string, rules: readonly BucketLifecycleRule[], ownerToken: string, others: readonly LifecycleRule[]): Promise<void> {
+async function write(
+  connection: S3Connection,
+  bucket: string,
+  rules: readonly BucketLifecycleRule[],
+  ownerToken: string,
+  others: readonly LifecycleRule[],
+): Promise<void> {
   const document = mergedLifecycle(rules, ownerToken, others);
   try {
     if (document === undefined) await withClient(connection, (send) => send(new DeleteBucketLifecycleCommand({ Bucket: bucket })));
@@ -215,7 +246,11 @@ async function write(connection: S3Connection, bucket: string, rules: readonly B
 }
 
 /** Sets the declared rules, keeping every rule `previous` (the old state, or none at create) did not write. */
-async function apply(inputs: BucketLifecycleInputs, ownerToken: string, previous: Pick<BucketLifecycleState, "rules" | "ownerToken">): Promise<BucketLifecycleState> {
+async function apply(
+  inputs: BucketLifecycleInputs,
+  ownerToken: string,
+  previous: Pick<BucketLifecycleState, "rules" | "ownerToken">,
+): Promise<BucketLifecycleState> {
   await write(inputs, inputs.bucket, inputs.rules, ownerToken, await othersRules(inputs, inputs.bucket, previous));
   return { ...inputs, ownerToken };
 }
@@ -273,7 +308,13 @@ export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider<BucketLife
     // Only this resource's rules go; another resource's (e.g. this one's renamed successor) or a person's stay.
     if (!found.raw.some((rule) => ownsRule(rule.ID ?? "", state))) return;
     try {
-      await write(state, id, [], state.ownerToken, found.raw.filter((rule) => !ownsRule(rule.ID ?? "", state)));
+      await write(
+        state,
+        id,
+        [],
+        state.ownerToken,
+        found.raw.filter((rule) => !ownsRule(rule.ID ?? "", state)),
+      );
     } catch (error) {
       if (!isRgwError(error) || error.code !== "NoSuchBucket") throw error;
     }

@@ -48,7 +48,10 @@ export const UNKNOWN_DURING_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  */
 export function parseEndpoint(endpoint: string): URL {
   const refuse = (why: string) =>
-    rgwError(`invalid RGW endpoint "${displayEndpoint(endpoint)}": ${why} — ${ENDPOINT_HINT}`, { kind: "invalidEndpoint", endpoint: displayEndpoint(endpoint) });
+    rgwError(`invalid RGW endpoint "${displayEndpoint(endpoint)}": ${why} — ${ENDPOINT_HINT}`, {
+      kind: "invalidEndpoint",
+      endpoint: displayEndpoint(endpoint),
+    });
   let url: URL;
   try {
     url = new URL(endpoint.trim());

@@ -52,7 +52,10 @@ export interface ExistingItem {
 export const MANAGED_ITEM_TAG = "managed-by-pulumi";
 
 /** The error for items already holding `title`, or undefined when the stack may create (or already has) its item. */
-export function titleProblem(inputs: Pick<ItemTitleGuardInputs, "title" | "vaultUuid" | "vaultName" | "keep">, items: readonly ExistingItem[]): string | undefined {
+export function titleProblem(
+  inputs: Pick<ItemTitleGuardInputs, "title" | "vaultUuid" | "vaultName" | "keep">,
+  items: readonly ExistingItem[],
+): string | undefined {
   const same = items.filter((item) => item.title === inputs.title);
   const foreign = same.filter((item) => !item.tags.includes(MANAGED_ITEM_TAG));
   if (foreign.length === 0 && same.length <= 1) return undefined;
@@ -86,14 +89,25 @@ export async function itemsTitled(inputs: Pick<ItemTitleGuardInputs, "connectUrl
   const url = `${base}/v1/vaults/${encodeURIComponent(inputs.vaultUuid)}/items?filter=${filter}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Authorization: `Bearer ${inputs.token}`, Accept: "application/json" }, signal: AbortSignal.timeout(inputs.timeoutMs ?? 30_000) });
+    response = await fetch(url, {
+      headers: { Authorization: `Bearer ${inputs.token}`, Accept: "application/json" },
+      signal: AbortSignal.timeout(inputs.timeoutMs ?? 30_000),
+    });
   } catch (error) {
-    const cause = isRecord(error) && isRecord(error.cause) && typeof error.cause.code === "string" ? error.cause.code : error instanceof Error ? error.name : String(error);
-    throw new Error(`cannot look up 1Password item "${inputs.title}" before creating it: no answer from Connect at ${base} (${cause}); check onepasswordConnectUrl`);
+    const cause =
+      isRecord(error) && isRecord(error.cause) && typeof error.cause.code === "string" ? error.cause.code : error instanceof Error ? error.name : String(error);
+    throw new Error(
+      `cannot look up 1Password item "${inputs.title}" before creating it: no answer from Connect at ${base} (${cause}); check onepasswordConnectUrl`,
+    );
   }
   const text = await response.text();
   if (!response.ok) {
-    const hint = response.status === 401 ? " (check onepasswordToken)" : response.status === 403 || response.status === 404 ? " (the token has no access to this vault)" : "";
+    const hint =
+      response.status === 401
+        ? " (check onepasswordToken)"
+        : response.status === 403 || response.status === 404
+          ? " (the token has no access to this vault)"
+          : "";
     throw new Error(`cannot look up 1Password item "${inputs.title}" before creating it: Connect at ${base} answered ${response.status}${hint}`);
   }
   return parseItemList(text.trim() === "" ? [] : (JSON.parse(text) as unknown));

@@ -26,8 +26,10 @@ export function lifecycleDaysProblem(days: unknown): string | undefined {
 export function lifecycleRulesProblems(rules: readonly BucketLifecycleRule[]): string[] {
   return rules.flatMap((rule, index) => {
     const days: [string, unknown][] = [];
-    if (rule.noncurrentVersionExpiration !== undefined) days.push(["noncurrentVersionExpiration.noncurrentDays", rule.noncurrentVersionExpiration.noncurrentDays]);
-    if (rule.abortIncompleteMultipartUpload !== undefined) days.push(["abortIncompleteMultipartUpload.daysAfterInitiation", rule.abortIncompleteMultipartUpload.daysAfterInitiation]);
+    if (rule.noncurrentVersionExpiration !== undefined)
+      days.push(["noncurrentVersionExpiration.noncurrentDays", rule.noncurrentVersionExpiration.noncurrentDays]);
+    if (rule.abortIncompleteMultipartUpload !== undefined)
+      days.push(["abortIncompleteMultipartUpload.daysAfterInitiation", rule.abortIncompleteMultipartUpload.daysAfterInitiation]);
     return days.flatMap(([field, value]) => {
       const problem = lifecycleDaysProblem(value);
       return problem === undefined ? [] : [`rules[${index}].${field}: ${problem}`];

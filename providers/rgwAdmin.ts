@@ -16,8 +16,7 @@ import { SUSPENDED_HINT, isRecord, isRgwError, noAnswerError, rgwError, type Rgw
 
 /** Hint texts name the stack's config keys so the message says what to fix. */
 const CREDENTIALS_HINT = "check rgwAdminAccessKey/rgwAdminSecretKey";
-const CAPS_HINT =
-  "admin user lacks caps users=* (grant them with: radosgw-admin caps add --uid=<admin-uid> --caps='users=*')";
+const CAPS_HINT = "admin user lacks caps users=* (grant them with: radosgw-admin caps add --uid=<admin-uid> --caps='users=*')";
 
 /** SHA-256 of the empty payload: RGW's SigV4 check wants x-amz-content-sha256 on every request. */
 const EMPTY_PAYLOAD_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -174,20 +173,10 @@ export function parseRgwErrorCode(body: string): string | undefined {
 }
 
 // An array, not a Set: Pulumi's closure serializer does not reproduce module-level Sets/Maps.
-const REJECTED_CREDENTIAL_CODES: readonly string[] = [
-  "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
-  "RequestTimeTooSkewed",
-  "AuthorizationHeaderMalformed",
-];
+const REJECTED_CREDENTIAL_CODES: readonly string[] = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed"];
 
 /** Maps a non-2xx Admin Ops response to an RgwError with a message that says what to fix. */
-export function errorFromResponse(
-  endpoint: string,
-  request: Pick<RgwAdminRequest, "description" | "operation">,
-  status: number,
-  body: string,
-): RgwError {
+export function errorFromResponse(endpoint: string, request: Pick<RgwAdminRequest, "description" | "operation">, status: number, body: string): RgwError {
   const where = `RGW admin API at ${displayEndpoint(endpoint)}`;
   const code = parseRgwErrorCode(body);
   const codeText = code ?? "no error code";
@@ -195,10 +184,7 @@ export function errorFromResponse(
   const seen = `(${status} ${codeText} on ${request.description})`;
   if (request.operation === "removeKey" && status === 403 && code === "AccessDenied") {
     // RGW answers "no such access key" with the same 403 AccessDenied as missing caps.
-    return rgwError(
-      `${where}: key removal denied ${seen}: the access key does not exist, or the ${CAPS_HINT}`,
-      { ...details, kind: "missingCaps" },
-    );
+    return rgwError(`${where}: key removal denied ${seen}: the access key does not exist, or the ${CAPS_HINT}`, { ...details, kind: "missingCaps" });
   }
   if (request.operation === "deleteUser" && status === 409 && code === "BucketAlreadyExists") {
     return rgwError(
@@ -211,19 +197,16 @@ export function errorFromResponse(
     return rgwError(`${where}: the user already exists ${seen}`, { ...details, kind: "conflict" });
   }
   if (status === 403 && code !== undefined && REJECTED_CREDENTIAL_CODES.includes(code)) {
-    return rgwError(
-      `${where}: admin credentials rejected (${status} ${code} on ${request.description}) — ${CREDENTIALS_HINT}`,
-      { ...details, kind: "credentialsRejected" },
-    );
+    return rgwError(`${where}: admin credentials rejected (${status} ${code} on ${request.description}) — ${CREDENTIALS_HINT}`, {
+      ...details,
+      kind: "credentialsRejected",
+    });
   }
   if (status === 403 && code === "UserSuspended") {
     return rgwError(`${where}: ${SUSPENDED_HINT} ${seen}`, { ...details, kind: "suspended" });
   }
   if (status === 403) {
-    return rgwError(
-      `${where}: ${CAPS_HINT} ${seen}`,
-      { ...details, kind: "missingCaps" },
-    );
+    return rgwError(`${where}: ${CAPS_HINT} ${seen}`, { ...details, kind: "missingCaps" });
   }
   if (status === 404) {
     return rgwError(`${where}: not found ${seen}`, {
@@ -243,22 +226,14 @@ export function errorFromResponse(
       kind: "badRequest",
     });
   }
-  return rgwError(
-    `${where}: server error ${seen} — check the radosgw logs`,
-    { ...details, kind: "serverError" },
-  );
+  return rgwError(`${where}: server error ${seen} — check the radosgw logs`, { ...details, kind: "serverError" });
 }
 
 function parseKeys(value: unknown): RgwKey[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const keys: RgwKey[] = [];
   for (const entry of value) {
-    if (
-      !isRecord(entry) ||
-      typeof entry.user !== "string" ||
-      typeof entry.access_key !== "string" ||
-      typeof entry.secret_key !== "string"
-    ) {
+    if (!isRecord(entry) || typeof entry.user !== "string" || typeof entry.access_key !== "string" || typeof entry.secret_key !== "string") {
       return undefined;
     }
     keys.push({ user: entry.user, accessKey: entry.access_key, secretKey: entry.secret_key });

@@ -126,7 +126,6 @@ const STATE_ONLY: readonly (keyof RgwUserProviderInputs)[] = [
   "adopt",
 ];
 
-
 function asString(value: unknown, fallback = ""): string {
   if (value === undefined || value === null) return fallback;
   return typeof value === "string" ? value : String(value);
@@ -373,7 +372,9 @@ export async function adoptRgwUser(client: RgwAdminClient, inputs: RgwUserProvid
   const { uid, adopt } = inputs;
   const user = await client.getUser(uid);
   if (!user) {
-    throw new Error(`cannot adopt RGW user "${uid}": it does not exist (data-platform:adopt.users names it; remove that entry to have the stack create the app's own user)`);
+    throw new Error(
+      `cannot adopt RGW user "${uid}": it does not exist (data-platform:adopt.users names it; remove that entry to have the stack create the app's own user)`,
+    );
   }
   if (user.suspended) throw suspendedError(uid);
   const key = user.keys.find((candidate) => candidate.accessKey === adopt.accessKey);
@@ -410,7 +411,9 @@ export async function createRgwUser(client: RgwAdminClient, inputs: RgwUserProvi
     // user was made (or re-made) by hand: taking it over would leave that key working unseen. Refuse and
     // name it; a user to keep with its hand-made key is adopted by config (adopt.users), a path of its own.
     // Named by their first and last characters: enough to find them, and no message quotes a whole key.
-    const foreign = existing.keys.filter((key) => !isManagedAccessKey(inputs.uid, key.accessKey)).map((key) => `${key.accessKey.slice(0, 4)}…${key.accessKey.slice(-2)}`);
+    const foreign = existing.keys
+      .filter((key) => !isManagedAccessKey(inputs.uid, key.accessKey))
+      .map((key) => `${key.accessKey.slice(0, 4)}…${key.accessKey.slice(-2)}`);
     if (foreign.length > 0) {
       throw withHint(
         error,
@@ -447,10 +450,7 @@ export const rgwUserProvider: pulumi.dynamic.ResourceProvider<RgwUserProviderInp
   },
 
   async diff(_id, olds, news) {
-    const result = diffRgwUser(
-      normalizeState(olds as unknown as Record<string, unknown>),
-      normalizeInputs(news as unknown as Record<string, unknown>),
-    );
+    const result = diffRgwUser(normalizeState(olds as unknown as Record<string, unknown>), normalizeInputs(news as unknown as Record<string, unknown>));
     // Replacement uses a new uid, so create-before-delete is safe.
     return { changes: result.changes, replaces: result.replaces, deleteBeforeReplace: false };
   },

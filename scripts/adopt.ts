@@ -54,7 +54,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!args.skip.includes("rgw")) {
     const accessKey = await readCredential("rgwAdminAccessKey", args.stack, env, cli);
     const secretKey = await readCredential("rgwAdminSecretKey", args.stack, env, cli);
-    if (!accessKey || !secretKey) throw new UsageError("no RGW keys: set RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey, or --skip rgw");
+    if (!accessKey || !secretKey)
+      throw new UsageError(
+        "no RGW keys: set RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey, or --skip rgw",
+      );
     const connection = { endpoint: config.config.rgw.endpoint, region: config.config.rgw.region, accessKey, secretKey };
     const s3 = rgwS3Client(connection);
     try {

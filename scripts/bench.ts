@@ -9,7 +9,16 @@ import { BENCH_HELP, startCommand, usageLine } from "./lib/commands";
 
 const root = resolve(__dirname, "..");
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const SDKS = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes", "@pulumi/random", "@pulumi/tls", "@pulumi/docker", "@1password/pulumi-onepassword", "@aws-sdk/client-s3"];
+const SDKS = [
+  "@pulumi/pulumi",
+  "@pulumi/aws",
+  "@pulumi/kubernetes",
+  "@pulumi/random",
+  "@pulumi/tls",
+  "@pulumi/docker",
+  "@1password/pulumi-onepassword",
+  "@aws-sdk/client-s3",
+];
 
 /** A large stack: 100 buckets, 100 credentials, 20 Kustomizations in a dependency chain. */
 function largeStack(dev: { config: Record<string, unknown> }): { config: Record<string, unknown> } {
@@ -63,7 +72,8 @@ function main(argv: readonly string[]): number {
     const render = (stack: string) => [node, "--import", "tsx", "scripts/render.ts", "--stack", stack, "--stacks-from", work, "--out", join(work, "out")];
     const devRender = time(render("dev"), "dev render");
     const largeRender = time(render("large"), "large render");
-    const resources = (stack: string) => (JSON.parse(readFileSync(join(work, "out", stack, "inventory.json"), "utf8")) as { counts: { resources: number } }).counts.resources;
+    const resources = (stack: string) =>
+      (JSON.parse(readFileSync(join(work, "out", stack, "inventory.json"), "utf8")) as { counts: { resources: number } }).counts.resources;
 
     // What the SDK itself costs per resource under mocks, for the same counts as the two renders.
     const sdkFloor = (count: number) => time([node, "--import", "tsx", "scripts/lib/sdkFloor.ts", String(count)], `sdk floor ${count}`);
@@ -79,7 +89,9 @@ function main(argv: readonly string[]): number {
     ];
     process.stdout.write(`${runs} cold runs each on ${process.platform}/${process.arch}, node ${process.version}; median and range in ms\n\n`);
     for (const [label, samples, note] of rows) {
-      process.stdout.write(`${label.padEnd(66)} ${median(samples).toFixed(0).padStart(6)}  (${Math.min(...samples).toFixed(0)}-${Math.max(...samples).toFixed(0)})  ${note}\n`);
+      process.stdout.write(
+        `${label.padEnd(66)} ${median(samples).toFixed(0).padStart(6)}  (${Math.min(...samples).toFixed(0)}-${Math.max(...samples).toFixed(0)})  ${note}\n`,
+      );
     }
     const devRatio = median(devRender) / median(floor);
     const largeRatio = median(largeRender) / median(devRender);

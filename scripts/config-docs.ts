@@ -19,9 +19,7 @@ function main(argv: readonly string[]): number {
   const files = generatedDocs((file) => readFileSync(join(root, file), "utf8"), renderProject);
   const changed = files.filter((f) => f.next !== f.current);
   for (const f of changed) writeFileSync(join(root, f.file), f.next);
-  process.stdout.write(
-    changed.length === 0 ? `${joinNames(files.map((f) => f.file))} are up to date\n` : `updated ${joinNames(changed.map((f) => f.file))}\n`,
-  );
+  process.stdout.write(changed.length === 0 ? `${joinNames(files.map((f) => f.file))} are up to date\n` : `updated ${joinNames(changed.map((f) => f.file))}\n`);
   return 0;
 }
 

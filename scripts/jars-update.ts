@@ -67,11 +67,21 @@ function parseArgs(argv: readonly string[]): Options {
   };
   for (let i = 0; i < argv.length; i += 2) {
     switch (argv[i]) {
-      case "--iceberg": options.target.iceberg = value(i); break;
-      case "--nessie": options.target.nessie = value(i); break;
-      case "--spark": options.target.spark = value(i); break;
-      case "--base-image": options.target.baseImage = value(i); break;
-      case "--local-repo": options.localRepo = resolve(value(i)); break;
+      case "--iceberg":
+        options.target.iceberg = value(i);
+        break;
+      case "--nessie":
+        options.target.nessie = value(i);
+        break;
+      case "--spark":
+        options.target.spark = value(i);
+        break;
+      case "--base-image":
+        options.target.baseImage = value(i);
+        break;
+      case "--local-repo":
+        options.localRepo = resolve(value(i));
+        break;
       default:
         throw new Error(`unknown argument ${argv[i]} (${usageLine(JARS_UPDATE_HELP)})`);
     }

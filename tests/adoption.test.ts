@@ -19,7 +19,12 @@ const ADOPT = {
   buckets: { warehouse: { name: "iceberg-test", policy: true } },
   users: { nessie: { uid: "iceberg", accessKey: HAND_KEY } },
   items: { "nessie-postgres": { id: POSTGRES_ITEM, keep: ["password"] }, "nessie-s3-credentials": { id: S3_ITEM, keep: ["username", "password"] } },
-  kubernetes: ["Namespace/external-secrets", "Secret/external-secrets/onepassword-token", "Kustomization/flux-system/nessie", "GitRepository/flux-system/data-platform"],
+  kubernetes: [
+    "Namespace/external-secrets",
+    "Secret/external-secrets/onepassword-token",
+    "Kustomization/flux-system/nessie",
+    "GitRepository/flux-system/data-platform",
+  ],
 };
 const WAREHOUSE = [
   { key: "warehouse", name: "iceberg-test", readWrite: ["nessie", "spark"], read: ["trino"] },
@@ -53,7 +58,15 @@ beforeAll(async () => {
     adopt: ADOPT,
     s3KeyRotation: { nessie: "2" },
     credentials: [
-      { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie", rotation: "2" },
+      {
+        title: "nessie-postgres",
+        kind: "database",
+        username: "nessie",
+        hostname: "nessie-postgres-rw.data-platform.svc",
+        port: 5432,
+        database: "nessie",
+        rotation: "2",
+      },
       ...["nessie", "spark", "trino"].map((app) => ({ title: `${app}-s3-credentials`, kind: "s3", app, bucket: "warehouse" })),
     ],
   });
@@ -63,7 +76,12 @@ describe("without adopt", () => {
   it("imports nothing, and guards every item it creates by a title lookup", () => {
     expect(plain.resources.filter((r) => r.importId !== undefined)).toEqual([]);
     const guards = plain.resources.filter((r) => r.type === GUARD);
-    expect(guards.map((g) => g.name).sort()).toEqual(["credentials-nessie-postgres-title", "credentials-nessie-s3-credentials-title", "credentials-spark-s3-credentials-title", "credentials-trino-s3-credentials-title"]);
+    expect(guards.map((g) => g.name).sort()).toEqual([
+      "credentials-nessie-postgres-title",
+      "credentials-nessie-s3-credentials-title",
+      "credentials-spark-s3-credentials-title",
+      "credentials-trino-s3-credentials-title",
+    ]);
     for (const guard of guards) {
       const item = one(plain, ITEM, guard.name.replace(/-title$/, ""));
       expect(item.dependencies).toContain(guard.urn);
@@ -85,14 +103,20 @@ describe("with adopt", () => {
     // The other bucket is the stack's own, as before.
     expect(pick(one(adopted, "aws:s3/bucket:Bucket", "storage-nessie-backup"))).toEqual({ importId: undefined, protect: true, retainOnDelete: true });
     // Protected like every policy (issue 19: its loss locks the apps out), not retained.
-    expect(pick(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-nessie-backup-policy"))).toEqual({ importId: undefined, protect: true, retainOnDelete: false });
+    expect(pick(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-nessie-backup-policy"))).toEqual({
+      importId: undefined,
+      protect: true,
+      retainOnDelete: false,
+    });
   });
 
   it("takes over the hand-made user by its uid and key (no import: a dynamic resource), and grants it by that uid", () => {
     const user = one(adopted, "pulumi-nodejs:dynamic/rgw:RgwUser", "storage-user-nessie");
     expect(reveal(user.inputs)).toMatchObject({ uid: "iceberg", adopt: { accessKey: HAND_KEY, readSecret: false } });
     expect(pick(user)).toEqual({ importId: undefined, protect: true, retainOnDelete: true });
-    const policy = JSON.parse(String(reveal(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-warehouse-policy").inputs.policy))) as { Statement: { Principal: { AWS: string[] } }[] };
+    const policy = JSON.parse(String(reveal(one(adopted, "aws:s3/bucketPolicy:BucketPolicy", "storage-warehouse-policy").inputs.policy))) as {
+      Statement: { Principal: { AWS: string[] } }[];
+    };
     const principals = policy.Statement.flatMap((s) => s.Principal.AWS);
     expect(principals).toContain("arn:aws:iam:::user/iceberg");
     expect(principals).not.toContain("arn:aws:iam:::user/data-platform-dev-nessie");
@@ -174,8 +198,18 @@ describe("ItemTitleGuard against a Connect server", () => {
   beforeEach(() => {
     connect.items.length = 0;
   });
-  const inputs = (title: string): ItemTitleGuardInputs => ({ connectUrl: connect.url, token: connect.token, vaultUuid: connect.vaultId, vaultName: "data-platform-dev", title, keep: ["password"] });
-  const handMade = (title: string) => ({ ...fullItem(connect.vaultId, { title, category: "DATABASE", builtin: { username: "nessie", password: "hand-typed" } }), tags: [] });
+  const inputs = (title: string): ItemTitleGuardInputs => ({
+    connectUrl: connect.url,
+    token: connect.token,
+    vaultUuid: connect.vaultId,
+    vaultName: "data-platform-dev",
+    title,
+    keep: ["password"],
+  });
+  const handMade = (title: string) => ({
+    ...fullItem(connect.vaultId, { title, category: "DATABASE", builtin: { username: "nessie", password: "hand-typed" } }),
+    tags: [],
+  });
 
   it("lets the stack create an item whose title is free", async () => {
     await expect(itemTitleGuardProvider.create(inputs("nessie-postgres"))).resolves.toMatchObject({ id: `${connect.vaultId}/nessie-postgres` });
@@ -204,7 +238,9 @@ describe("ItemTitleGuard against a Connect server", () => {
   });
 
   it("titleProblem is pure: s3 items are kept with their username", () => {
-    expect(titleProblem({ title: "a", vaultUuid: "v", vaultName: "n", keep: ["username", "password"] }, [{ id: "i", title: "a", tags: [] }])).toContain("keep: [username, password]");
+    expect(titleProblem({ title: "a", vaultUuid: "v", vaultName: "n", keep: ["username", "password"] }, [{ id: "i", title: "a", tags: [] }])).toContain(
+      "keep: [username, password]",
+    );
     expect(titleProblem({ title: "a", vaultUuid: "v", vaultName: "n", keep: ["password"] }, [{ id: "i", title: "b", tags: [] }])).toBeUndefined();
   });
 });

@@ -4,7 +4,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(__dirname, "..");
-const docFiles = ["README.md", "CONTRIBUTING.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const docFiles = [
+  "README.md",
+  "CONTRIBUTING.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** Markdown text without fenced code blocks (links and headings inside them are not links or headings). */
 const prose = (text: string) => text.replace(/^```[\s\S]*?^```/gm, "");
@@ -35,7 +41,8 @@ describe("docs", () => {
       const resolved = path === "" ? join(root, file) : resolve(root, dirname(file), path);
       if (relative(root, resolved).startsWith("..")) broken.push(`${target}: outside the repository`);
       else if (!existsSync(resolved)) broken.push(`${target}: no such file`);
-      else if (anchor !== undefined && resolved.endsWith(".md") && !anchors(readFileSync(resolved, "utf8")).has(anchor)) broken.push(`${target}: no such heading`);
+      else if (anchor !== undefined && resolved.endsWith(".md") && !anchors(readFileSync(resolved, "utf8")).has(anchor))
+        broken.push(`${target}: no such heading`);
     }
     expect(broken).toEqual([]);
   });

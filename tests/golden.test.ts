@@ -17,7 +17,11 @@ describe("golden render", () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it("has a golden folder for every stack file and none for a removed one", () => {
-    expect(listFiles(GOLDEN_DIR).map((f) => f.split("/")[0]).filter((v, i, a) => a.indexOf(v) === i)).toEqual(listStacks(root));
+    expect(
+      listFiles(GOLDEN_DIR)
+        .map((f) => f.split("/")[0])
+        .filter((v, i, a) => a.indexOf(v) === i),
+    ).toEqual(listStacks(root));
   });
 
   it.each(listStacks(root))("stack %s renders exactly its golden files (npm run render -- --update to accept a change)", async (stack) => {

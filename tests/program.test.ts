@@ -140,11 +140,19 @@ describe.each(stacks)("stack %s", (stack) => {
     const config = stackFilePlatformConfig(root, stack);
     for (const bucket of config.buckets) {
       const policy = one(run(), "aws:s3/bucketPolicy:BucketPolicy", `storage-${bucket.key}-policy`);
-      const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };
+      const doc = JSON.parse(String(policy.inputs.policy)) as {
+        Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[];
+      };
       // The owner (the uid the stack's S3 keys belong to, read by an invoke) may read every object and version.
-      expect(doc.Statement.filter((s) => s.Sid === "OwnerRecovery").map((s) => [s.Principal.AWS, s.Action])).toEqual([[[`arn:aws:iam:::user/${MOCK_RGW_OWNER_UID}`], ["s3:GetObject", "s3:GetObjectVersion"]]]);
+      expect(doc.Statement.filter((s) => s.Sid === "OwnerRecovery").map((s) => [s.Principal.AWS, s.Action])).toEqual([
+        [[`arn:aws:iam:::user/${MOCK_RGW_OWNER_UID}`], ["s3:GetObject", "s3:GetObjectVersion"]],
+      ]);
       const apps = (write: boolean) =>
-        new Set(doc.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:PutObject") === write).flatMap((s) => s.Principal.AWS.map((a) => a.replace(`arn:aws:iam:::user/data-platform-${stack}-`, ""))));
+        new Set(
+          doc.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:PutObject") === write).flatMap((s) =>
+            s.Principal.AWS.map((a) => a.replace(`arn:aws:iam:::user/data-platform-${stack}-`, "")),
+          ),
+        );
       const writers = apps(true);
       expect(writers).toEqual(new Set(bucket.readWrite));
       expect(new Set([...apps(false)].filter((app) => !writers.has(app)))).toEqual(new Set(bucket.read));
@@ -165,7 +173,13 @@ describe.each(stacks)("stack %s", (stack) => {
     const vaultLookup = run().invokes.find((i) => i.token === "onepassword:index/getVault:getVault");
     expect(vaultLookup?.args).toEqual({ name: `data-platform-${stack}` });
     const items = ofType(run(), "onepassword:index/item:Item");
-    expect(items.map((i) => i.inputs.title).sort()).toEqual(["flux-deploy-key", "nessie-postgres", "nessie-s3-credentials", "spark-s3-credentials", "trino-s3-credentials"]);
+    expect(items.map((i) => i.inputs.title).sort()).toEqual([
+      "flux-deploy-key",
+      "nessie-postgres",
+      "nessie-s3-credentials",
+      "spark-s3-credentials",
+      "trino-s3-credentials",
+    ]);
     for (const item of items) {
       expect(String(item.inputs.vault)).toMatch(/^mockvault[0-9a-f]{17}$/);
       expect(item.protect && item.retainOnDelete).toBe(true);
@@ -209,7 +223,11 @@ describe.each(stacks)("stack %s", (stack) => {
     const store = gitopsManifests(run()).find((m) => m.kind === "ClusterSecretStore") as unknown as {
       spec: { provider: { onepassword: { auth: { secretRef: { connectTokenSecretRef: { name: string; namespace: string; key: string } } } } } };
     };
-    expect(store.spec.provider.onepassword.auth.secretRef.connectTokenSecretRef).toEqual({ name: "onepassword-token", namespace: "external-secrets", key: "token" });
+    expect(store.spec.provider.onepassword.auth.secretRef.connectTokenSecretRef).toEqual({
+      name: "onepassword-token",
+      namespace: "external-secrets",
+      key: "token",
+    });
   });
 
   it("renders ExternalSecrets whose every remoteRef is an item title and field label the stack writes", () => {
@@ -239,18 +257,22 @@ describe.each(stacks)("stack %s", (stack) => {
   });
 
   it("hands off to Flux only after every prerequisite exists", () => {
-    const prerequisites = run().resources.filter((r) =>
-      [
-        "aws:s3/bucket:Bucket",
-        "pulumi-nodejs:dynamic/rgw:RgwUser",
-        "onepassword:index/item:Item",
-        "docker:index/image:Image",
-      ].includes(r.type) || r.name === "credentials-onepassword-token",
-    ).filter((r) => !r.name.startsWith("flux-"));
+    const prerequisites = run()
+      .resources.filter(
+        (r) =>
+          ["aws:s3/bucket:Bucket", "pulumi-nodejs:dynamic/rgw:RgwUser", "onepassword:index/item:Item", "docker:index/image:Image"].includes(r.type) ||
+          r.name === "credentials-onepassword-token",
+      )
+      .filter((r) => !r.name.startsWith("flux-"));
     expect(prerequisites.length).toBeGreaterThanOrEqual(8);
     const fluxObjects = run().resources.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("flux-"));
     expect(fluxObjects.map((r) => r.type).sort()).toEqual(
-      expect.arrayContaining(["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"]),
+      expect.arrayContaining([
+        "kubernetes:core/v1:ConfigMap",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository",
+        "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+      ]),
     );
     for (const object of fluxObjects) {
       for (const prerequisite of prerequisites) {
@@ -317,7 +339,15 @@ describe("repeatability", () => {
   it("rotates one credential and nothing else", async () => {
     const rotated = await evaluate("dev", (config) => {
       config["data-platform:credentials"] = JSON.stringify([
-        { title: "nessie-postgres", kind: "database", username: "nessie", hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie", rotation: "2" },
+        {
+          title: "nessie-postgres",
+          kind: "database",
+          username: "nessie",
+          hostname: "nessie-postgres-rw.data-platform.svc",
+          port: 5432,
+          database: "nessie",
+          rotation: "2",
+        },
         { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
         { title: "spark-s3-credentials", kind: "s3", app: "spark", bucket: "warehouse" },
         { title: "trino-s3-credentials", kind: "s3", app: "trino", bucket: "warehouse" },
@@ -326,7 +356,10 @@ describe("repeatability", () => {
     const before = inputsByName(runs.get("dev") as MockRun);
     const after = inputsByName(rotated);
     const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
-    expect(changed.sort()).toEqual(["onepassword:index/item:Item::credentials-nessie-postgres", "random:index/randomPassword:RandomPassword::credentials-nessie-postgres-password"]);
+    expect(changed.sort()).toEqual([
+      "onepassword:index/item:Item::credentials-nessie-postgres",
+      "random:index/randomPassword:RandomPassword::credentials-nessie-postgres-password",
+    ]);
   });
 });
 
@@ -356,29 +389,41 @@ describe("variants of the dev stack", () => {
     expect(run.outputs).not.toHaveProperty("fluxDeployKeyPublic");
   });
 
-  it.each(["dev", "prod"])("%s: the GitOps skeleton from the render: every Kustomization's path, the rendered ExternalSecrets, only published variables", (stack) => {
-    const run = runs.get(stack) as MockRun;
-    const input = skeletonInput(run);
-    expect(input.kustomizations.map((k) => k.name).sort()).toEqual(["data-platform", "nessie", "nessie-backup", "spark-iceberg-client", "spark-operator"]);
-    const files = gitopsSkeleton(input);
-    for (const k of input.kustomizations) expect(files.map((f) => f.path)).toContain(`${k.path.replace(/^\.\//, "")}/kustomization.yaml`);
-    expect(files.filter((f) => f.path.includes("/externalsecret-")).length).toBe(gitopsManifests(run).filter((m) => m.kind === "ExternalSecret").length);
-    const used = new Set(files.flatMap((f) => [...f.content.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1])));
-    expect([...used].filter((name) => !(name in input.variables))).toEqual([]);
-    expect(input.variables).toHaveProperty("SPARK_ICEBERG_IMAGE");
-  });
+  it.each(["dev", "prod"])(
+    "%s: the GitOps skeleton from the render: every Kustomization's path, the rendered ExternalSecrets, only published variables",
+    (stack) => {
+      const run = runs.get(stack) as MockRun;
+      const input = skeletonInput(run);
+      expect(input.kustomizations.map((k) => k.name).sort()).toEqual(["data-platform", "nessie", "nessie-backup", "spark-iceberg-client", "spark-operator"]);
+      const files = gitopsSkeleton(input);
+      for (const k of input.kustomizations) expect(files.map((f) => f.path)).toContain(`${k.path.replace(/^\.\//, "")}/kustomization.yaml`);
+      expect(files.filter((f) => f.path.includes("/externalsecret-")).length).toBe(gitopsManifests(run).filter((m) => m.kind === "ExternalSecret").length);
+      const used = new Set(files.flatMap((f) => [...f.content.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1])));
+      expect([...used].filter((name) => !(name in input.variables))).toEqual([]);
+      expect(input.variables).toHaveProperty("SPARK_ICEBERG_IMAGE");
+    },
+  );
 
   it("the Flux objects: ConfigMap updated in place and watched, drift overwritten, up waits for Ready (fluxReadyTimeout)", async () => {
     const run = await evaluate("dev", (config) => {
       config["data-platform:fluxReadyTimeout"] = "90s";
     });
     expect(one(run, "pulumi:providers:kubernetes", "kubernetes").inputs).toMatchObject({ enableServerSideApply: "true", enableConfigMapMutable: "true" });
-    const configMap = one(run, "kubernetes:core/v1:ConfigMap", "flux-prerequisites").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+    const configMap = one(run, "kubernetes:core/v1:ConfigMap", "flux-prerequisites").inputs.metadata as {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    };
     expect(configMap.labels["reconcile.fluxcd.io/watch"]).toBe("Enabled");
-    const custom = run.resources.filter((r) => r.type.startsWith("kubernetes:source.toolkit.fluxcd.io") || r.type.startsWith("kubernetes:kustomize.toolkit.fluxcd.io"));
+    const custom = run.resources.filter(
+      (r) => r.type.startsWith("kubernetes:source.toolkit.fluxcd.io") || r.type.startsWith("kubernetes:kustomize.toolkit.fluxcd.io"),
+    );
     expect(custom).toHaveLength(6);
     for (const r of custom) {
-      expect((r.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "90" });
+      expect((r.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({
+        "pulumi.com/patchForce": "true",
+        "pulumi.com/waitFor": "condition=Ready",
+        "pulumi.com/timeoutSeconds": "90",
+      });
       expect((r.inputs.spec as { suspend: boolean }).suspend).toBe(false);
     }
     const noWait = await evaluate("dev", (config) => {
@@ -441,8 +486,20 @@ describe("render", () => {
     const inventory = JSON.parse(readFileSync(join(outDir, "dev", "inventory.json"), "utf8")) as { counts: { resources: number } };
     expect(inventory.counts.resources).toBe(result.run.resources.length);
     const files = [...readdirSync(join(outDir, "dev", "manifests", "cluster")), ...readdirSync(join(outDir, "dev", "manifests", "gitops"))];
-    expect(files).toEqual(expect.arrayContaining(["gitrepository-flux-system-data-platform.yaml", "clustersecretstore-onepassword.yaml", "externalsecret-data-platform-nessie-postgres.yaml"]));
-    const written = readFileSync(join(outDir, "dev", "inventory.json"), "utf8") + files.map((f) => readFileSync(join(outDir, "dev", "manifests", existsSync(join(outDir, "dev", "manifests", "cluster", f)) ? "cluster" : "gitops", f), "utf8")).join("\n");
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "gitrepository-flux-system-data-platform.yaml",
+        "clustersecretstore-onepassword.yaml",
+        "externalsecret-data-platform-nessie-postgres.yaml",
+      ]),
+    );
+    const written =
+      readFileSync(join(outDir, "dev", "inventory.json"), "utf8") +
+      files
+        .map((f) =>
+          readFileSync(join(outDir, "dev", "manifests", existsSync(join(outDir, "dev", "manifests", "cluster", f)) ? "cluster" : "gitops", f), "utf8"),
+        )
+        .join("\n");
     expect(written).not.toMatch(MOCK_SECRET_PATTERN);
     expect(written).toContain("[secret");
     expect(result.summary).toContain("stack dev");

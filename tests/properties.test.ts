@@ -62,7 +62,9 @@ describe("bucket policies", () => {
       fc.property(appLists, (lists) => {
         const doc = bucketPolicyDocument("b-dev", bucketGrants(lists, "dev"), "admin");
         const writers = new Set(doc?.Statement.filter((s) => s.Action.includes("s3:PutObject")).flatMap((s) => s.Principal.AWS) ?? []);
-        const readers = new Set(doc?.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:GetObject")).flatMap((s) => s.Principal.AWS) ?? []);
+        const readers = new Set(
+          doc?.Statement.filter((s) => s.Sid !== "OwnerRecovery" && s.Action.includes("s3:GetObject")).flatMap((s) => s.Principal.AWS) ?? [],
+        );
         const arn = (app: string) => rgwUserArn(rgwUserId("dev", app));
         return (
           apps.every((app) => writers.has(arn(app)) === lists.readWrite.includes(app)) &&
@@ -137,7 +139,11 @@ describe("config messages", () => {
     .tuple(fc.stringMatching(/^[A-Za-z]{8,20}$/), fc.stringMatching(/^[0-9]{2,6}$/), fc.stringMatching(/^[A-Za-z0-9]{8,20}$/))
     .map(([a, b, c]) => `${a}${b}${c}`);
   /** The value `key` gets, with the secret where a credential sits in it: URL userinfo, query, fragment. */
-  const carrying = (s: string) => [`https://user:${s}@host.example.com/p?token=${s}#${s}`, `ssh://git:${s}@host.example.com/r.git`, `https://${s}@host.example.com`];
+  const carrying = (s: string) => [
+    `https://user:${s}@host.example.com/p?token=${s}#${s}`,
+    `ssh://git:${s}@host.example.com/r.git`,
+    `https://${s}@host.example.com`,
+  ];
   const nonSecretKeys = (Object.entries(CONFIG_KEYS) as [string, ConfigKeySpec][]).filter(([, spec]) => !spec.secret).map(([key]) => key);
 
   it("never quote a credential, whatever key it is in and whatever else is wrong", () => {

@@ -43,17 +43,26 @@ it("lists the Flux Helm release with the objects it applies when fluxInstall is 
   const dir = variant((config) => (config["data-platform:fluxInstall"] = true));
   await renderStack({ root: dir, stack: "variant", outDir: join(dir, "out"), loadProgram });
   const release = readYaml(join(dir, "out", "variant", "manifests", "cluster", "pulumihelmrelease-flux-system-flux.yaml"));
-  expect(release).toMatchObject({ kind: "PulumiHelmRelease", metadata: { name: "flux", namespace: "flux-system" }, spec: { chart: "flux2", version: "2.16.2" } });
+  expect(release).toMatchObject({
+    kind: "PulumiHelmRelease",
+    metadata: { name: "flux", namespace: "flux-system" },
+    spec: { chart: "flux2", version: "2.16.2" },
+  });
 });
 
 it("prints what each list holds once merged with the defaults, and where each entry came from", async () => {
   const dir = variant((config) => {
-    config["data-platform:buckets"] = [{ key: "warehouse", noncurrentVersionDays: 90 }, { key: "nessie-backup", remove: true }];
+    config["data-platform:buckets"] = [
+      { key: "warehouse", noncurrentVersionDays: 90 },
+      { key: "nessie-backup", remove: true },
+    ];
     config["data-platform:fluxKustomizations"] = [{ name: "airflow", path: "./kubernetes/apps/airflow", dependsOn: ["data-platform"] }];
   });
   const { summary } = await renderStack({ root: dir, stack: "variant", outDir: join(dir, "out"), loadProgram });
   expect(summary).toContain("buckets: warehouse (default changed by the stack file); removed: nessie-backup\n");
-  expect(summary).toContain("fluxKustomizations: data-platform (default), spark-operator (default), nessie (default), nessie-backup (default), spark-iceberg-client (default), airflow (stack file)\n");
+  expect(summary).toContain(
+    "fluxKustomizations: data-platform (default), spark-operator (default), nessie (default), nessie-backup (default), spark-iceberg-client (default), airflow (stack file)\n",
+  );
 });
 
 it("removes the previous output of a stack whose render fails", async () => {

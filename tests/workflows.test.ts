@@ -9,7 +9,54 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
-import { ROOT, PROVENANCE_PATH, STACKS, PULUMI_ACTION, SELF_HOSTED, KUBECONFIG_STEP, ADOPT_GATE_STEP, VERIFY_STEP, COMMENT_WORKFLOW, RENDER_JOB, RENDER_STEP, COMMENT_TEXT_STEP, COMMENT_STEP, COMMENT_MARKER, COMMENT_LIMIT, PINNED_ACTIONS, type Dict, type Step, type Job, type Workflow, workflowFiles, parseYaml, schemaBytes, validateWorkflow, formatErrors, loadWorkflow, steps, needsOf, environmentName, pulumiSteps, pulumiJobs, runIndex, expectNpmCiThenTest, expectSetupNodeWithNpmCache, kubeconfigStep, jobsWithPulumi, runKubeconfigScript, triggers, secretsIn, secretNames, workflowText, headerComment, rawUses, stepNamed, stepUsing, stackOf } from "./lib/workflows/model";
+import {
+  ROOT,
+  PROVENANCE_PATH,
+  STACKS,
+  PULUMI_ACTION,
+  SELF_HOSTED,
+  KUBECONFIG_STEP,
+  ADOPT_GATE_STEP,
+  VERIFY_STEP,
+  COMMENT_WORKFLOW,
+  RENDER_JOB,
+  RENDER_STEP,
+  COMMENT_TEXT_STEP,
+  COMMENT_STEP,
+  COMMENT_MARKER,
+  COMMENT_LIMIT,
+  PINNED_ACTIONS,
+  type Dict,
+  type Step,
+  type Job,
+  type Workflow,
+  workflowFiles,
+  parseYaml,
+  schemaBytes,
+  validateWorkflow,
+  formatErrors,
+  loadWorkflow,
+  steps,
+  needsOf,
+  environmentName,
+  pulumiSteps,
+  pulumiJobs,
+  runIndex,
+  expectNpmCiThenTest,
+  expectSetupNodeWithNpmCache,
+  kubeconfigStep,
+  jobsWithPulumi,
+  runKubeconfigScript,
+  triggers,
+  secretsIn,
+  secretNames,
+  workflowText,
+  headerComment,
+  rawUses,
+  stepNamed,
+  stepUsing,
+  stackOf,
+} from "./lib/workflows/model";
 import { runRenderScript, runCommentTextScript, REPO, RUN_HEAD_SHA, runCommentScript, chars } from "./lib/workflows/scripts";
 import { evaluateCondition, type Scenario, contextFor } from "./lib/workflows/expressions";
 
@@ -57,7 +104,9 @@ describe("workflow files", () => {
 
   it.each(files)("%s pins every action by full commit SHA with a trailing `# vX.Y.Z` comment", (file) => {
     const wf = loadWorkflow(file);
-    const parsed = Object.values(wf.jobs).flatMap((job) => steps(job).map((s) => s.uses)).filter((u): u is string => u !== undefined);
+    const parsed = Object.values(wf.jobs)
+      .flatMap((job) => steps(job).map((s) => s.uses))
+      .filter((u): u is string => u !== undefined);
     const raw = rawUses(file);
     // The line scan sees every `uses:` the parser sees (none hidden in flow style).
     expect(raw.map((r) => r.uses)).toEqual(parsed);
@@ -175,9 +224,28 @@ describe.each(["pull-request.yml", "deploy.yml", "drift.yml"])("%s: Pulumi step 
       // All Pulumi credentials come from secrets of one name per role, resolved by the job's environment.
       expect({ id, secrets: secretNames(job) }).toEqual({
         id,
-        secrets: expect.arrayContaining(["KUBECONFIG_DATA", "PULUMI_BACKEND_ACCESS_KEY_ID", "PULUMI_BACKEND_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]),
+        secrets: expect.arrayContaining([
+          "KUBECONFIG_DATA",
+          "PULUMI_BACKEND_ACCESS_KEY_ID",
+          "PULUMI_BACKEND_SECRET_ACCESS_KEY",
+          "PULUMI_BACKEND_URL",
+          "PULUMI_CONFIG_PASSPHRASE",
+        ]),
       });
-      expect({ id, secrets: secretNames(job).filter((n) => !["GITHUB_TOKEN", "KUBECONFIG_DATA", "PULUMI_BACKEND_ACCESS_KEY_ID", "PULUMI_BACKEND_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"].includes(n)) }).toEqual({ id, secrets: [] });
+      expect({
+        id,
+        secrets: secretNames(job).filter(
+          (n) =>
+            ![
+              "GITHUB_TOKEN",
+              "KUBECONFIG_DATA",
+              "PULUMI_BACKEND_ACCESS_KEY_ID",
+              "PULUMI_BACKEND_SECRET_ACCESS_KEY",
+              "PULUMI_BACKEND_URL",
+              "PULUMI_CONFIG_PASSPHRASE",
+            ].includes(n),
+        ),
+      }).toEqual({ id, secrets: [] });
       expect(kubeconfigStep(job)?.env?.KUBECONFIG_DATA).toBe("${{ secrets.KUBECONFIG_DATA }}");
       for (const step of pulumiSteps(job)) {
         expect(step.env?.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
@@ -308,7 +376,10 @@ describe.each(["pull-request.yml", "deploy.yml", "drift.yml"])("%s: runners, kub
           expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: ["KUBECONFIG_DATA"] });
         } else if (step.name === ADOPT_GATE_STEP || (file === "drift.yml" && step.name === VERIFY_STEP)) {
           // It runs `pulumi preview` itself (tests/adopt/workflows.test.ts): the Pulumi step's state credentials, nothing else.
-          expect({ where, secrets: secretsIn(step.env).sort() }).toEqual({ where, secrets: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] });
+          expect({ where, secrets: secretsIn(step.env).sort() }).toEqual({
+            where,
+            secrets: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"],
+          });
         } else if (!isPulumi) {
           expect({ where, secrets: secretsIn(step.env) }).toEqual({ where, secrets: [] });
           expect({ where, with: JSON.stringify(step.with ?? {}).includes("secrets.") }).toEqual({ where, with: false });
@@ -373,7 +444,9 @@ describe("pull-request.yml", () => {
 
   it("job preview is skipped for pull requests from forks (no secrets, never on the self-hosted runner)", () => {
     const preview = wf().jobs.preview;
-    const ctx = (head: string): Dict => ({ github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } } });
+    const ctx = (head: string): Dict => ({
+      github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } },
+    });
     expect(evaluateCondition(preview.if, ctx("example/data-platform-stack"))).toBe(true);
     expect(evaluateCondition(preview.if, ctx("someone/data-platform-stack"))).toBe(false);
   });
@@ -406,7 +479,9 @@ describe("pull-request.yml", () => {
       const j = job();
       expect(j).toBeDefined();
       expect(j["runs-on"]).toBe("ubuntu-latest");
-      const ctx = (head: string): Dict => ({ github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } } });
+      const ctx = (head: string): Dict => ({
+        github: { repository: "example/data-platform-stack", event: { pull_request: { head: { repo: { full_name: head } } } } },
+      });
       expect(evaluateCondition(j.if, ctx("someone/data-platform-stack"))).toBe(true);
       expect(evaluateCondition(j.if, ctx("example/data-platform-stack"))).toBe(true);
       expect(needsOf(j)).toEqual([]);
@@ -435,11 +510,17 @@ describe("pull-request.yml", () => {
       expect(steps(j).indexOf(base as Step)).toBeGreaterThan(steps(j).indexOf(checkouts[0]));
       const setup = stepUsing(j, "actions/setup-node");
       expect(setup?.with).toMatchObject({ "node-version-file": "head/.nvmrc", cache: "npm" });
-      expect(String(setup?.with?.["cache-dependency-path"]).split("\n").filter((l) => l !== "").sort()).toEqual(["base/package-lock.json", "head/package-lock.json"]);
+      expect(
+        String(setup?.with?.["cache-dependency-path"])
+          .split("\n")
+          .filter((l) => l !== "")
+          .sort(),
+      ).toEqual(["base/package-lock.json", "head/package-lock.json"]);
     });
 
     it("its scripts take every value from env (no ${{ }} expressions inside run:)", () => {
-      for (const step of steps(job())) expect({ step: step.name ?? step.uses, run: (step.run ?? "").includes("${{") }).toEqual({ step: step.name ?? step.uses, run: false });
+      for (const step of steps(job()))
+        expect({ step: step.name ?? step.uses, run: (step.run ?? "").includes("${{") }).toEqual({ step: step.name ?? step.uses, run: false });
     });
 
     it("renders every Pulumi.*.yaml on base and head with npm ci + npm run render -- --stack <s> --out <dir>, and diffs them with diff -ru", () => {
@@ -448,7 +529,12 @@ describe("pull-request.yml", () => {
       const stack = (name: string, endpoint: string): string => `config:\n  data-platform:environment: ${name}\n  data-platform:rgwEndpoint: ${endpoint}\n`;
       const r = runRenderScript(
         String(step?.run),
-        { "package-lock.json": "{}", "Pulumi.yaml": "name: data-platform\n", "Pulumi.dev.yaml": stack("dev", "http://rgw-old:80"), "Pulumi.prod.yaml": stack("prod", "http://rgw:80") },
+        {
+          "package-lock.json": "{}",
+          "Pulumi.yaml": "name: data-platform\n",
+          "Pulumi.dev.yaml": stack("dev", "http://rgw-old:80"),
+          "Pulumi.prod.yaml": stack("prod", "http://rgw:80"),
+        },
         {
           "package-lock.json": "{}",
           "Pulumi.yaml": "name: data-platform\n",
@@ -473,7 +559,11 @@ describe("pull-request.yml", () => {
       expect(diff).toMatch(/^diff -ru base\/dev\/inventory\.json head\/dev\/inventory\.json$/m);
       // Without the timestamps diff puts on the ---/+++ lines (they would change on every run).
       expect(diff).toMatch(/^--- base\/dev\/inventory\.json\n\+\+\+ head\/dev\/inventory\.json\n/m);
-      expect(Object.keys(r.files).filter((f) => !f.startsWith("render/") && !f.startsWith("errors/")).sort()).toEqual(["diff-status", "pr-number", "render.diff"]);
+      expect(
+        Object.keys(r.files)
+          .filter((f) => !f.startsWith("render/") && !f.startsWith("errors/"))
+          .sort(),
+      ).toEqual(["diff-status", "pr-number", "render.diff"]);
       expect(diff).toContain("-  data-platform:rgwEndpoint: http://rgw-old:80");
       expect(diff).toContain("+  data-platform:rgwEndpoint: http://rgw-new:80");
       expect(diff).toContain("Only in head: staging");
@@ -506,7 +596,8 @@ describe("pull-request.yml", () => {
       const r = runCommentTextScript(String(step?.run), {
         "diff-status": "1\n",
         "render.diff": diff,
-        "errors/head.prod.stderr": "render failed: invalid configuration for stack prod (1 problem):\n  - data-platform:rgwEndpoint: \"not a url\" is not an http(s) URL\n",
+        "errors/head.prod.stderr":
+          'render failed: invalid configuration for stack prod (1 problem):\n  - data-platform:rgwEndpoint: "not a url" is not an http(s) URL\n',
       });
       expect(r.status).toBe(0);
       expect(r.comment).toContain("The render of stack `prod` failed on head");
@@ -849,10 +940,18 @@ describe("render-diff-comment.yml (workflow_run: comments the render diff withou
   it("end to end: the render step's output, the comment text and the comment agree", () => {
     const pr = loadWorkflow("pull-request.yml").jobs[RENDER_JOB];
     const files = { "package-lock.json": "{}", "Pulumi.dev.yaml": "config:\n  a: 1\n" };
-    const rendered = runRenderScript(String(stepNamed(pr, RENDER_STEP)?.run), files, { ...files, "Pulumi.dev.yaml": "config:\n  a: 2\n", "Pulumi.prod.yaml": "INVALID\n" });
+    const rendered = runRenderScript(String(stepNamed(pr, RENDER_STEP)?.run), files, {
+      ...files,
+      "Pulumi.dev.yaml": "config:\n  a: 2\n",
+      "Pulumi.prod.yaml": "INVALID\n",
+    });
     const text = runCommentTextScript(String(stepNamed(pr, COMMENT_TEXT_STEP)?.run), rendered.files);
     expect(text.status).toBe(0);
-    const r = runCommentScript(script(), { "pr-number": rendered.files["pr-number"].replace("17", "12"), "comment.md": text.comment }, { pull: pull(), comments: [] });
+    const r = runCommentScript(
+      script(),
+      { "pr-number": rendered.files["pr-number"].replace("17", "12"), "comment.md": text.comment },
+      { pull: pull(), comments: [] },
+    );
     expect(r.status).toBe(0);
     expect(r.body).toContain("+  a: 2");
     expect(r.body).toContain("render failed: invalid configuration for stack prod");

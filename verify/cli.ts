@@ -56,14 +56,18 @@ export function parseVerifyArgs(argv: readonly string[]): ParsedArgs {
       case "--timeout": {
         const text = value();
         const seconds = Number(text);
-        if (text === undefined || text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) return fail(`--timeout needs a number of seconds > 0, got ${JSON.stringify(text ?? "")}`);
+        if (text === undefined || text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0)
+          return fail(`--timeout needs a number of seconds > 0, got ${JSON.stringify(text ?? "")}`);
         timeoutSeconds = seconds;
         break;
       }
       case "--skip": {
         const list = value();
         if (list === undefined || list === "") return fail("--skip needs a list");
-        for (const name of list.split(",").map((s) => s.trim()).filter(Boolean)) {
+        for (const name of list
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (!(SKIPPABLE as readonly string[]).includes(name)) return fail(`--skip: unknown system ${JSON.stringify(name)} (known: ${SKIPPABLE.join(", ")})`);
           skip.add(name as Skippable);
         }

@@ -20,7 +20,8 @@ export interface NoAnswerError extends Error {
   system: string;
 }
 
-export const isNoAnswer = (error: unknown): error is NoAnswerError => typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NoAnswer";
+export const isNoAnswer = (error: unknown): error is NoAnswerError =>
+  typeof error === "object" && error !== null && (error as { name?: unknown }).name === "NoAnswer";
 
 function noAnswer(message: string, system: string): NoAnswerError {
   const error = new Error(message) as NoAnswerError;
@@ -89,7 +90,12 @@ export class Deadlines {
       try {
         return await Promise.race([call(controller.signal, arm), gaveUp]);
       } catch (error) {
-        const reason = controller.signal.aborted && isNoAnswer(controller.signal.reason) ? controller.signal.reason : isClientTimeout(error) ? noAnswer(`no answer from ${system} to ${what} — ${hint}`, system) : undefined;
+        const reason =
+          controller.signal.aborted && isNoAnswer(controller.signal.reason)
+            ? controller.signal.reason
+            : isClientTimeout(error)
+              ? noAnswer(`no answer from ${system} to ${what} — ${hint}`, system)
+              : undefined;
         if (reason === undefined) throw error;
         this.frozen.set(system, reason.message);
         throw reason;

@@ -28,7 +28,13 @@ export async function loadOutputs(stack: string, outputsFile: string | undefined
     text = outputsFile !== undefined ? readFileSync(outputsFile, "utf8") : await cli(["stack", "output", "--json", "--stack", stack]);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: outputsFile !== undefined ? `cannot read --outputs ${outputsFile}: ${why}` : `cannot read the stack outputs (${why}); pass --outputs FILE (the JSON of \`pulumi stack output --json\`)` };
+    return {
+      ok: false,
+      error:
+        outputsFile !== undefined
+          ? `cannot read --outputs ${outputsFile}: ${why}`
+          : `cannot read the stack outputs (${why}); pass --outputs FILE (the JSON of \`pulumi stack output --json\`)`,
+    };
   }
   try {
     return parseStackOutputs(JSON.parse(text));

@@ -39,7 +39,8 @@ export interface ExpectedBucket {
 }
 
 /** The policy the stack puts on a bucket owned by `ownerUid`; undefined: no grants, so no policy. */
-export const expectedPolicy = (bucket: Pick<ExpectedBucket, "name" | "grants">, ownerUid: string): PolicyDocument | undefined => bucketPolicyDocument(bucket.name, bucket.grants, ownerUid);
+export const expectedPolicy = (bucket: Pick<ExpectedBucket, "name" | "grants">, ownerUid: string): PolicyDocument | undefined =>
+  bucketPolicyDocument(bucket.name, bucket.grants, ownerUid);
 
 export interface ExpectedUser {
   app: string;
@@ -79,7 +80,9 @@ export function expectedRgw(config: PlatformConfig): ExpectedRgw {
     key: bucket.key,
     name: bucket.name,
     versioning: bucket.versioning ? "Enabled" : "Suspended",
-    lifecycle: declaredLifecycle(bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays })),
+    lifecycle: declaredLifecycle(
+      bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays }),
+    ),
     grants: bucketGrants(bucket, config.environment, adoptedUids),
     ...(Object.hasOwn(config.adopt.buckets, bucket.key) && { keepsOthersRules: true }),
   }));
@@ -137,7 +140,11 @@ export function expectedOnePassword(config: PlatformConfig): ExpectedOnePassword
   const bucketNames = Object.fromEntries(config.buckets.map((b) => [b.key, b.name]));
   const items = config.credentials.map((credential): ExpectedItem => {
     // The labels the ExternalSecret references: the contract the items must keep.
-    const manifest = externalSecretManifest(credential, { storeName: config.onepassword.clusterSecretStoreName, mode: "connect", namespace: config.kubernetes.dataPlatformNamespace });
+    const manifest = externalSecretManifest(credential, {
+      storeName: config.onepassword.clusterSecretStoreName,
+      mode: "connect",
+      namespace: config.kubernetes.dataPlatformNamespace,
+    });
     const referenced = new Set((manifest.spec?.data ?? []).map((d) => d.remoteRef.property ?? ""));
     const fields = itemFields(credential).filter((f) => referenced.has(f.label));
     return {
@@ -211,24 +218,41 @@ export function expectedImage(config: PlatformConfig, outputs: StackOutputs, loc
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The stack outputs themselves: written by the last `pulumi up`, they must still match the config.
 
 export function outputChecks(config: PlatformConfig, outputs: StackOutputs): CheckResult[] {
   const base = (check: string) => ({ system: "stack" as const, subject: "outputs", check });
   const buckets = Object.fromEntries(config.buckets.map((b) => [b.key, b.name]));
-  const items = config.credentials.map((c) => ({ title: c.title, vault: config.onepassword.vault, category: itemCategory(c), fields: itemFields(c).map((f) => f.label), kubernetesSecret: `${config.kubernetes.dataPlatformNamespace}/${c.title}` }));
-  const image = config.image.push ? outputs.sparkIcebergImage ?? "" : "";
+  const items = config.credentials.map((c) => ({
+    title: c.title,
+    vault: config.onepassword.vault,
+    category: itemCategory(c),
+    fields: itemFields(c).map((f) => f.label),
+    kubernetesSecret: `${config.kubernetes.dataPlatformNamespace}/${c.title}`,
+  }));
+  const image = config.image.push ? (outputs.sparkIcebergImage ?? "") : "";
   const imageRepository = `${config.image.registry}/${config.image.repository}@`;
   return [
     compared(base("environment"), config.environment, differences(config.environment, outputs.environment, "environment")),
     compared(base("s3Endpoint"), config.rgw.inClusterEndpoint, differences(config.rgw.inClusterEndpoint, outputs.s3Endpoint, "s3Endpoint")),
     compared(base("buckets"), `${Object.keys(buckets).length} buckets`, differences(buckets, outputs.buckets, "buckets")),
     compared(base("onepasswordItems"), `${items.length} items`, differences(items, outputs.onepasswordItems, "onepasswordItems")),
-    compared(base("fluxKustomizations"), config.flux.kustomizations.map((k) => k.name).join(", "), differences(config.flux.kustomizations.map((k) => k.name), outputs.fluxKustomizations, "fluxKustomizations")),
+    compared(
+      base("fluxKustomizations"),
+      config.flux.kustomizations.map((k) => k.name).join(", "),
+      differences(
+        config.flux.kustomizations.map((k) => k.name),
+        outputs.fluxKustomizations,
+        "fluxKustomizations",
+      ),
+    ),
     config.image.push
-      ? compared(base("sparkIcebergImage"), `${imageRepository}sha256:...`, image.startsWith(imageRepository) ? [] : [`sparkIcebergImage: expected ${imageRepository}sha256:..., found ${JSON.stringify(image)}`])
+      ? compared(
+          base("sparkIcebergImage"),
+          `${imageRepository}sha256:...`,
+          image.startsWith(imageRepository) ? [] : [`sparkIcebergImage: expected ${imageRepository}sha256:..., found ${JSON.stringify(image)}`],
+        )
       : pass(base("sparkIcebergImage"), "imagePush is false: not pushed"),
   ];
 }

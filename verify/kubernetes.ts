@@ -116,8 +116,11 @@ export interface ObservedKubernetes {
 
 export function kubernetesChecks(expected: ExpectedKubernetes, observed: ObservedKubernetes): CheckResult[] {
   const results: CheckResult[] = [];
-  results.push(...fluxObjectChecks(`GitRepository ${expected.fluxNamespace}/${expected.gitRepository.name}`, expected.gitRepository.spec, observed.gitRepository));
-  for (const k of expected.kustomizations) results.push(...fluxObjectChecks(`Kustomization ${expected.fluxNamespace}/${k.name}`, k.spec, observed.kustomizations[k.name]));
+  results.push(
+    ...fluxObjectChecks(`GitRepository ${expected.fluxNamespace}/${expected.gitRepository.name}`, expected.gitRepository.spec, observed.gitRepository),
+  );
+  for (const k of expected.kustomizations)
+    results.push(...fluxObjectChecks(`Kustomization ${expected.fluxNamespace}/${k.name}`, k.spec, observed.kustomizations[k.name]));
 
   const cm = { system: "kubernetes" as const, subject: `ConfigMap ${expected.fluxNamespace}/${expected.configMap.name}`, check: "data" };
   results.push(
@@ -174,7 +177,8 @@ export const NAMESPACE_KINDS: readonly [string, string][] = [
 ];
 
 /** How verify names the API server when it does not answer. */
-export const apiServerSystem = (server: string, context: string | undefined): string => `the Kubernetes API server at ${server} (context ${context ?? "(current)"})`;
+export const apiServerSystem = (server: string, context: string | undefined): string =>
+  `the Kubernetes API server at ${server} (context ${context ?? "(current)"})`;
 export const KUBE_CONTEXT_HINT = "check config kubeContext and KUBECONFIG";
 
 /**
@@ -187,7 +191,8 @@ export async function observeKubernetes(expected: ExpectedKubernetes, deadlines:
   const kubeconfig = new k8s.KubeConfig();
   kubeconfig.loadFromDefault();
   if (expected.context !== undefined) {
-    if (!kubeconfig.getContextObject(expected.context)) throw new Error(`kubeconfig has no context ${expected.context} (config kubeContext; KUBECONFIG=${process.env.KUBECONFIG ?? "~/.kube/config"})`);
+    if (!kubeconfig.getContextObject(expected.context))
+      throw new Error(`kubeconfig has no context ${expected.context} (config kubeContext; KUBECONFIG=${process.env.KUBECONFIG ?? "~/.kube/config"})`);
     kubeconfig.setCurrentContext(expected.context);
   }
   const cluster = kubeconfig.getCurrentCluster();
@@ -227,7 +232,11 @@ export async function observeKubernetes(expected: ExpectedKubernetes, deadlines:
   };
   const list = async (apiVersion: string, kind: string, namespace: string): Promise<KubeObject[]> => {
     try {
-      return ((await call(`LIST ${kind} in ${namespace}`, () => api.list(apiVersion, kind, namespace))).items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind }));
+      return ((await call(`LIST ${kind} in ${namespace}`, () => api.list(apiVersion, kind, namespace))).items as KubeObject[]).map((o) => ({
+        ...o,
+        apiVersion,
+        kind,
+      }));
     } catch (error) {
       // A kind the cluster does not serve (no External Secrets CRD yet): nothing of it to check.
       if ((error as { code?: number }).code === 404 || /Unrecognized API version and kind/.test(errorText(error))) return [];
@@ -235,7 +244,8 @@ export async function observeKubernetes(expected: ExpectedKubernetes, deadlines:
     }
   };
   const kustomizations: Record<string, KubeObject | undefined> = {};
-  for (const k of expected.kustomizations) kustomizations[k.name] = await read("kustomize.toolkit.fluxcd.io/v1", "Kustomization", expected.fluxNamespace, k.name);
+  for (const k of expected.kustomizations)
+    kustomizations[k.name] = await read("kustomize.toolkit.fluxcd.io/v1", "Kustomization", expected.fluxNamespace, k.name);
   const namespaceObjects: KubeObject[] = [];
   for (const [apiVersion, kind] of NAMESPACE_KINDS) namespaceObjects.push(...(await list(apiVersion, kind, expected.workloadNamespace)));
   return {

@@ -75,7 +75,13 @@ export function vaultCheck(vault: string, vaults: readonly ConnectVault[]): { re
   const base = { system: "onepassword" as const, subject: `vault ${vault}`, check: "exists" };
   const matches = vaults.filter((v) => v.name === vault);
   if (matches.length === 1) return { result: pass(base, matches[0].id), id: matches[0].id };
-  return { result: failure(base, "exactly one vault with that name", matches.length === 0 ? `none (the token sees: ${vaults.map((v) => v.name).join(", ") || "no vaults"})` : `${matches.length} vaults`) };
+  return {
+    result: failure(
+      base,
+      "exactly one vault with that name",
+      matches.length === 0 ? `none (the token sees: ${vaults.map((v) => v.name).join(", ") || "no vaults"})` : `${matches.length} vaults`,
+    ),
+  };
 }
 
 /** External Secrets' Connect provider finds the item by title and the field by label, in any section. */
@@ -91,7 +97,16 @@ export function itemChecks(expected: ExpectedItem, found: readonly ConnectItemSu
     const check = base(`field ${field.label}`);
     const matches = item.fields.filter((f) => f.label === field.label);
     if (matches.length === 0) {
-      results.push(failure(check, "present (an ExternalSecret reads it)", `missing (labels: ${item.fields.map((f) => f.label).filter(Boolean).join(", ")})`));
+      results.push(
+        failure(
+          check,
+          "present (an ExternalSecret reads it)",
+          `missing (labels: ${item.fields
+            .map((f) => f.label)
+            .filter(Boolean)
+            .join(", ")})`,
+        ),
+      );
       continue;
     }
     if (matches.length > 1) {
@@ -102,7 +117,8 @@ export function itemChecks(expected: ExpectedItem, found: readonly ConnectItemSu
     const sectionLabel = item.sections.find((s) => s.id === f.sectionId)?.label;
     const known = expected.values[field.label];
     if (f.value === undefined || f.value === "") results.push(failure(check, "a value", "empty"));
-    else if (field.placement === "section" && sectionLabel !== S3_SECTION_LABEL) results.push(failure(check, `in section ${S3_SECTION_LABEL}`, sectionLabel ? `in section ${sectionLabel}` : "in no section"));
+    else if (field.placement === "section" && sectionLabel !== S3_SECTION_LABEL)
+      results.push(failure(check, `in section ${S3_SECTION_LABEL}`, sectionLabel ? `in section ${sectionLabel}` : "in no section"));
     else if (known !== undefined && f.value !== known) results.push(failure(check, JSON.stringify(known), JSON.stringify(f.value)));
     else results.push(pass(check, known !== undefined ? JSON.stringify(known) : field.concealed ? "set (concealed)" : "set"));
   }
@@ -111,7 +127,8 @@ export function itemChecks(expected: ExpectedItem, found: readonly ConnectItemSu
 
 /** The S3 keys an s3 item holds (access key = username, secret key = password). */
 export function itemS3Keys(item: ConnectItem): S3Keys | undefined {
-  const value = (label: string) => item.fields.find((f) => f.label === label && f.sectionId === undefined)?.value ?? item.fields.find((f) => f.label === label)?.value;
+  const value = (label: string) =>
+    item.fields.find((f) => f.label === label && f.sectionId === undefined)?.value ?? item.fields.find((f) => f.label === label)?.value;
   const accessKey = value("username");
   const secretKey = value("password");
   return accessKey && secretKey ? { accessKey, secretKey } : undefined;
@@ -130,7 +147,12 @@ export interface ConnectClient {
 export const connectSystem = (host: string): string => `1Password Connect at ${host.replace(/\/+$/, "")}`;
 export const CONNECT_HOST_HINT = "check OP_CONNECT_HOST or config onepasswordConnectUrl";
 
-export function createConnectClient(host: string, token: string, fetchImpl: typeof fetch = fetch, bounded: Bounded = new Deadlines().for(connectSystem(host), CONNECT_HOST_HINT)): ConnectClient {
+export function createConnectClient(
+  host: string,
+  token: string,
+  fetchImpl: typeof fetch = fetch,
+  bounded: Bounded = new Deadlines().for(connectSystem(host), CONNECT_HOST_HINT),
+): ConnectClient {
   const base = host.replace(/\/+$/, "");
   const get = (path: string): Promise<unknown> => bounded(`GET ${path.split("?")[0]}`, (signal) => send(path, signal));
   const send = async (path: string, signal: AbortSignal): Promise<unknown> => {
@@ -151,14 +173,20 @@ export function createConnectClient(host: string, token: string, fetchImpl: type
       } catch {
         // not JSON: keep the text
       }
-      const hint = response.status === 401 ? " (check OP_CONNECT_TOKEN or the stack's onepasswordToken)" : response.status === 403 ? " (the token has no access to this vault)" : "";
+      const hint =
+        response.status === 401
+          ? " (check OP_CONNECT_TOKEN or the stack's onepasswordToken)"
+          : response.status === 403
+            ? " (the token has no access to this vault)"
+            : "";
       throw new Error(`1Password Connect ${path.split("?")[0]}: ${response.status} ${message}${hint}`);
     }
     return text.trim() === "" ? null : (JSON.parse(text) as unknown);
   };
   return {
     vaults: async () => parseVaults(await get("/v1/vaults")),
-    itemsByTitle: async (vaultId, title) => parseItemSummaries(await get(`/v1/vaults/${encodeURIComponent(vaultId)}/items?filter=${encodeURIComponent(`title eq "${title}"`)}`)),
+    itemsByTitle: async (vaultId, title) =>
+      parseItemSummaries(await get(`/v1/vaults/${encodeURIComponent(vaultId)}/items?filter=${encodeURIComponent(`title eq "${title}"`)}`)),
     item: async (vaultId, itemId) => parseItem(await get(`/v1/vaults/${encodeURIComponent(vaultId)}/items/${encodeURIComponent(itemId)}`)),
   };
 }

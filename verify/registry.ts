@@ -151,27 +151,44 @@ export function imageChecks(expected: ExpectedImage, observed: ObservedImage): C
   const ref = `${expected.registry}/${expected.repository}@${expected.digest}`;
   const base = (check: string) => ({ system: "registry" as const, subject: `image ${expected.registry}/${expected.repository}`, check });
   const results: CheckResult[] = [];
-  results.push(observed.manifestDigest === expected.digest ? pass(base("digest"), expected.digest) : failure(base("digest"), `manifest with digest ${expected.digest}`, `content with digest ${observed.manifestDigest}`));
+  results.push(
+    observed.manifestDigest === expected.digest
+      ? pass(base("digest"), expected.digest)
+      : failure(base("digest"), `manifest with digest ${expected.digest}`, `content with digest ${observed.manifestDigest}`),
+  );
   if ("error" in observed.tag) results.push(failure(base(`tag ${expected.tag}`), expected.digest, observed.tag.error));
-  else results.push(observed.tag.digest === expected.digest ? pass(base(`tag ${expected.tag}`), `→ ${expected.digest}`) : failure(base(`tag ${expected.tag}`), `→ ${expected.digest} (the stack's ${ref})`, `→ ${observed.tag.digest} (another image)`));
+  else
+    results.push(
+      observed.tag.digest === expected.digest
+        ? pass(base(`tag ${expected.tag}`), `→ ${expected.digest}`)
+        : failure(base(`tag ${expected.tag}`), `→ ${expected.digest} (the stack's ${ref})`, `→ ${observed.tag.digest} (another image)`),
+    );
 
   const labelDiffs = Object.entries(expected.labels).flatMap(([key, value]) =>
-    observed.labels[key] === value ? [] : [`${key}: expected ${JSON.stringify(value)}, found ${observed.labels[key] === undefined ? "(absent)" : JSON.stringify(observed.labels[key])}`],
+    observed.labels[key] === value
+      ? []
+      : [`${key}: expected ${JSON.stringify(value)}, found ${observed.labels[key] === undefined ? "(absent)" : JSON.stringify(observed.labels[key])}`],
   );
   results.push(compared(base("labels"), `${Object.keys(expected.labels).length} labels`, labelDiffs));
   const env = Object.fromEntries(observed.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-  const envDiffs = Object.entries(expected.env).flatMap(([key, value]) => (env[key] === value ? [] : [`${key}: expected ${JSON.stringify(value)}, found ${env[key] === undefined ? "(absent)" : JSON.stringify(env[key])}`]));
+  const envDiffs = Object.entries(expected.env).flatMap(([key, value]) =>
+    env[key] === value ? [] : [`${key}: expected ${JSON.stringify(value)}, found ${env[key] === undefined ? "(absent)" : JSON.stringify(env[key])}`],
+  );
   if (Object.keys(expected.env).length > 0) results.push(compared(base("env"), Object.keys(expected.env).join(", "), envDiffs));
-  if (expected.user !== undefined) results.push(observed.user === expected.user ? pass(base("user"), expected.user) : failure(base("user"), expected.user, observed.user || "(none: root)"));
+  if (expected.user !== undefined)
+    results.push(observed.user === expected.user ? pass(base("user"), expected.user) : failure(base("user"), expected.user, observed.user || "(none: root)"));
 
   const layer = observed.lastLayer;
   const check = base("jar layer");
-  if (layer.blobDigest !== undefined && layer.blobDigest !== layer.digest) results.push(failure(check, `blob ${layer.digest}`, `content with digest ${layer.blobDigest}`));
+  if (layer.blobDigest !== undefined && layer.blobDigest !== layer.digest)
+    results.push(failure(check, `blob ${layer.digest}`, `content with digest ${layer.blobDigest}`));
   else if (layer.error || !layer.entries) results.push(failure(check, "a readable tar.gz layer", layer.error ?? "no entries"));
   else {
     const files = layer.entries.filter((e) => e.type !== "dir");
     const prefix = `${expected.jarDir}/`;
-    const found = Object.fromEntries(files.map((f) => [f.path.startsWith(prefix) ? f.path.slice(prefix.length) : `/${f.path}`, { sizeBytes: f.size, sha256: f.sha256 ?? `(${f.type})` }]));
+    const found = Object.fromEntries(
+      files.map((f) => [f.path.startsWith(prefix) ? f.path.slice(prefix.length) : `/${f.path}`, { sizeBytes: f.size, sha256: f.sha256 ?? `(${f.type})` }]),
+    );
     const wanted = Object.fromEntries(expected.jars.map((j) => [j.file, { sizeBytes: j.sizeBytes, sha256: j.sha256 }]));
     const diffs = differences(wanted, found, "").map((d) => d.replace(/^\.?/, ""));
     results.push(compared(check, `${expected.jars.length} locked jars in /${expected.jarDir}`, diffs));
@@ -218,14 +235,22 @@ async function readBody(response: Response, alive: () => void): Promise<Uint8Arr
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchImpl: typeof fetch = fetch, bounded: Bounded = new Deadlines().for(registrySystem(baseUrl), REGISTRY_HINT)): RegistryClient {
+export function createRegistryClient(
+  baseUrl: string,
+  auth: RegistryAuth,
+  fetchImpl: typeof fetch = fetch,
+  bounded: Bounded = new Deadlines().for(registrySystem(baseUrl), REGISTRY_HINT),
+): RegistryClient {
   const authorizations = new Map<string, string>();
   const basic = auth.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ""}`).toString("base64")}` : undefined;
 
   async function authorize(challengeHeader: string, repository: string): Promise<string> {
     const challenge = parseChallenge(challengeHeader);
     if (challenge.scheme === "basic") {
-      if (!basic) throw new Error("the registry wants credentials: set IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD (or the stack's imageRegistryUsername/imageRegistryPassword)");
+      if (!basic)
+        throw new Error(
+          "the registry wants credentials: set IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD (or the stack's imageRegistryUsername/imageRegistryPassword)",
+        );
       return basic;
     }
     if (challenge.scheme !== "bearer" || !challenge.params.realm) throw new Error(`unsupported registry auth challenge: ${challengeHeader}`);
@@ -267,7 +292,9 @@ export function createRegistryClient(baseUrl: string, auth: RegistryAuth, fetchI
     }
     if (!answer.ok) {
       const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(answer.text)?.[1];
-      throw new Error(`GET /v2/${repository}/${path}: ${answer.status}${code ? ` ${code}` : ""}${answer.status === 401 ? " (credentials rejected: check IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD)" : ""}`);
+      throw new Error(
+        `GET /v2/${repository}/${path}: ${answer.status}${code ? ` ${code}` : ""}${answer.status === 401 ? " (credentials rejected: check IMAGE_REGISTRY_USERNAME/IMAGE_REGISTRY_PASSWORD)" : ""}`,
+      );
     }
     return { body: answer.body, mediaType: answer.mediaType };
   }
@@ -296,11 +323,14 @@ async function observeImage(client: RegistryClient, expected: ExpectedImage): Pr
   } catch (error) {
     tag = { error: errorText(error) };
   }
-  const config = JSON.parse(Buffer.from(await client.blob(expected.repository, manifest.config.digest)).toString("utf8")) as { config?: { Labels?: Record<string, string>; Env?: string[]; User?: string } };
+  const config = JSON.parse(Buffer.from(await client.blob(expected.repository, manifest.config.digest)).toString("utf8")) as {
+    config?: { Labels?: Record<string, string>; Env?: string[]; User?: string };
+  };
   const last = manifest.layers[manifest.layers.length - 1];
   const lastLayer: ObservedImage["lastLayer"] = { mediaType: last?.mediaType ?? "", digest: last?.digest ?? "" };
   if (!last) lastLayer.error = "the image has no layers";
-  else if (!/tar\+gzip$|tar\.gzip$|rootfs\.diff\.tar\.gzip$/.test(last.mediaType ?? "")) lastLayer.error = `layer media type ${last.mediaType} is not a gzip tar`;
+  else if (!/tar\+gzip$|tar\.gzip$|rootfs\.diff\.tar\.gzip$/.test(last.mediaType ?? ""))
+    lastLayer.error = `layer media type ${last.mediaType} is not a gzip tar`;
   else {
     try {
       const blob = await client.blob(expected.repository, last.digest);
@@ -310,13 +340,23 @@ async function observeImage(client: RegistryClient, expected: ExpectedImage): Pr
       lastLayer.error = errorText(error);
     }
   }
-  return { manifestDigest, ...(platformDigest && { platformDigest }), tag, labels: config.config?.Labels ?? {}, env: config.config?.Env ?? [], ...(config.config?.User !== undefined && { user: config.config.User }), lastLayer };
+  return {
+    manifestDigest,
+    ...(platformDigest && { platformDigest }),
+    tag,
+    labels: config.config?.Labels ?? {},
+    env: config.config?.Env ?? [],
+    ...(config.config?.User !== undefined && { user: config.config.User }),
+    lastLayer,
+  };
 }
 
 export async function verifyRegistry(expected: ExpectedImage, client: RegistryClient): Promise<CheckResult[]> {
   try {
     return imageChecks(expected, await observeImage(client, expected));
   } catch (error) {
-    return [notChecked({ system: "registry", subject: `image ${expected.registry}/${expected.repository}@${expected.digest}`, check: "resolves" }, errorText(error))];
+    return [
+      notChecked({ system: "registry", subject: `image ${expected.registry}/${expected.repository}@${expected.digest}`, check: "resolves" }, errorText(error)),
+    ];
   }
 }

@@ -25,7 +25,9 @@ export function formatCheck(check: CheckResult): string {
   const note = check.note ? ` [${check.note}]` : "";
   if (check.status === "ok") return `${head}${check.found ? ` (${check.found})` : ""}${note}`;
   if (check.expected === undefined) return `${head}: cannot check: ${check.found ?? "no answer"}`;
-  const what = check.differences?.length ? `${check.expected ? `expected ${check.expected}; ` : ""}${check.differences.join("; ")}` : `expected ${check.expected}, found ${check.found}`;
+  const what = check.differences?.length
+    ? `${check.expected ? `expected ${check.expected}; ` : ""}${check.differences.join("; ")}`
+    : `expected ${check.expected}, found ${check.found}`;
   return `${head}: ${what}${note}`;
 }
 

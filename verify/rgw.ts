@@ -20,7 +20,15 @@ import { rgwS3Client } from "../providers/s3Client";
 import { type Bounded, Deadlines, isNoAnswer } from "./deadline";
 import { type CheckResult, compared, errorText, failure, maskKey, notChecked, pass } from "./checks";
 import { differences, keyed } from "./diff";
-import { type BucketAccess, type ExpectedAccess, type ExpectedBucket, type ExpectedRgw, type ExpectedUser, type LifecycleRuleView, expectedPolicy } from "./expected";
+import {
+  type BucketAccess,
+  type ExpectedAccess,
+  type ExpectedBucket,
+  type ExpectedRgw,
+  type ExpectedUser,
+  type LifecycleRuleView,
+  expectedPolicy,
+} from "./expected";
 
 // ---------------------------------------------------------------------------------------------
 // Pure: what was read, compared with what was declared.
@@ -58,7 +66,12 @@ export function aclCheck(bucket: string, acl: { owner: string; grants: readonly 
   const extra = acl.grants.filter((g) => !(g.grantee === acl.owner && g.permission === "FULL_CONTROL"));
   return extra.length === 0
     ? pass(base, `owner ${acl.owner} only`)
-    : failure(base, `only the owner ${acl.owner} (apps get access through the bucket policy)`, "more grants", extra.map((g) => `${GROUP_NAMES[g.grantee] ?? (g.grantee === acl.owner ? `owner ${g.grantee}` : `user ${g.grantee}`)}: ${g.permission}`));
+    : failure(
+        base,
+        `only the owner ${acl.owner} (apps get access through the bucket policy)`,
+        "more grants",
+        extra.map((g) => `${GROUP_NAMES[g.grantee] ?? (g.grantee === acl.owner ? `owner ${g.grantee}` : `user ${g.grantee}`)}: ${g.permission}`),
+      );
 }
 
 /**
@@ -96,10 +109,17 @@ export function policyView(policy: unknown): Record<string, unknown> {
   const statements = (Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement]) as Record<string, unknown>[];
   const normalized = statements.map((s) => {
     const principal = s.Principal;
-    const principalView = typeof principal === "object" && principal !== null ? Object.fromEntries(Object.entries(principal).map(([k, v]) => [k, list(v)])) : principal;
+    const principalView =
+      typeof principal === "object" && principal !== null ? Object.fromEntries(Object.entries(principal).map(([k, v]) => [k, list(v)])) : principal;
     const { Sid: _sid, ...rest } = s;
     void _sid;
-    return { ...rest, Principal: principalView, Action: list(s.Action), Resource: list(s.Resource), ...(s.NotAction !== undefined && { NotAction: list(s.NotAction) }) };
+    return {
+      ...rest,
+      Principal: principalView,
+      Action: list(s.Action),
+      Resource: list(s.Resource),
+      ...(s.NotAction !== undefined && { NotAction: list(s.NotAction) }),
+    };
   });
   return { Version: doc.Version, Statement: keyed(normalized, (_, i) => String(statements[i].Sid ?? `#${i}`)) };
 }
@@ -124,15 +144,23 @@ export function bucketChecks(expected: ExpectedBucket, observed: ObservedBucket)
     compared(
       base("lifecycle"),
       `${expected.lifecycle.length} rules (${declaredIds.join(", ")})`,
-      differences(keyed(expected.lifecycle, (r) => r.id), keyed(found, (r) => r.id), "rule"),
-      others.length > 0 ? `kept ${others.length} rule${others.length === 1 ? "" : "s"} the stack did not write: ${others.map((r) => r.ID ?? "").join(", ")}` : undefined,
+      differences(
+        keyed(expected.lifecycle, (r) => r.id),
+        keyed(found, (r) => r.id),
+        "rule",
+      ),
+      others.length > 0
+        ? `kept ${others.length} rule${others.length === 1 ? "" : "s"} the stack did not write: ${others.map((r) => r.ID ?? "").join(", ")}`
+        : undefined,
     ),
   );
   if (observed.acl) results.push(aclCheck(expected.name, observed.acl));
   // The policy names the owner (its recovery statement): without the owner read, it cannot be compared.
   const policy = observed.acl ? expectedPolicy(expected, observed.acl.owner) : undefined;
   if (expected.grants.length === 0) {
-    results.push(observed.policy === undefined ? pass(base("policy"), "none (no grants)") : failure(base("policy"), "no policy (no grants in config)", "a policy"));
+    results.push(
+      observed.policy === undefined ? pass(base("policy"), "none (no grants)") : failure(base("policy"), "no policy (no grants in config)", "a policy"),
+    );
   } else if (policy === undefined) {
     results.push(notChecked(base("policy"), "the bucket's owner could not be read (GetBucketAcl)"));
   } else if (observed.policy === undefined) {
@@ -168,7 +196,10 @@ export function userChecks(expected: ExpectedUser, observed: ObservedUser, itemK
   const base = (check: string) => ({ system: "rgw" as const, subject: `user ${expected.uid}`, check });
   if (!observed.exists) return [failure(base("exists"), "the user", "no such user")];
   const count = observed.accessKeys.length;
-  const want = expected.minKeys === expected.maxKeys ? `${expected.minKeys}` : `${expected.minKeys}-${expected.maxKeys} (after a rotation the replaced key stays valid until the next one)`;
+  const want =
+    expected.minKeys === expected.maxKeys
+      ? `${expected.minKeys}`
+      : `${expected.minKeys}-${expected.maxKeys} (after a rotation the replaced key stays valid until the next one)`;
   const results = [
     pass(base("exists")),
     observed.suspended ? failure(base("suspended"), "not suspended", "suspended") : pass(base("suspended"), "no"),
@@ -178,7 +209,8 @@ export function userChecks(expected: ExpectedUser, observed: ObservedUser, itemK
   ];
   if (itemKey) {
     const check = base(`key in 1Password item ${itemKey.title}`);
-    if (!observed.accessKeys.includes(itemKey.accessKey)) results.push(failure(check, "one of the user's keys", `access key ${maskKey(itemKey.accessKey)}, which the user does not have`));
+    if (!observed.accessKeys.includes(itemKey.accessKey))
+      results.push(failure(check, "one of the user's keys", `access key ${maskKey(itemKey.accessKey)}, which the user does not have`));
     else if (!itemKey.secretMatches) results.push(failure(check, "the user's secret key", `a different secret key for ${maskKey(itemKey.accessKey)}`));
     else results.push(pass(check, maskKey(itemKey.accessKey)));
   }
@@ -225,9 +257,18 @@ export function probePlan(access: BucketAccess): ProbeStep[] {
 
 export function probeCheck(expected: ExpectedAccess, outcomes: readonly { step: ProbeStep; outcome: ProbeOutcome }[], keySource: string): CheckResult {
   const base = { system: "rgw" as const, subject: `app ${expected.app} on ${expected.bucket}`, check: `${expected.access} grant` };
-  const describe = (want: "allowed" | "denied") => outcomes.filter((o) => o.step.want === want).map((o) => o.step.operation).join(", ");
+  const describe = (want: "allowed" | "denied") =>
+    outcomes
+      .filter((o) => o.step.want === want)
+      .map((o) => o.step.operation)
+      .join(", ");
   const wanted = [describe("allowed") && `${describe("allowed")} allowed`, describe("denied") && `${describe("denied")} refused`].filter(Boolean).join("; ");
-  const wrong = outcomes.filter((o) => o.outcome !== o.step.want).map((o) => `${o.step.operation}: expected ${o.step.want === "allowed" ? "allowed" : "refused"}, found ${o.outcome === "denied" ? "refused (AccessDenied)" : o.outcome}`);
+  const wrong = outcomes
+    .filter((o) => o.outcome !== o.step.want)
+    .map(
+      (o) =>
+        `${o.step.operation}: expected ${o.step.want === "allowed" ? "allowed" : "refused"}, found ${o.outcome === "denied" ? "refused (AccessDenied)" : o.outcome}`,
+    );
   return wrong.length === 0 ? pass(base, wanted, keySource) : failure(base, wanted, "different", wrong, keySource);
 }
 
@@ -250,7 +291,8 @@ export const rgwSystem = (endpoint: string): string => `RGW at ${endpoint}`;
 export const rgwCalls = (endpoint: string): Bounded => new Deadlines().for(rgwSystem(endpoint), ENDPOINT_HINT);
 
 /** One S3 call under a deadline: the signal reaches the SDK (retries included), and reading the body counts. */
-const s3Call = <T>(bounded: Bounded, what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => bounded(what, (signal) => run({ abortSignal: signal }));
+const s3Call = <T>(bounded: Bounded, what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> =>
+  bounded(what, (signal) => run({ abortSignal: signal }));
 
 /** The S3 error code of a failed call (AccessDenied, NoSuchBucket, ...), or the network code: read as the provider reads it. */
 export function s3ErrorCode(error: unknown): string {
@@ -263,7 +305,8 @@ export function s3ErrorText(error: unknown, where: RgwWhere = DEFAULT_WHERE): st
   const code = failure.code || errorText(error);
   const said = `${code}${failure.status !== undefined && !code.includes(String(failure.status)) ? ` (HTTP ${failure.status})` : ""}`;
   const kind = s3ErrorKind(failure);
-  if (kind === "credentialsRejected" || kind === "accessDenied") return `RGW at ${where.endpoint} answered ${said} — check ${where.keys} (the keys of the user that owns the buckets)`;
+  if (kind === "credentialsRejected" || kind === "accessDenied")
+    return `RGW at ${where.endpoint} answered ${said} — check ${where.keys} (the keys of the user that owns the buckets)`;
   if (kind === "unreachable") return `cannot reach RGW at ${where.endpoint}: ${code} — ${ENDPOINT_HINT}`;
   return said;
 }
@@ -274,12 +317,17 @@ export interface RgwWhere {
   /** The variables or config keys the admin keys were read from, e.g. "RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY". */
   keys: string;
 }
-const DEFAULT_WHERE: RgwWhere = { endpoint: "(rgwEndpoint)", keys: "RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey" };
+const DEFAULT_WHERE: RgwWhere = {
+  endpoint: "(rgwEndpoint)",
+  keys: "RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey",
+};
 
 /** One line for a failed Admin Ops call, with the same hints as the S3 calls (the provider's name config keys). */
 export function adminErrorText(error: unknown, where: RgwWhere): string {
-  if (isRgwError(error, "credentialsRejected")) return `the RGW admin API at ${where.endpoint} answered ${error.code ?? "an error"} (HTTP ${error.status ?? "?"}) — check ${where.keys}`;
-  if (isRgwError(error, "unreachable") && error.code !== undefined) return `cannot reach the RGW admin API at ${where.endpoint}: ${error.code} — ${ENDPOINT_HINT}`;
+  if (isRgwError(error, "credentialsRejected"))
+    return `the RGW admin API at ${where.endpoint} answered ${error.code ?? "an error"} (HTTP ${error.status ?? "?"}) — check ${where.keys}`;
+  if (isRgwError(error, "unreachable") && error.code !== undefined)
+    return `cannot reach the RGW admin API at ${where.endpoint}: ${error.code} — ${ENDPOINT_HINT}`;
   return errorText(error);
 }
 
@@ -296,13 +344,31 @@ export async function observeBucket(client: S3Client, name: string, bounded: Bou
   const call = <T>(what: string, run: (options: { abortSignal: AbortSignal }) => Promise<T>) => s3Call(bounded, `${what} ${name}`, run);
   // A GET first, not HeadBucket: a HEAD answer has no body, so a refusal would hide RGW's error code
   // (SignatureDoesNotMatch, InvalidAccessKeyId) behind a bare 403.
-  const versioning = await optional(call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o)), ["NotFound", "NoSuchBucket"]);
+  const versioning = await optional(
+    call("GetBucketVersioning", (o) => client.send(new GetBucketVersioningCommand({ Bucket: name }), o)),
+    ["NotFound", "NoSuchBucket"],
+  );
   if (versioning === undefined) return { exists: false, lifecycle: [] };
-  const lifecycle = await optional(call("GetBucketLifecycleConfiguration", (o) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), o)), ["NoSuchLifecycleConfiguration"]);
-  const policy = await optional(call("GetBucketPolicy", (o) => client.send(new GetBucketPolicyCommand({ Bucket: name }), o)), ["NoSuchBucketPolicy"]);
+  const lifecycle = await optional(
+    call("GetBucketLifecycleConfiguration", (o) => client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), o)),
+    ["NoSuchLifecycleConfiguration"],
+  );
+  const policy = await optional(
+    call("GetBucketPolicy", (o) => client.send(new GetBucketPolicyCommand({ Bucket: name }), o)),
+    ["NoSuchBucketPolicy"],
+  );
   const acl = await call("GetBucketAcl", (o) => client.send(new GetBucketAclCommand({ Bucket: name }), o));
-  const grants = (acl.Grants ?? []).map((g) => ({ grantee: g.Grantee?.ID ?? g.Grantee?.URI ?? g.Grantee?.EmailAddress ?? "(unknown)", permission: g.Permission ?? "(none)" }));
-  return { exists: true, versioning: versioning.Status, lifecycle: lifecycle?.Rules ?? [], policy: policy?.Policy, acl: { owner: acl.Owner?.ID ?? "", grants } };
+  const grants = (acl.Grants ?? []).map((g) => ({
+    grantee: g.Grantee?.ID ?? g.Grantee?.URI ?? g.Grantee?.EmailAddress ?? "(unknown)",
+    permission: g.Permission ?? "(none)",
+  }));
+  return {
+    exists: true,
+    versioning: versioning.Status,
+    lifecycle: lifecycle?.Rules ?? [],
+    policy: policy?.Policy,
+    acl: { owner: acl.Owner?.ID ?? "", grants },
+  };
 }
 
 /** The reserved prefix of one run's probe objects. */
@@ -321,37 +387,46 @@ async function outcomeOf(call: () => Promise<unknown>): Promise<ProbeOutcome> {
 }
 
 /** Runs one app's probe plan on one bucket with the app's own keys. */
-export async function runProbe(app: S3Client, bucket: string, appName: string, runId: string, plan: readonly ProbeStep[], bounded: Bounded = rgwCalls("RGW")): Promise<{ step: ProbeStep; outcome: ProbeOutcome }[]> {
+export async function runProbe(
+  app: S3Client,
+  bucket: string,
+  appName: string,
+  runId: string,
+  plan: readonly ProbeStep[],
+  bounded: Bounded = rgwCalls("RGW"),
+): Promise<{ step: ProbeStep; outcome: ProbeOutcome }[]> {
   const key = `${probePrefix(runId)}${appName}`;
   const seed = `${probePrefix(runId)}seed`;
   const body = `verify ${runId} ${appName}`;
   let versionId: string | undefined;
   const results: { step: ProbeStep; outcome: ProbeOutcome }[] = [];
   for (const step of plan) {
-    const outcome = await outcomeOf(() => s3Call(bounded, `${step.operation} by app ${appName} on ${bucket}`, async (o) => {
-      switch (step.operation) {
-        case "put":
-          versionId = (await app.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), o)).VersionId ?? "null";
-          return;
-        case "get": {
-          const text = await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: key }), o)).Body?.transformToString();
-          if (text !== body) throw Object.assign(new Error("read back different content"), { name: "ContentMismatch" });
-          return;
+    const outcome = await outcomeOf(() =>
+      s3Call(bounded, `${step.operation} by app ${appName} on ${bucket}`, async (o) => {
+        switch (step.operation) {
+          case "put":
+            versionId = (await app.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), o)).VersionId ?? "null";
+            return;
+          case "get": {
+            const text = await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: key }), o)).Body?.transformToString();
+            if (text !== body) throw Object.assign(new Error("read back different content"), { name: "ContentMismatch" });
+            return;
+          }
+          case "get-seed":
+            await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: seed }), o)).Body?.transformToString();
+            return;
+          case "list":
+            await app.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix(runId) }), o);
+            return;
+          case "delete-version":
+            await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId ?? "null" }), o);
+            return;
+          case "delete":
+            await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), o);
+            return;
         }
-        case "get-seed":
-          await (await app.send(new GetObjectCommand({ Bucket: bucket, Key: seed }), o)).Body?.transformToString();
-          return;
-        case "list":
-          await app.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefix(runId) }), o);
-          return;
-        case "delete-version":
-          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId ?? "null" }), o);
-          return;
-        case "delete":
-          await app.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), o);
-          return;
-      }
-    }));
+      }),
+    );
     results.push({ step, outcome });
   }
   return results;
@@ -359,14 +434,21 @@ export async function runProbe(app: S3Client, bucket: string, appName: string, r
 
 /** With the owner's keys: the seed object read-only and unauthorized apps probe for. */
 export async function putSeed(owner: S3Client, bucket: string, runId: string, bounded: Bounded = rgwCalls("RGW")): Promise<void> {
-  await s3Call(bounded, `PutObject ${bucket}/${probePrefix(runId)}seed`, (o) => owner.send(new PutObjectCommand({ Bucket: bucket, Key: `${probePrefix(runId)}seed`, Body: `verify ${runId}` }), o));
+  await s3Call(bounded, `PutObject ${bucket}/${probePrefix(runId)}seed`, (o) =>
+    owner.send(new PutObjectCommand({ Bucket: bucket, Key: `${probePrefix(runId)}seed`, Body: `verify ${runId}` }), o),
+  );
 }
 
 /** With the owner's keys: every version and delete marker under this run's prefix, removed. */
 export async function removeProbeObjects(owner: S3Client, bucket: string, runId: string, bounded: Bounded = rgwCalls("RGW")): Promise<number> {
-  const listed = await s3Call(bounded, `ListObjectVersions ${bucket}/${probePrefix(runId)}`, (o) => owner.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: probePrefix(runId) }), o));
+  const listed = await s3Call(bounded, `ListObjectVersions ${bucket}/${probePrefix(runId)}`, (o) =>
+    owner.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: probePrefix(runId) }), o),
+  );
   const versions = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
-  for (const v of versions) await s3Call(bounded, `DeleteObject ${bucket}/${v.Key}`, (o) => owner.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }), o));
+  for (const v of versions)
+    await s3Call(bounded, `DeleteObject ${bucket}/${v.Key}`, (o) =>
+      owner.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }), o),
+    );
   return versions.length;
 }
 
@@ -403,7 +485,9 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
       if (observed.exists) existing.add(bucket.name);
       results.push(...bucketChecks(bucket, observed));
     } catch (error) {
-      results.push(notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, isNoAnswer(error) ? error.message : s3ErrorText(error, where)));
+      results.push(
+        notChecked({ system: "rgw", subject: `bucket ${bucket.name}`, check: "read" }, isNoAnswer(error) ? error.message : s3ErrorText(error, where)),
+      );
     }
   }
   // Every key of every user is probed: after a rotation the replaced key still works until the next one,
@@ -465,7 +549,13 @@ export async function verifyRgw(input: RgwVerifyInput): Promise<CheckResult[]> {
       try {
         await removeProbeObjects(owner, bucket.name, input.runId, bounded);
       } catch (error) {
-        results.push(failure({ system: "rgw", subject: `bucket ${bucket.name}`, check: `probe cleanup ${probePrefix(input.runId)}` }, "removed", `left behind: ${errorText(error)}`));
+        results.push(
+          failure(
+            { system: "rgw", subject: `bucket ${bucket.name}`, check: `probe cleanup ${probePrefix(input.runId)}` },
+            "removed",
+            `left behind: ${errorText(error)}`,
+          ),
+        );
       }
     }
     owner.destroy();

@@ -36,7 +36,11 @@ export interface VerifyClients {
   observeKubernetes?(expected: ExpectedKubernetes, deadlines: Deadlines): Promise<ObservedKubernetes>;
 }
 
-export const newRunId = (now = new Date()): string => `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+export const newRunId = (now = new Date()): string =>
+  `${now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
 
 export async function runVerify(context: VerifyContext, clients: VerifyClients): Promise<VerifyReport> {
   const runId = context.runId ?? newRunId();
@@ -57,10 +61,19 @@ async function runChecks(context: VerifyContext, clients: VerifyClients, runId: 
   if (!skipped("onepassword")) {
     const host = credentials.connectHost ?? config.onepassword.connectUrl;
     const base = { system: "onepassword" as const, subject: `vault ${config.onepassword.vault}`, check: "read" };
-    if (!host) checks.push(notChecked(base, `no Connect server: set OP_CONNECT_HOST${config.onepassword.mode === "serviceAccount" ? " (serviceAccount mode: verify reads through a Connect server only)" : " or config onepasswordConnectUrl"}, or --skip onepassword`));
-    else if (!credentials.onepasswordToken) checks.push(notChecked(base, "no token: set OP_CONNECT_TOKEN or the stack's secret onepasswordToken, or --skip onepassword"));
+    if (!host)
+      checks.push(
+        notChecked(
+          base,
+          `no Connect server: set OP_CONNECT_HOST${config.onepassword.mode === "serviceAccount" ? " (serviceAccount mode: verify reads through a Connect server only)" : " or config onepasswordConnectUrl"}, or --skip onepassword`,
+        ),
+      );
+    else if (!credentials.onepasswordToken)
+      checks.push(notChecked(base, "no token: set OP_CONNECT_TOKEN or the stack's secret onepasswordToken, or --skip onepassword"));
     else {
-      const connect = clients.connect ? clients.connect(host, credentials.onepasswordToken) : createConnectClient(host, credentials.onepasswordToken, fetch, deadlines.for(connectSystem(host), CONNECT_HOST_HINT));
+      const connect = clients.connect
+        ? clients.connect(host, credentials.onepasswordToken)
+        : createConnectClient(host, credentials.onepasswordToken, fetch, deadlines.for(connectSystem(host), CONNECT_HOST_HINT));
       const result = await verifyOnePassword(expectedOnePassword(config), connect);
       checks.push(...result.checks);
       appKeys = result.appKeys;
@@ -70,7 +83,12 @@ async function runChecks(context: VerifyContext, clients: VerifyClients, runId: 
   if (!skipped("rgw")) {
     const { rgwAdminAccessKey: accessKey, rgwAdminSecretKey: secretKey } = credentials;
     if (!accessKey || !secretKey) {
-      checks.push(notChecked({ system: "rgw", subject: config.rgw.endpoint, check: "read" }, "no admin keys: set RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey, or --skip rgw"));
+      checks.push(
+        notChecked(
+          { system: "rgw", subject: config.rgw.endpoint, check: "read" },
+          "no admin keys: set RGW_ADMIN_ACCESS_KEY/RGW_ADMIN_SECRET_KEY or the stack's secrets rgwAdminAccessKey/rgwAdminSecretKey, or --skip rgw",
+        ),
+      );
     } else {
       const expected = expectedRgw(config);
       checks.push(
@@ -78,7 +96,10 @@ async function runChecks(context: VerifyContext, clients: VerifyClients, runId: 
           expected,
           admin: clients.rgwAdmin({ endpoint: config.rgw.endpoint, region: config.rgw.region, accessKey, secretKey, timeoutMs: deadlines.callMs }),
           owner: { accessKey, secretKey },
-          ownerKeysFrom: [credentials.sources?.rgwAdminAccessKey ?? "RGW_ADMIN_ACCESS_KEY", credentials.sources?.rgwAdminSecretKey ?? "RGW_ADMIN_SECRET_KEY"].join(" and "),
+          ownerKeysFrom: [
+            credentials.sources?.rgwAdminAccessKey ?? "RGW_ADMIN_ACCESS_KEY",
+            credentials.sources?.rgwAdminSecretKey ?? "RGW_ADMIN_SECRET_KEY",
+          ].join(" and "),
           itemKeys: appKeys,
           runId,
           probes: !skipped("probes"),
@@ -95,7 +116,9 @@ async function runChecks(context: VerifyContext, clients: VerifyClients, runId: 
     else {
       const auth = { username: credentials.registryUsername ?? config.image.registryUsername, password: credentials.imageRegistryPassword };
       const baseUrl = registryBaseUrl(image.image.registry, context.registryPlainHttp ?? false);
-      const client = clients.registry ? clients.registry(baseUrl, auth) : createRegistryClient(baseUrl, auth, fetch, deadlines.for(registrySystem(baseUrl), REGISTRY_HINT));
+      const client = clients.registry
+        ? clients.registry(baseUrl, auth)
+        : createRegistryClient(baseUrl, auth, fetch, deadlines.for(registrySystem(baseUrl), REGISTRY_HINT));
       checks.push(...(await verifyRegistry(image.image, client)));
     }
   }

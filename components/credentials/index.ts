@@ -104,27 +104,29 @@ export class Credentials extends pulumi.ComponentResource {
       if (generatesPassword(credential)) {
         const policy = credential.password ?? DEFAULT_PASSWORD_POLICY;
         // A kept password is the one the running services use: no RandomPassword until a rotation asks for one.
-        const password = kept.includes("password") ? undefined : new random.RandomPassword(
-          `${itemName}-password`,
-          {
-            length: policy.length,
-            special: policy.special,
-            upper: policy.upper,
-            lower: policy.lower,
-            numeric: policy.numeric,
-            // Changing `rotation` replaces this password, and only this one.
-            keepers: { rotation: credential.rotation ?? "1" },
-          },
-          {
-            parent: this,
-            aliases: renamedFrom("-password"),
-            additionalSecretOutputs: ["result"],
-            // The database already has this password: a policy change must not regenerate it. The new
-            // policy applies at the next rotation. Protected, so removing the entry stops the update.
-            ignoreChanges: ["length", "special", "upper", "lower", "numeric"],
-            protect: true,
-          },
-        );
+        const password = kept.includes("password")
+          ? undefined
+          : new random.RandomPassword(
+              `${itemName}-password`,
+              {
+                length: policy.length,
+                special: policy.special,
+                upper: policy.upper,
+                lower: policy.lower,
+                numeric: policy.numeric,
+                // Changing `rotation` replaces this password, and only this one.
+                keepers: { rotation: credential.rotation ?? "1" },
+              },
+              {
+                parent: this,
+                aliases: renamedFrom("-password"),
+                additionalSecretOutputs: ["result"],
+                // The database already has this password: a policy change must not regenerate it. The new
+                // policy applies at the next rotation. Protected, so removing the entry stops the update.
+                ignoreChanges: ["length", "special", "upper", "lower", "numeric"],
+                protect: true,
+              },
+            );
         item = {
           ...common,
           username: credential.username,
@@ -136,7 +138,8 @@ export class Credentials extends pulumi.ComponentResource {
       } else {
         const app = credential.app ?? "";
         const access = args.s3Access[app];
-        if (access === undefined) throw new pulumi.InputPropertyError({ propertyPath: "s3Access", reason: `no S3 access for app ${app} (item ${credential.title})` });
+        if (access === undefined)
+          throw new pulumi.InputPropertyError({ propertyPath: "s3Access", reason: `no S3 access for app ${app} (item ${credential.title})` });
         item = {
           ...common,
           username: pulumi.secret(access.accessKey),
@@ -159,7 +162,14 @@ export class Credentials extends pulumi.ComponentResource {
         adoption === undefined && args.connectUrl !== undefined
           ? new ItemTitleGuard(
               `${itemName}-title`,
-              { connectUrl: args.connectUrl, token, vaultUuid: vault.uuid, vaultName: args.vault, title: credential.title, keep: credential.kind === "s3" ? ["username", "password"] : ["password"] },
+              {
+                connectUrl: args.connectUrl,
+                token,
+                vaultUuid: vault.uuid,
+                vaultName: args.vault,
+                title: credential.title,
+                keep: credential.kind === "s3" ? ["username", "password"] : ["password"],
+              },
               { parent: this },
             )
           : undefined;
@@ -203,9 +213,23 @@ export class Credentials extends pulumi.ComponentResource {
     this.items = pulumi.all(references);
     this.vaultUuid = vault.uuid;
     this.gitopsManifests = pulumi
-      .all([args.mode, args.vault, args.clusterSecretStoreName, args.clusterConnectUrl, args.tokenSecretName, args.externalSecretsNamespace, args.workloadNamespace])
+      .all([
+        args.mode,
+        args.vault,
+        args.clusterSecretStoreName,
+        args.clusterConnectUrl,
+        args.tokenSecretName,
+        args.externalSecretsNamespace,
+        args.workloadNamespace,
+      ])
       .apply(([mode, vaultName, storeName, connectHost, tokenSecretName, externalSecretsNamespace, workloadNamespace]): GitOpsManifest[] => [
-        clusterSecretStoreManifest({ storeName, mode, vault: vaultName, connectHost, tokenSecret: { name: tokenSecretName, namespace: externalSecretsNamespace } }),
+        clusterSecretStoreManifest({
+          storeName,
+          mode,
+          vault: vaultName,
+          connectHost,
+          tokenSecret: { name: tokenSecretName, namespace: externalSecretsNamespace },
+        }),
         ...args.credentials.map((credential) => externalSecretManifest(credential, { storeName, mode, namespace: workloadNamespace })),
       ]);
     this.registerOutputs({ items: this.items, vaultUuid: this.vaultUuid, gitopsManifests: this.gitopsManifests });

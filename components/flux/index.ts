@@ -187,7 +187,9 @@ export class FluxHandoff extends pulumi.ComponentResource {
     const source = custom(
       `${name}-source`,
       GIT_REPOSITORY_TYPE,
-      pulumi.all([args.namespace, args.git.url, args.git.branch, args.git.interval]).apply(([namespace, url, branch, interval]) => gitRepositoryManifest({ namespace, url, branch, interval })),
+      pulumi
+        .all([args.namespace, args.git.url, args.git.branch, args.git.interval])
+        .apply(([namespace, url, branch, interval]) => gitRepositoryManifest({ namespace, url, branch, interval })),
       [...after, secret],
       false,
       args.adopt?.source,

@@ -17,7 +17,8 @@ export const SUPPORTED_HOST_KEY_TYPES: readonly string[] = [
 const NOT_KEY_TYPES: Readonly<Record<string, string>> = {
   "rsa-sha2-256": "an RSA key's type is ssh-rsa (rsa-sha2-256 names a signature algorithm)",
   "rsa-sha2-512": "an RSA key's type is ssh-rsa (rsa-sha2-512 names a signature algorithm)",
-  "ssh-dss": "DSA host keys are disabled in OpenSSH since 7.0 and not offered by Go's SSH client: use the server's ed25519 or ecdsa key (ssh-keyscan -t ed25519 <host>)",
+  "ssh-dss":
+    "DSA host keys are disabled in OpenSSH since 7.0 and not offered by Go's SSH client: use the server's ed25519 or ecdsa key (ssh-keyscan -t ed25519 <host>)",
 };
 
 export interface KnownHostsLine {
@@ -46,7 +47,14 @@ export function sshHostAndPort(gitUrl: string): { host: string; port: number } |
   }
 }
 
-const wildcard = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+const wildcard = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
 
 /** One host pattern against a looked-up address (hashed patterns are compared by their HMAC-SHA1). */
 function patternMatches(pattern: string, address: string): boolean {
@@ -92,7 +100,9 @@ export function parseKnownHosts(text: string): KnownHostsResult {
     const marker = fields[0] === "@cert-authority" || fields[0] === "@revoked" ? (fields.shift() as KnownHostsLine["marker"]) : undefined;
     if (fields[0]?.startsWith("@")) return void problems.push(`line ${line}: unknown marker ${fields[0]} (known: @cert-authority, @revoked)`);
     if (fields.length < 3) {
-      return void problems.push(`line ${line}: expected "<hosts> <key type> <base64 key>" (as ssh-keyscan prints it), got ${fields.length} field${fields.length === 1 ? "" : "s"}`);
+      return void problems.push(
+        `line ${line}: expected "<hosts> <key type> <base64 key>" (as ssh-keyscan prints it), got ${fields.length} field${fields.length === 1 ? "" : "s"}`,
+      );
     }
     const [hosts, keyType, key] = fields;
     if (!SUPPORTED_HOST_KEY_TYPES.includes(keyType)) {
@@ -101,7 +111,8 @@ export function parseKnownHosts(text: string): KnownHostsResult {
     }
     const inBlob = blobKeyType(key);
     if (inBlob === undefined) return void problems.push(`line ${line}: the key is not a base64 SSH public key (copy the whole line from ssh-keyscan)`);
-    if (inBlob !== keyType) return void problems.push(`line ${line}: the line says ${keyType} but the key is ${inBlob} (the line was pieced together from two keys)`);
+    if (inBlob !== keyType)
+      return void problems.push(`line ${line}: the line says ${keyType} but the key is ${inBlob} (the line was pieced together from two keys)`);
     lines.push({ line, ...(marker ? { marker } : {}), hosts: hosts.split(","), keyType });
   });
   return { lines, problems };

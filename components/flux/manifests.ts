@@ -96,11 +96,13 @@ export const SUBSTITUTION_VARIABLES: Record<string, string> = {
   S3_REGION: "S3 region for SigV4.",
   S3_PATH_STYLE_ACCESS:
     "Always true: RGW is addressed path-style (http://host/bucket/key), as the stack itself does. As a whole value write ${quote}${S3_PATH_STYLE_ACCESS}${quote}: plain, the API server gets a boolean where a string is expected.",
-  "JDBC_URL_<TITLE>": "JDBC URL of each database credential's PostgreSQL (JDBC_URL_NESSIE_POSTGRES), from its hostname, port and database; user and password come from its Secret.",
+  "JDBC_URL_<TITLE>":
+    "JDBC URL of each database credential's PostgreSQL (JDBC_URL_NESSIE_POSTGRES), from its hostname, port and database; user and password come from its Secret.",
   "S3_BUCKET_<KEY>": "Name of each bucket, by its config key (S3_BUCKET_WAREHOUSE, S3_BUCKET_NESSIE_BACKUP).",
   "OP_ITEM_<TITLE>": "Each credential's 1Password item title, which is also the name of the Secret its ExternalSecret creates (OP_ITEM_NESSIE_POSTGRES).",
   CLUSTER_SECRET_STORE: "Name of the ClusterSecretStore the ExternalSecrets use.",
-  quote: 'A double quote ("), for ${quote}${VAR}${quote}: a whole value that stays a string (S3_PATH_STYLE_ACCESS, or any value that could read as a number or boolean).',
+  quote:
+    'A double quote ("), for ${quote}${VAR}${quote}: a whole value that stays a string (S3_PATH_STYLE_ACCESS, or any value that could read as a number or boolean).',
 };
 
 export function prerequisitesData(values: PrerequisiteValues): Record<string, string> {

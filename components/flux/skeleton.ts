@@ -41,7 +41,11 @@ export const VARIABLES_EXAMPLE_FILE = "examples/platform-variables.yaml";
 /** `./kubernetes/apps/x` -> `kubernetes/apps/x` (Flux's paths are relative to the repository root). */
 export const repositoryDir = (path: string): string => posix.normalize(path.replace(/^\.\//, "")).replace(/\/$/, "");
 
-const fileName = (object: GitopsObject): string => `${[object.kind, object.metadata.name].join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}.yaml`;
+const fileName = (object: GitopsObject): string =>
+  `${[object.kind, object.metadata.name]
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")}.yaml`;
 
 /** The Kustomization that applies what all others need first: the first one that depends on none. */
 export function rootKustomization(kustomizations: readonly SkeletonKustomization[]): SkeletonKustomization | undefined {
@@ -83,7 +87,10 @@ export function variablesExample(input: Pick<SkeletonInput, "stack" | "variables
   for (const name of names) {
     lines.push(`  # ${describe(name)}`, `  # stack ${input.stack}: ${commentSafe(input.variables[name])}`, `  ${name}: ${quotedUse(name)}`);
   }
-  lines.push(`  # Inside a longer string no quote is needed:`, `  s3-warehouse-url: \${S3_ENDPOINT}/\${${names.includes("S3_BUCKET_WAREHOUSE") ? "S3_BUCKET_WAREHOUSE" : (names.find((n) => n.startsWith("S3_BUCKET_")) ?? "S3_REGION")}}`);
+  lines.push(
+    `  # Inside a longer string no quote is needed:`,
+    `  s3-warehouse-url: \${S3_ENDPOINT}/\${${names.includes("S3_BUCKET_WAREHOUSE") ? "S3_BUCKET_WAREHOUSE" : (names.find((n) => n.startsWith("S3_BUCKET_")) ?? "S3_REGION")}}`,
+  );
   return lines.join("\n") + "\n";
 }
 

@@ -39,12 +39,7 @@ export const READ_OBJECT_ACTIONS = ["s3:GetObject"] as const;
 /** S3A lists and aborts pending multipart uploads (committers, fs.s3a.multipart.purge). */
 export const WRITE_BUCKET_ACTIONS = ["s3:ListBucketMultipartUploads"] as const;
 /** PutObject also covers CreateMultipartUpload/UploadPart/CompleteMultipartUpload. */
-export const WRITE_OBJECT_ACTIONS = [
-  "s3:AbortMultipartUpload",
-  "s3:DeleteObject",
-  "s3:ListMultipartUploadParts",
-  "s3:PutObject",
-] as const;
+export const WRITE_OBJECT_ACTIONS = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:PutObject"] as const;
 
 /** Denied to every app: reading or deleting a specific (old) version of an object. */
 export const VERSION_OBJECT_ACTIONS = ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] as const;
@@ -117,10 +112,7 @@ export function bucketPolicyDocument(bucketName: string, grants: readonly Bucket
   const statements: PolicyStatement[] = [];
   const readers = principalsWith("read");
   if (readers.length > 0) {
-    statements.push(
-      allow("ReadBucket", readers, [...READ_BUCKET_ACTIONS], bucketArn),
-      allow("ReadObjects", readers, [...READ_OBJECT_ACTIONS], objectsArn),
-    );
+    statements.push(allow("ReadBucket", readers, [...READ_BUCKET_ACTIONS], bucketArn), allow("ReadObjects", readers, [...READ_OBJECT_ACTIONS], objectsArn));
   }
   const writers = principalsWith("readWrite");
   if (writers.length > 0) {

@@ -49,7 +49,11 @@ const jarLockSchema = z
       const sparkSuffix = /-([0-9]+\.[0-9]+)_([0-9]+\.[0-9]+)$/.exec(jar.artifactId);
       const sparkLine = lock.spark.version.split(".").slice(0, 2).join(".");
       if (sparkSuffix && (sparkSuffix[1] !== sparkLine || sparkSuffix[2] !== lock.spark.scalaBinary)) {
-        ctx.addIssue({ code: "custom", path: ["jars", index, "artifactId"], message: `is built for Spark ${sparkSuffix[1]}/Scala ${sparkSuffix[2]}, the image has Spark ${sparkLine}/Scala ${lock.spark.scalaBinary}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["jars", index, "artifactId"],
+          message: `is built for Spark ${sparkSuffix[1]}/Scala ${sparkSuffix[2]}, the image has Spark ${sparkLine}/Scala ${lock.spark.scalaBinary}`,
+        });
       }
       if (jar.groupId === "org.apache.iceberg" && jar.version !== lock.iceberg) {
         ctx.addIssue({ code: "custom", path: ["jars", index, "version"], message: `Iceberg jars must all be ${lock.iceberg}` });
@@ -212,12 +216,7 @@ export function retargetJars(jars: readonly JarSpec[], target: LockTarget): JarS
 }
 
 /** Assemble (and validate) a new lock from the target and the resolved sha256/size of every jar. */
-export function assembleLock(
-  comment: string,
-  target: LockTarget,
-  jars: JarSpec[],
-  resolved: (jar: JarSpec) => { sha256: string; sizeBytes: number },
-): JarLock {
+export function assembleLock(comment: string, target: LockTarget, jars: JarSpec[], resolved: (jar: JarSpec) => { sha256: string; sizeBytes: number }): JarLock {
   return parseJarLock({
     comment,
     baseImage: target.baseImage ?? defaultBaseImage(target.spark, target.iceberg),

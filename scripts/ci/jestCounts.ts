@@ -36,7 +36,8 @@ function fileReports(report: unknown): FileReport[] | string {
   if (!Array.isArray(report.testResults)) return "the report has no testResults";
   const files: FileReport[] = [];
   for (const entry of report.testResults) {
-    if (!isRecord(entry) || typeof entry.name !== "string" || !Array.isArray(entry.assertionResults)) return "a testResults entry has no name or assertionResults";
+    if (!isRecord(entry) || typeof entry.name !== "string" || !Array.isArray(entry.assertionResults))
+      return "a testResults entry has no name or assertionResults";
     files.push({
       name: entry.name,
       status: typeof entry.status === "string" ? entry.status : undefined,

@@ -269,7 +269,10 @@ export const GITOPS_HELP: CommandHelp = {
     ["--out DIR", "the GitOps repository's checkout (created if missing)"],
     ["--force", "overwrite files that exist with other content (default: refuse and write nothing)"],
   ],
-  examples: ["npm run gitops -- skeleton --stack dev --out ../data-platform-gitops", "npm run gitops -- skeleton --stack prod --out /tmp/skeleton && git diff --no-index ../gitops /tmp/skeleton"],
+  examples: [
+    "npm run gitops -- skeleton --stack dev --out ../data-platform-gitops",
+    "npm run gitops -- skeleton --stack prod --out /tmp/skeleton && git diff --no-index ../gitops /tmp/skeleton",
+  ],
   exitCodes: [
     [0, "written (or already up to date)"],
     [1, "invalid configuration, an unknown argument, or files with other content without --force"],

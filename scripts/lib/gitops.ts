@@ -46,7 +46,8 @@ export async function renderSkeleton(options: { root: string; stack: string; loa
  */
 export function writeSkeleton(files: readonly SkeletonFile[], outDir: string, force: boolean): { written: string[]; unchanged: string[] } {
   const differing = files.filter((f) => existsSync(join(outDir, f.path)) && readFileSync(join(outDir, f.path), "utf8") !== f.content).map((f) => f.path);
-  if (differing.length > 0 && !force) throw new Error(`${outDir} already has other content in ${differing.join(", ")}: nothing written (--force overwrites them)`);
+  if (differing.length > 0 && !force)
+    throw new Error(`${outDir} already has other content in ${differing.join(", ")}: nothing written (--force overwrites them)`);
   const written: string[] = [];
   const unchanged: string[] = [];
   for (const file of files) {

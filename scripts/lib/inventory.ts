@@ -38,19 +38,21 @@ export function buildInventory(run: MockRun): Inventory {
       byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
     },
     // By URN, not registration order: the order of asynchronous registrations varies between runs.
-    resources: [...run.resources].sort((a, b) => a.urn.localeCompare(b.urn)).map((r) => ({
-      type: r.type,
-      name: r.name,
-      urn: r.urn,
-      parent: r.parent,
-      custom: r.custom,
-      provider: r.provider?.split("::").slice(0, -1).join("::") || undefined,
-      dependsOn: [...new Set(r.dependencies)].sort(),
-      protect: r.protect,
-      retainOnDelete: r.retainOnDelete,
-      aliases: r.aliases.length,
-      inputs: redact(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !NOISE_INPUTS.has(k)))),
-    })),
+    resources: [...run.resources]
+      .sort((a, b) => a.urn.localeCompare(b.urn))
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        parent: r.parent,
+        custom: r.custom,
+        provider: r.provider?.split("::").slice(0, -1).join("::") || undefined,
+        dependsOn: [...new Set(r.dependencies)].sort(),
+        protect: r.protect,
+        retainOnDelete: r.retainOnDelete,
+        aliases: r.aliases.length,
+        inputs: redact(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !NOISE_INPUTS.has(k)))),
+      })),
     outputs: redact(run.outputs),
   };
 }
@@ -72,7 +74,10 @@ function redactSecretData(manifest: Record<string, unknown>): Record<string, unk
     const value = manifest[field];
     if (!isSecretValue(value) || typeof value.value !== "object" || value.value === null) continue;
     opened[field] = Object.fromEntries(
-      Object.entries(value.value as Record<string, unknown>).map(([key, v]) => [key, GIT_AUTH_PUBLIC_KEYS.includes(key) ? reveal(v) : `[secret:${field}.${key}]`]),
+      Object.entries(value.value as Record<string, unknown>).map(([key, v]) => [
+        key,
+        GIT_AUTH_PUBLIC_KEYS.includes(key) ? reveal(v) : `[secret:${field}.${key}]`,
+      ]),
     );
   }
   return opened;
@@ -89,7 +94,12 @@ export function clusterManifests(run: MockRun): Manifest[] {
     const name = typeof inputs.name === "string" ? inputs.name : r.name;
     const namespace = typeof inputs.namespace === "string" ? inputs.namespace : undefined;
     const { chart, version, repositoryOpts, values, createNamespace, atomic } = inputs;
-    return { apiVersion: "pulumi.com/helm", kind: "PulumiHelmRelease", metadata: { name, namespace }, spec: { chart, version, repositoryOpts, values, createNamespace, atomic } };
+    return {
+      apiVersion: "pulumi.com/helm",
+      kind: "PulumiHelmRelease",
+      metadata: { name, namespace },
+      spec: { chart, version, repositoryOpts, values, createNamespace, atomic },
+    };
   });
   return [...objects, ...releases];
 }
@@ -107,7 +117,10 @@ export function clusterManifestsRevealed(run: MockRun): Manifest[] {
 
 export function manifestFileName(manifest: Manifest, index: number): string {
   const parts = [manifest.kind, manifest.metadata.namespace, manifest.metadata.name ?? String(index)].filter(Boolean);
-  return `${parts.join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}.yaml`;
+  return `${parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")}.yaml`;
 }
 
 /** A readable tree: components with their children, then counts. */

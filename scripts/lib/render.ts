@@ -36,7 +36,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   const inventory = buildInventory(run);
   const cluster = clusterManifests(run);
   const gitops = gitopsManifests(run);
-  for (const [dir, manifests] of [["cluster", cluster], ["gitops", gitops]] as const) {
+  for (const [dir, manifests] of [
+    ["cluster", cluster],
+    ["gitops", gitops],
+  ] as const) {
     mkdirSync(join(target, "manifests", dir), { recursive: true });
     manifests.forEach((manifest, index) => writeFileSync(join(target, "manifests", dir, manifestFileName(manifest, index)), stringify(manifest)));
   }

@@ -13,24 +13,39 @@ import { configFromStackFile, readStackConfig } from "../../config/stackFiles";
 import { evaluateProgram } from "../../scripts/lib/mockEngine";
 
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(__dirname, "fixtures", `${name}.json`), "utf8")) as PreviewJson;
-const KV: AdoptTarget = { label: "entry nessie-postgres", type: "kvtest:index:Entry", name: "nessie-postgres", via: "import", importId: "nessie-postgres", keep: ["value"] };
+const KV: AdoptTarget = {
+  label: "entry nessie-postgres",
+  type: "kvtest:index:Entry",
+  name: "nessie-postgres",
+  via: "import",
+  importId: "nessie-postgres",
+  keep: ["value"],
+};
 
 describe("on previews recorded from the real CLI", () => {
   it("passes an import that keeps the live value (ignoreChanges), with a one-line summary", () => {
     const result = gateTargets([KV], [], fixture("import-kept"));
-    expect(result).toEqual({ ok: true, problems: [], summary: "adopt gate: ok: 1 adopted resources, 1 steps (1 import); nothing adopted is replaced, deleted or created anew; no kept field changed" });
+    expect(result).toEqual({
+      ok: true,
+      problems: [],
+      summary: "adopt gate: ok: 1 adopted resources, 1 steps (1 import); nothing adopted is replaced, deleted or created anew; no kept field changed",
+    });
   });
 
   it("refuses an import followed by an update of a kept field (the engine's import-then-update, pulumi/pulumi#19339)", () => {
     const result = gateTargets([KV], [], fixture("import-mismatch"));
     expect(result.ok).toBe(false);
-    expect(result.problems).toEqual(["entry nessie-postgres: would change kept field value (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)"]);
+    expect(result.problems).toEqual([
+      "entry nessie-postgres: would change kept field value (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)",
+    ]);
     expect(result.summary).toMatch(/^adopt gate: 1 problem: /);
   });
 
   it("refuses a replace of an imported resource, with the property forcing it", () => {
     const result = gateTargets([KV], [], fixture("replace-after-import-removed"));
-    expect(result.problems).toEqual(["entry nessie-postgres: would replace (replace forced by key): an adopted resource is never recreated or deleted (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)"]);
+    expect(result.problems).toEqual([
+      "entry nessie-postgres: would replace (replace forced by key): an adopted resource is never recreated or deleted (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)",
+    ]);
   });
 
   it("refuses a replace the engine itself reports as blocked (protected, still imported)", () => {
@@ -46,7 +61,10 @@ describe("on previews recorded from the real CLI", () => {
   });
 
   it("refuses a preview without steps, and a target the preview does not list (made without --show-sames)", () => {
-    expect(gateTargets([KV], [], {}).problems).toEqual(["the preview has no steps: pass the output of `pulumi preview --json --show-sames` for this stack", expect.stringMatching(/^entry nessie-postgres: not in the preview/)]);
+    expect(gateTargets([KV], [], {}).problems).toEqual([
+      "the preview has no steps: pass the output of `pulumi preview --json --show-sames` for this stack",
+      expect.stringMatching(/^entry nessie-postgres: not in the preview/),
+    ]);
     const onlyStack: PreviewJson = { steps: (fixture("import-kept").steps ?? []).filter((s) => urnType(s.urn) === "pulumi:pulumi:Stack") };
     expect(gateTargets([KV], [], onlyStack).problems).toEqual([expect.stringMatching(/not in the preview .* or the preview was made without --show-sames$/)]);
   });
@@ -69,7 +87,16 @@ function step(op: string, type: string, name: string, inputs: Record<string, unk
     void _recorded;
     return { ...rest, urn, type, inputs, ...(importID !== undefined && { importID }) };
   };
-  return { ...base, op, urn, oldState: op === "import" || op === "create" ? undefined : state(base.oldState ?? base.newState), newState: state(base.newState), diffReasons: [], detailedDiff: null, ...extra };
+  return {
+    ...base,
+    op,
+    urn,
+    oldState: op === "import" || op === "create" ? undefined : state(base.oldState ?? base.newState),
+    newState: state(base.newState),
+    diffReasons: [],
+    detailedDiff: null,
+    ...extra,
+  };
 }
 
 const adopt: AdoptConfig = {
@@ -84,12 +111,33 @@ const adopt: AdoptConfig = {
 const goodSteps = (): PreviewStep[] => [
   step("import", ADOPTED_TYPES.bucket, "storage-warehouse", { bucket: "iceberg-test", forceDestroy: false }, {}, "iceberg-test"),
   step("import", ADOPTED_TYPES.bucketVersioning, "storage-warehouse-versioning", { bucket: "iceberg-test" }, {}, "iceberg-test"),
-  step("update", ADOPTED_TYPES.bucketVersioning, "storage-warehouse-versioning", { bucket: "iceberg-test", versioningConfiguration: { status: "Enabled" } }, { diffReasons: ["versioningConfiguration"] }, "iceberg-test"),
+  step(
+    "update",
+    ADOPTED_TYPES.bucketVersioning,
+    "storage-warehouse-versioning",
+    { bucket: "iceberg-test", versioningConfiguration: { status: "Enabled" } },
+    { diffReasons: ["versioningConfiguration"] },
+    "iceberg-test",
+  ),
   step("create", ADOPTED_TYPES.bucketPolicy, "storage-warehouse-policy", { bucket: "iceberg-test", policy: "{}" }),
   step("create", ADOPTED_TYPES.bucketLifecycle, "storage-warehouse-lifecycle", { bucket: "iceberg-test", rules: [] }),
   step("create", ADOPTED_TYPES.rgwUser, "storage-user-nessie", { uid: "iceberg", adopt: { accessKey: "AKICEBERG" } }),
-  step("import", ADOPTED_TYPES.item, "credentials-nessie-postgres", { title: "nessie-postgres", password: "[secret]", vault: "v", category: "database" }, {}, adopt.items["nessie-postgres"].id),
-  step("update", ADOPTED_TYPES.item, "credentials-nessie-postgres", { title: "nessie-postgres", password: "[secret]", vault: "v", category: "database", tags: ["x"] }, { diffReasons: ["tags"] }, adopt.items["nessie-postgres"].id),
+  step(
+    "import",
+    ADOPTED_TYPES.item,
+    "credentials-nessie-postgres",
+    { title: "nessie-postgres", password: "[secret]", vault: "v", category: "database" },
+    {},
+    adopt.items["nessie-postgres"].id,
+  ),
+  step(
+    "update",
+    ADOPTED_TYPES.item,
+    "credentials-nessie-postgres",
+    { title: "nessie-postgres", password: "[secret]", vault: "v", category: "database", tags: ["x"] },
+    { diffReasons: ["tags"] },
+    adopt.items["nessie-postgres"].id,
+  ),
   step("import", "kubernetes:core/v1:Namespace", "credentials-external-secrets-namespace", { metadata: { name: "external-secrets" } }, {}, "external-secrets"),
 ];
 
@@ -99,7 +147,9 @@ describe("on the stack's adopted resources", () => {
   it("passes imports, allowed updates and the creates that are how a resource is taken over", () => {
     const result = gate(adopt, { steps: goodSteps() });
     expect(result.problems).toEqual([]);
-    expect(result.summary).toBe("adopt gate: ok: 7 adopted resources, 9 steps (3 create, 4 import, 2 update); nothing adopted is replaced, deleted or created anew; no kept field changed");
+    expect(result.summary).toBe(
+      "adopt gate: ok: 7 adopted resources, 9 steps (3 create, 4 import, 2 update); nothing adopted is replaced, deleted or created anew; no kept field changed",
+    );
   });
 
   it("refuses a bucket created instead of imported, and an import of another ID", () => {
@@ -115,11 +165,15 @@ describe("on the stack's adopted resources", () => {
   it("refuses an RgwUser created without the adopt input (it would not take the user over)", () => {
     const steps = goodSteps();
     steps[5] = step("create", ADOPTED_TYPES.rgwUser, "storage-user-nessie", { uid: "iceberg" });
-    expect(problemsOf(steps)).toEqual([expect.stringMatching(/^rgw user nessie \(iceberg\): would be created without taking over the existing one \(no adopt input\)/)]);
+    expect(problemsOf(steps)).toEqual([
+      expect.stringMatching(/^rgw user nessie \(iceberg\): would be created without taking over the existing one \(no adopt input\)/),
+    ]);
   });
 
   it("refuses a policy created over one that exists (policy: true means import)", () => {
-    expect(gate({ ...adopt, buckets: { warehouse: { ...adopt.buckets.warehouse, policy: true } } }, { steps: goodSteps() }).problems).toEqual([expect.stringMatching(/^bucket warehouse \(iceberg-test\) policy: would be created, not imported/)]);
+    expect(gate({ ...adopt, buckets: { warehouse: { ...adopt.buckets.warehouse, policy: true } } }, { steps: goodSteps() }).problems).toEqual([
+      expect.stringMatching(/^bucket warehouse \(iceberg-test\) policy: would be created, not imported/),
+    ]);
   });
 
   it("refuses a diff of a kept secret field, though the preview shows it only as [secret]", () => {
@@ -130,13 +184,19 @@ describe("on the stack's adopted resources", () => {
 
   it("refuses a password generated for an item that keeps its password", () => {
     const steps = [...goodSteps(), step("create", RANDOM_PASSWORD_TYPE, "credentials-nessie-postgres-password", { length: 32 })];
-    expect(problemsOf(steps)).toEqual([expect.stringMatching(/^item nessie-postgres keeps its password: no password may be generated for it .*\(the program declares credentials-nessie-postgres-password: create\)$/)]);
+    expect(problemsOf(steps)).toEqual([
+      expect.stringMatching(
+        /^item nessie-postgres keeps its password: no password may be generated for it .*\(the program declares credentials-nessie-postgres-password: create\)$/,
+      ),
+    ]);
   });
 
   it("refuses a delete or replace of an adopted Kubernetes object, found by its metadata", () => {
     const steps = goodSteps();
     steps[8] = step("delete", "kubernetes:core/v1:Namespace", "credentials-external-secrets-namespace", { metadata: { name: "external-secrets" } });
-    expect(problemsOf(steps)).toEqual([expect.stringMatching(/^kubernetes Namespace\/external-secrets: would delete: an adopted resource is never recreated or deleted/)]);
+    expect(problemsOf(steps)).toEqual([
+      expect.stringMatching(/^kubernetes Namespace\/external-secrets: would delete: an adopted resource is never recreated or deleted/),
+    ]);
   });
 
   it("refuses a replace of a resource imported by an option the adopt block does not name", () => {
@@ -147,13 +207,30 @@ describe("on the stack's adopted resources", () => {
   it("reads kept-field changes from diffReasons, detailedDiff paths and plain inputs", () => {
     const base = goodSteps()[7];
     expect(keptFieldChanges({ ...base, detailedDiff: { "sections[0].fields": { kind: "update" } } }, ["sections"])).toEqual(["sections"]);
-    expect(keptFieldChanges({ ...base, oldState: { urn: "", type: "", inputs: { username: "a" } }, newState: { urn: "", type: "", inputs: { username: "b" } } }, ["username"])).toEqual(["username"]);
-    expect(keptFieldChanges({ ...base, oldState: { urn: "", type: "", inputs: { password: "[secret]" } }, newState: { urn: "", type: "", inputs: { password: "[secret]" } } }, ["password"])).toEqual([]);
+    expect(
+      keptFieldChanges({ ...base, oldState: { urn: "", type: "", inputs: { username: "a" } }, newState: { urn: "", type: "", inputs: { username: "b" } } }, [
+        "username",
+      ]),
+    ).toEqual(["username"]);
+    expect(
+      keptFieldChanges(
+        { ...base, oldState: { urn: "", type: "", inputs: { password: "[secret]" } }, newState: { urn: "", type: "", inputs: { password: "[secret]" } } },
+        ["password"],
+      ),
+    ).toEqual([]);
   });
 
   it("names the stack's resources as the components do", () => {
     const names = adoptTargets(adopt).targets.map((t) => t.name ?? t.label);
-    expect(names).toEqual(["storage-warehouse", "storage-warehouse-versioning", "storage-warehouse-policy", "storage-warehouse-lifecycle", "storage-user-nessie", "credentials-nessie-postgres", "kubernetes Namespace/external-secrets"]);
+    expect(names).toEqual([
+      "storage-warehouse",
+      "storage-warehouse-versioning",
+      "storage-warehouse-policy",
+      "storage-warehouse-lifecycle",
+      "storage-user-nessie",
+      "credentials-nessie-postgres",
+      "kubernetes Namespace/external-secrets",
+    ]);
     expect(urnName(goodSteps()[0].urn)).toBe("storage-warehouse");
   });
 });
@@ -176,9 +253,14 @@ describe("the targets are the resources the program declares (mock engine, dev w
     const { targets, forbidden } = adoptTargets(parsed.config.adopt);
     expect(targets).toHaveLength(8);
     for (const target of targets) {
-      const found = run.resources.filter((r) => r.type === target.type && (target.name !== undefined ? r.name === target.name : r.importId === target.importId));
+      const found = run.resources.filter(
+        (r) => r.type === target.type && (target.name !== undefined ? r.name === target.name : r.importId === target.importId),
+      );
       expect({ target: target.label, found: found.length }).toEqual({ target: target.label, found: 1 });
-      expect({ target: target.label, importId: found[0].importId }).toEqual({ target: target.label, importId: target.via === "import" ? target.importId : undefined });
+      expect({ target: target.label, importId: found[0].importId }).toEqual({
+        target: target.label,
+        importId: target.via === "import" ? target.importId : undefined,
+      });
       if (target.type === ADOPTED_TYPES.rgwUser) expect(found[0].inputs.adopt).toBeDefined();
     }
     for (const rule of forbidden) expect(run.resources.find((r) => r.type === rule.type && r.name === rule.name)).toBeUndefined();

@@ -85,7 +85,11 @@ describe("plan against read-only stand-ins, through verify's clients", () => {
     const cluster = handBuiltCluster();
     const rgw = await startFakeRgw(handBuiltRgw());
     const connect = await startFakeConnect("data-platform-dev", (vault) => [
-      fullItem(vault, { title: "nessie-postgres", category: "DATABASE", builtin: { username: "nessie", password: "hand-typed-pw", hostname: "postgres.old.svc", port: "5432", database: "nessie" } }),
+      fullItem(vault, {
+        title: "nessie-postgres",
+        category: "DATABASE",
+        builtin: { username: "nessie", password: "hand-typed-pw", hostname: "postgres.old.svc", port: "5432", database: "nessie" },
+      }),
       fullItem(vault, { title: "nessie-s3-credentials", category: "LOGIN", builtin: { username: ICEBERG_KEY, password: "iceberg-secret" } }),
       fullItem(vault, { title: "nessie-s3-credentials", category: "LOGIN", builtin: { username: "other", password: "other" } }),
       fullItem(vault, { title: "spark-s3-credentials", category: "PASSWORD", builtin: { password: "x" } }),
@@ -125,21 +129,33 @@ describe("plan against read-only stand-ins, through verify's clients", () => {
   it("adopts the bucket the stack's keys own, and says what changes: versioning, rules added, hand-made rules kept", () => {
     expect(lines).toContain("ADOPT  bucket warehouse: iceberg-test: owner admin, 3 objects (1.5 KiB), import id iceberg-test; nothing in it is changed");
     expect(lines).toContain("CHANGE bucket warehouse: versioning Disabled -> Enabled (no object removed: existing objects become the null version)");
-    expect(lines).toContain("CHANGE bucket warehouse: lifecycle + expire-noncurrent-versions 30d; + abort-incomplete-multipart-uploads 7d; hand-made rules kept: hand-made-expire-tmp");
+    expect(lines).toContain(
+      "CHANGE bucket warehouse: lifecycle + expire-noncurrent-versions 30d; + abort-incomplete-multipart-uploads 7d; hand-made rules kept: hand-made-expire-tmp",
+    );
     expect(lines).toContain("CREATE bucket warehouse: policy (6 statements)");
     expect(lines).toContain("CREATE bucket nessie-backup: nessie-backup-dev (does not exist)");
   });
 
   it("adopts the named user with its key, refuses a hand-made uid without an adopt entry, creates the rest", () => {
     expect(lines).toContain("ADOPT  rgw user nessie: uid iceberg, keeps key AKIC…01 as its current key (1 key); no key created or removed");
-    expect(lines).toContainEqual(expect.stringMatching(/^REFUSE rgw user spark: RGW user data-platform-dev-spark exists \(made by hand\) and adopt.users has no entry for spark: .* — fix: add adopt.users.spark: \{ uid: data-platform-dev-spark, accessKey: <the key the app uses> \}/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^REFUSE rgw user spark: RGW user data-platform-dev-spark exists \(made by hand\) and adopt.users has no entry for spark: .* — fix: add adopt.users.spark: \{ uid: data-platform-dev-spark, accessKey: <the key the app uses> \}/,
+      ),
+    );
     expect(lines).toContain("CREATE rgw user trino: data-platform-dev-trino with one new key");
   });
 
   it("adopts a unique item, refuses duplicate titles and another category, creates missing items", () => {
-    expect(lines).toContainEqual(expect.stringMatching(/^ADOPT {2}item nessie-postgres: database, import id vaults\/[a-z0-9]{26}\/items\/[a-z0-9]{26}, keeps password$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ADOPT {2}item nessie-postgres: database, import id vaults\/[a-z0-9]{26}\/items\/[a-z0-9]{26}, keeps password$/),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^CHANGE item nessie-postgres: hostname "postgres.old.svc" -> "nessie-postgres-rw.data-platform.svc"/));
-    expect(lines).toContainEqual(expect.stringMatching(/^REFUSE item nessie-s3-credentials: 2 items titled nessie-s3-credentials .*expected one 1Password Item matching.* — fix: delete or rename all but/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^REFUSE item nessie-s3-credentials: 2 items titled nessie-s3-credentials .*expected one 1Password Item matching.* — fix: delete or rename all but/,
+      ),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/^REFUSE item spark-s3-credentials: category PASSWORD, the stack writes LOGIN/));
     expect(lines).toContain("CREATE item trino-s3-credentials: in vault data-platform-dev");
   });
@@ -147,16 +163,29 @@ describe("plan against read-only stand-ins, through verify's clients", () => {
   it("refuses objects Flux owns and Kustomizations whose path would change; adopts the others", () => {
     expect(lines).toContain("ADOPT  kubernetes Namespace/external-secrets: import id external-secrets");
     expect(lines).toContain("CREATE kubernetes Secret/external-secrets/onepassword-token: (does not exist)");
-    expect(lines).toContainEqual(expect.stringMatching(/^REFUSE kubernetes Kustomization\/flux-system\/nessie: owned by Flux Kustomization flux-system\/apps .* — fix: hand it over first/));
-    expect(lines).toContainEqual(expect.stringMatching(/^REFUSE kubernetes Kustomization\/flux-system\/data-platform: path "\.\/clusters\/dev" -> "\.\/kubernetes\/apps\/data-platform[^"]*": Flux would garbage-collect/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^REFUSE kubernetes Kustomization\/flux-system\/nessie: owned by Flux Kustomization flux-system\/apps .* — fix: hand it over first/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^REFUSE kubernetes Kustomization\/flux-system\/data-platform: path "\.\/clusters\/dev" -> "\.\/kubernetes\/apps\/data-platform[^"]*": Flux would garbage-collect/,
+      ),
+    );
     expect(lines).toContain("ADOPT  kubernetes Kustomization/flux-system/spark-operator: import id flux-system/spark-operator");
   });
 
   it("prints the adopt block to paste, which parses back to what was found", () => {
-    const yaml = parse(adoptYaml(block)) as { config: Record<string, { buckets: unknown; users: unknown; items: Record<string, unknown>; kubernetes: string[] }> };
+    const yaml = parse(adoptYaml(block)) as {
+      config: Record<string, { buckets: unknown; users: unknown; items: Record<string, unknown>; kubernetes: string[] }>;
+    };
     const adopt = yaml.config["data-platform:adopt"];
     expect(adopt.buckets).toEqual({ warehouse: { name: "iceberg-test", policy: false, lifecycle: "merge" } });
-    expect(adopt.users).toEqual({ nessie: { uid: "iceberg", accessKey: ICEBERG_KEY }, spark: { uid: "data-platform-dev-spark", accessKey: "AKSPARK0000000000001" } });
+    expect(adopt.users).toEqual({
+      nessie: { uid: "iceberg", accessKey: ICEBERG_KEY },
+      spark: { uid: "data-platform-dev-spark", accessKey: "AKSPARK0000000000001" },
+    });
     expect(Object.keys(adopt.items)).toEqual(["nessie-postgres"]);
     expect(adopt.kubernetes).toEqual(["Namespace/external-secrets", "Kustomization/flux-system/spark-operator"]);
   });
@@ -166,20 +195,33 @@ describe("plan lines", () => {
   const rgw = (over: Partial<ObservedRgwForPlan> = {}): ObservedRgwForPlan => ({ stackUid: "admin", buckets: {}, users: {}, ...over });
 
   it("refuses a bucket another user owns, with the fix, and reads nothing else of it", () => {
-    const result = plan({ config: dev, adopt: emptyAdopt(), rgw: rgw({ buckets: { "iceberg-test": { owner: "iceberg", ownerIsStack: false, objects: 2, sizeBytes: 10 } } }) });
+    const result = plan({
+      config: dev,
+      adopt: emptyAdopt(),
+      rgw: rgw({ buckets: { "iceberg-test": { owner: "iceberg", ownerIsStack: false, objects: 2, sizeBytes: 10 } } }),
+    });
     const line = result.lines.find((l) => l.subject === "bucket warehouse");
     expect(line?.verdict).toBe("REFUSE");
-    expect(formatLine(line ?? { verdict: "REFUSE", subject: "", text: "" })).toMatch(/owned by RGW user iceberg, not by the stack's S3 identity \(admin\).*403.* — fix: make the owner's keys the stack's/);
+    expect(formatLine(line ?? { verdict: "REFUSE", subject: "", text: "" })).toMatch(
+      /owned by RGW user iceberg, not by the stack's S3 identity \(admin\).*403.* — fix: make the owner's keys the stack's/,
+    );
     expect(result.adopt.buckets).toEqual({});
     expect(planExitCode(result)).toBe(1);
   });
 
   it("refuses an adopt entry that contradicts what exists (policy, uid, key)", () => {
-    const adopt: AdoptConfig = { ...emptyAdopt(), buckets: { warehouse: { name: "iceberg-test", policy: true, lifecycle: "merge" } }, users: { nessie: { uid: "iceberg", accessKey: "AKWRONG" }, trino: { uid: "gone", accessKey: "AK" } } };
+    const adopt: AdoptConfig = {
+      ...emptyAdopt(),
+      buckets: { warehouse: { name: "iceberg-test", policy: true, lifecycle: "merge" } },
+      users: { nessie: { uid: "iceberg", accessKey: "AKWRONG" }, trino: { uid: "gone", accessKey: "AK" } },
+    };
     const result = plan({
       config: dev,
       adopt,
-      rgw: rgw({ buckets: { "iceberg-test": { owner: "admin", ownerIsStack: true, objects: 0, sizeBytes: 0, lifecycle: [] } }, users: { iceberg: { suspended: true, accessKeys: [ICEBERG_KEY] }, gone: undefined } }),
+      rgw: rgw({
+        buckets: { "iceberg-test": { owner: "admin", ownerIsStack: true, objects: 0, sizeBytes: 0, lifecycle: [] } },
+        users: { iceberg: { suspended: true, accessKeys: [ICEBERG_KEY] }, gone: undefined },
+      }),
     });
     const text = result.lines.filter((l) => l.verdict === "REFUSE").map(formatLine);
     expect(text).toContainEqual(expect.stringMatching(/adopt.buckets.warehouse.policy is true, but iceberg-test has no policy/));
@@ -189,7 +231,13 @@ describe("plan lines", () => {
   });
 
   it("with nothing built by hand: every line is CREATE, no adopt block, exit 0", () => {
-    const result = plan({ config: dev, adopt: emptyAdopt(), rgw: rgw(), onepassword: { vault: { id: connectId(), name: "data-platform-dev" }, vaults: ["data-platform-dev"], items: {} }, kubernetes: { objects: {}, fluxInstalled: false } });
+    const result = plan({
+      config: dev,
+      adopt: emptyAdopt(),
+      rgw: rgw(),
+      onepassword: { vault: { id: connectId(), name: "data-platform-dev" }, vaults: ["data-platform-dev"], items: {} },
+      kubernetes: { objects: {}, fluxInstalled: false },
+    });
     expect(new Set(result.lines.map((l) => l.verdict))).toEqual(new Set(["CREATE"]));
     expect(adoptYaml(result.adopt)).toBe("");
     expect(planExitCode(result)).toBe(0);
@@ -204,11 +252,20 @@ describe("plan lines", () => {
 
 describe("adopt arguments", () => {
   it("plan and gate with their flags; --help; usage errors; no credentials as arguments", () => {
-    expect(parseAdoptArgs(["plan", "--stack", "dev", "--skip", "kubernetes"])).toEqual({ ok: true, args: { command: "plan", stack: "dev", skip: ["kubernetes"] } });
+    expect(parseAdoptArgs(["plan", "--stack", "dev", "--skip", "kubernetes"])).toEqual({
+      ok: true,
+      args: { command: "plan", stack: "dev", skip: ["kubernetes"] },
+    });
     expect(parseAdoptArgs(["gate", "--stack=dev", "--preview", "p.json"])).toEqual({ ok: true, args: { command: "gate", stack: "dev", preview: "p.json" } });
     expect(parseAdoptArgs(["--help"])).toEqual({ ok: true, args: { command: "help" } });
     expect(parseAdoptArgs(["plan", "--help"])).toEqual({ ok: true, args: { command: "help" } });
-    for (const bad of [["plan"], ["gate", "--stack", "dev"], ["apply", "--stack", "dev"], ["plan", "--stack", "dev", "--skip", "s3"], ["plan", "--stack", "dev", "--access-key", "x"]]) {
+    for (const bad of [
+      ["plan"],
+      ["gate", "--stack", "dev"],
+      ["apply", "--stack", "dev"],
+      ["plan", "--stack", "dev", "--skip", "s3"],
+      ["plan", "--stack", "dev", "--access-key", "x"],
+    ]) {
       const parsed = parseAdoptArgs(bad);
       expect(parsed.ok).toBe(false);
     }
@@ -217,9 +274,18 @@ describe("adopt arguments", () => {
 
 describe("RGW bucket info (GET /admin/bucket?stats=True)", () => {
   it("names the owner and sums usage over RGW's categories", () => {
-    const info = parseBucketInfo("http://rgw", { bucket: "iceberg-test", owner: "iceberg", usage: { "rgw.main": { size: 1000, num_objects: 3 }, "rgw.multimeta": { size: 0, num_objects: 1 } } });
+    const info = parseBucketInfo("http://rgw", {
+      bucket: "iceberg-test",
+      owner: "iceberg",
+      usage: { "rgw.main": { size: 1000, num_objects: 3 }, "rgw.multimeta": { size: 0, num_objects: 1 } },
+    });
     expect(info).toEqual({ bucket: "iceberg-test", owner: "iceberg", objects: 4, sizeBytes: 1000 });
-    expect(parseBucketInfo("http://rgw", { bucket: "empty", owner: "admin", usage: {} })).toEqual({ bucket: "empty", owner: "admin", objects: 0, sizeBytes: 0 });
+    expect(parseBucketInfo("http://rgw", { bucket: "empty", owner: "admin", usage: {} })).toEqual({
+      bucket: "empty",
+      owner: "admin",
+      objects: 0,
+      sizeBytes: 0,
+    });
     expect(() => parseBucketInfo("http://rgw", { usage: {} })).toThrow(/bucket info without bucket\/owner/);
   });
 });

@@ -49,7 +49,10 @@ function runGate(stackFile: string, gateExit: number): { status: number | null; 
     const log = join(dir, "calls.log");
     const bin = join(dir, "bin");
     spawnSync("mkdir", [bin]);
-    for (const [tool, exit] of [["npx", 0], ["npm", gateExit]] as const) {
+    for (const [tool, exit] of [
+      ["npx", 0],
+      ["npm", gateExit],
+    ] as const) {
       writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${log}"\nexit ${exit}\n`);
       chmodSync(join(bin, tool), 0o755);
     }
@@ -57,7 +60,14 @@ function runGate(stackFile: string, gateExit: number): { status: number | null; 
     const r = spawnSync("bash", ["-e", "-c", script], {
       cwd: dir,
       encoding: "utf8",
-      env: { HOME: dir, PATH: `${bin}:${process.env.PATH}`, NODE_PATH: join(root, "node_modules"), STACK: "dev", PREVIEW_JSON: join(dir, "preview.json"), PULUMI_BACKEND_URL: "s3://state" },
+      env: {
+        HOME: dir,
+        PATH: `${bin}:${process.env.PATH}`,
+        NODE_PATH: join(root, "node_modules"),
+        STACK: "dev",
+        PREVIEW_JSON: join(dir, "preview.json"),
+        PULUMI_BACKEND_URL: "s3://state",
+      },
     });
     let calls: string[] = [];
     try {

@@ -19,7 +19,9 @@ const count = (r: unknown, options: { exitCode?: number; floors?: Floors } = {})
   countJest({ suite: "unit", report: r, exitCode: options.exitCode ?? 0, floors: options.floors ?? {}, rootDir });
 
 it("counts passed, failed, skipped and todo tests per status", () => {
-  const counts = count(report(file("tests/a.test.ts", ["passed", "passed", "pending", "todo"]), file("tests/b.test.ts", ["failed", "skipped", "disabled"])), { exitCode: 1 });
+  const counts = count(report(file("tests/a.test.ts", ["passed", "passed", "pending", "todo"]), file("tests/b.test.ts", ["failed", "skipped", "disabled"])), {
+    exitCode: 1,
+  });
   expect(counts).toMatchObject({ passed: 2, failed: 1, skipped: 3, todo: 1, problems: [] });
   expect(formatCounts("unit", counts)).toBe("unit: 2 passed, 1 failed, 3 skipped, 1 todo");
 });
@@ -42,7 +44,10 @@ it("fails a run of zero tests, which jest reports as success", () => {
 });
 
 it("fails a file that broke outside its tests (import error, hook, teardown), with jest's message", () => {
-  const broken = file("tests/broken.test.ts", [], { status: "failed", message: "\u001b[1m● Test suite failed to run\u001b[22m\n\n  Cannot find module './gone'" });
+  const broken = file("tests/broken.test.ts", [], {
+    status: "failed",
+    message: "\u001b[1m● Test suite failed to run\u001b[22m\n\n  Cannot find module './gone'",
+  });
   const hookFailed = file("tests/hook.test.ts", ["passed"], { status: "failed", message: "afterAll: server did not stop" });
   const counts = count(report(file("tests/a.test.ts", ["passed"]), broken, hookFailed), { exitCode: 1 });
   expect(counts.failed).toBe(2);
@@ -88,9 +93,7 @@ describe("the committed floors", () => {
   it("name every unit test folder, so removing one fails .ci/run", () => {
     const folders = new Set(Object.keys(floors.unit).map((name) => name.split("/").slice(0, 2).join("/")));
     expect([...folders].sort()).toEqual(expect.arrayContaining(["tests/ci", "tests/components", "tests/config", "tests/providers", "tests/verify"]));
-    expect(Object.keys(floors.integration).map((name) => name.split("/")[2])).toEqual(
-      expect.arrayContaining(["engine", "image", "platform", "rgw", "verify"]),
-    );
+    expect(Object.keys(floors.integration).map((name) => name.split("/")[2])).toEqual(expect.arrayContaining(["engine", "image", "platform", "rgw", "verify"]));
   });
 
   it("name only test files that exist (a rename updates the floors too)", () => {

@@ -62,7 +62,9 @@ describe("a valid adopt block", () => {
   });
 
   it("gives every adopted resource its import ID and kept fields", () => {
-    const facts = adoptionFacts(ok({ buckets: [warehouse, backup], adopt: { ...adopt, buckets: { warehouse: { name: "iceberg-test", policy: true } } } }).adopt);
+    const facts = adoptionFacts(
+      ok({ buckets: [warehouse, backup], adopt: { ...adopt, buckets: { warehouse: { name: "iceberg-test", policy: true } } } }).adopt,
+    );
     expect(facts.map((f) => [f.type, f.key, f.importId, f.kept])).toEqual([
       ["aws:s3/bucket:Bucket", "warehouse", "iceberg-test", []],
       ["aws:s3/bucketVersioning:BucketVersioning", "warehouse", "iceberg-test", []],
@@ -100,18 +102,27 @@ describe("an invalid adopt block: every problem in one pass, each naming its key
           "nesie-postgres": { id: itemId, keep: ["password"] },
           "flux-deploy-key": { id: itemId, keep: ["password"] },
         },
-        kubernetes: ["Namespace/flux-system", "Kustomization/flux-system/flux-system", "Secrets/external-secrets/onepassword-token", "Kustomization/flux-system/nesie", "Secret/x", "not a ref", "Namespace/external-secrets", "Namespace/external-secrets"],
+        kubernetes: [
+          "Namespace/flux-system",
+          "Kustomization/flux-system/flux-system",
+          "Secrets/external-secrets/onepassword-token",
+          "Kustomization/flux-system/nesie",
+          "Secret/x",
+          "not a ref",
+          "Namespace/external-secrets",
+          "Namespace/external-secrets",
+        ],
         extra: {},
       },
     });
     const expected = [
       "data-platform:adopt.extra: unknown field",
-      'data-platform:adopt.buckets.warehouse.policy: is required: true when the bucket has a policy',
+      "data-platform:adopt.buckets.warehouse.policy: is required: true when the bucket has a policy",
       'data-platform:adopt.buckets.warehouse.lifecycle: must be merge, got "replace": the stack never drops a lifecycle rule it did not write',
       'data-platform:adopt.buckets.nessie-backup.policy: must be true or false, got "yes"',
       "data-platform:adopt.buckets.nessie-backup: unknown field prune",
       'data-platform:adopt.buckets.warehous: unknown bucket key "warehous" (buckets are ["warehouse","nessie-backup"]) (did you mean warehouse?)',
-      'data-platform:adopt.users.spark.accessKey: is required, got an empty value',
+      "data-platform:adopt.users.spark.accessKey: is required, got an empty value",
       'data-platform:adopt.users.trnio: unknown app "trnio" (s3Apps is ["nessie","spark","trino"]) (did you mean trino?)',
       'data-platform:adopt.items.nessie-postgres.id: "vaults/x/items/y" is not an item\'s import ID: vaults/<vault uuid>/items/<item uuid>',
       'data-platform:adopt.items.nessie-postgres.keep[1]: unknown field "hostname": only the secret fields password and username can be kept',
@@ -148,8 +159,12 @@ describe("an invalid adopt block: every problem in one pass, each naming its key
       },
     });
     const taken = errors({ adopt: { users: { trino: { uid: "data-platform-dev-spark", accessKey: "K3" } } } });
-    expect(found).toContain('data-platform:adopt.users.spark.uid: "iceberg" is also adopted for app nessie: every app has its own RGW user (two resources on one user would fight over its keys)');
-    expect(taken).toEqual(expect.arrayContaining([expect.stringContaining('data-platform:adopt.users.trino.uid: "data-platform-dev-spark" is the uid the stack gives app spark')]));
+    expect(found).toContain(
+      'data-platform:adopt.users.spark.uid: "iceberg" is also adopted for app nessie: every app has its own RGW user (two resources on one user would fight over its keys)',
+    );
+    expect(taken).toEqual(
+      expect.arrayContaining([expect.stringContaining('data-platform:adopt.users.trino.uid: "data-platform-dev-spark" is the uid the stack gives app spark')]),
+    );
   });
 
   it("refuses an s3 item kept without its app's user, and username on a password item", () => {
@@ -167,9 +182,15 @@ describe("an invalid adopt block: every problem in one pass, each naming its key
         },
       },
     });
-    expect(found).toContain('data-platform:adopt.items.trino-password.keep: "username" does not apply: credential trino-password is of kind password (it has no username)');
+    expect(found).toContain(
+      'data-platform:adopt.items.trino-password.keep: "username" does not apply: credential trino-password is of kind password (it has no username)',
+    );
     expect(found).toEqual(
-      expect.arrayContaining([expect.stringContaining("data-platform:adopt.items.nessie-s3-credentials: keeps the S3 keys of app nessie, whose RGW user is not adopted: add data-platform:adopt.users.nessie")]),
+      expect.arrayContaining([
+        expect.stringContaining(
+          "data-platform:adopt.items.nessie-s3-credentials: keeps the S3 keys of app nessie, whose RGW user is not adopted: add data-platform:adopt.users.nessie",
+        ),
+      ]),
     );
   });
 
@@ -187,6 +208,8 @@ describe("an invalid adopt block: every problem in one pass, each naming its key
   });
 
   it("refuses __proto__ as a key like any unknown name", () => {
-    expect(errors({ adopt: '{"users": {"__proto__": {"uid": "x", "accessKey": "K"}}}' })).toEqual([expect.stringContaining('data-platform:adopt.users.__proto__: unknown app "__proto__"')]);
+    expect(errors({ adopt: '{"users": {"__proto__": {"uid": "x", "accessKey": "K"}}}' })).toEqual([
+      expect.stringContaining('data-platform:adopt.users.__proto__: unknown app "__proto__"'),
+    ]);
   });
 });

@@ -56,7 +56,13 @@ describe("a stack file's list entries extend the defaults", () => {
 
   it("an entry with a default's key changes only the fields it writes, in the default's place", () => {
     const config = ok({ buckets: [{ key: "warehouse", noncurrentVersionDays: 90 }] });
-    expect(config.buckets[0]).toMatchObject({ key: "warehouse", name: "iceberg-warehouse-dev", noncurrentVersionDays: 90, readWrite: ["nessie", "spark"], read: ["trino"] });
+    expect(config.buckets[0]).toMatchObject({
+      key: "warehouse",
+      name: "iceberg-warehouse-dev",
+      noncurrentVersionDays: 90,
+      readWrite: ["nessie", "spark"],
+      read: ["trino"],
+    });
     expect(config.lists.buckets[0]).toEqual({ id: "warehouse", source: "default+stack" });
   });
 
@@ -68,7 +74,9 @@ describe("a stack file's list entries extend the defaults", () => {
   });
 
   it("a default renamed with previousKeys is replaced by the renamed entry", () => {
-    const config = ok({ buckets: [{ key: "lake", name: "iceberg-warehouse-dev", previousKeys: ["warehouse"], readWrite: ["nessie", "spark"], read: ["trino"] }] });
+    const config = ok({
+      buckets: [{ key: "lake", name: "iceberg-warehouse-dev", previousKeys: ["warehouse"], readWrite: ["nessie", "spark"], read: ["trino"] }],
+    });
     expect(config.buckets.map((b) => b.key)).toEqual(["nessie-backup", "lake"]);
   });
 
@@ -78,7 +86,13 @@ describe("a stack file's list entries extend the defaults", () => {
   });
 
   it("describes what the stack holds, per list, with sources and removals", () => {
-    const config = ok({ buckets: [{ key: "warehouse", noncurrentVersionDays: 90 }, { key: "nessie-backup", remove: true }, { key: "lake", name: "lake-dev", read: ["trino"] }] });
+    const config = ok({
+      buckets: [
+        { key: "warehouse", noncurrentVersionDays: 90 },
+        { key: "nessie-backup", remove: true },
+        { key: "lake", name: "lake-dev", read: ["trino"] },
+      ],
+    });
     expect(describeList("buckets", config.lists.buckets, config.removed.buckets)).toBe(
       "buckets: warehouse (default changed by the stack file), lake (stack file); removed: nessie-backup",
     );
@@ -94,13 +108,21 @@ describe("messages name each entry's source", () => {
   });
 
   it("a field the stack entry did not write is marked as the default's; one it wrote is not", () => {
-    const found = errors({ s3Apps: ["spark", "trino"], buckets: [{ key: "warehouse", readWrite: ["spark", "sprak"] }, { key: "nessie-backup", remove: true }] });
+    const found = errors({
+      s3Apps: ["spark", "trino"],
+      buckets: [
+        { key: "warehouse", readWrite: ["spark", "sprak"] },
+        { key: "nessie-backup", remove: true },
+      ],
+    });
     expect(found).toContain('data-platform:buckets[0].readWrite[1]: unknown app "sprak" (s3Apps is ["spark","trino"]) (did you mean spark?)');
-    expect(found.some((e) => e.startsWith('data-platform:buckets[0].readWrite[1]') && e.includes("from the default"))).toBe(false);
+    expect(found.some((e) => e.startsWith("data-platform:buckets[0].readWrite[1]") && e.includes("from the default"))).toBe(false);
   });
 
   it("remove takes true and only the key", () => {
-    expect(errors({ buckets: [{ key: "nessie-backup", remove: "yes" }] })).toContain('data-platform:buckets[0].remove: must be true (to remove the entry) or left out, got "yes"');
+    expect(errors({ buckets: [{ key: "nessie-backup", remove: "yes" }] })).toContain(
+      'data-platform:buckets[0].remove: must be true (to remove the entry) or left out, got "yes"',
+    );
     expect(errors({ buckets: [{ key: "nessie-backup", remove: true, name: "x" }] })).toContain(
       'data-platform:buckets[0]: remove: true takes only key, got also name: removing "nessie-backup" drops the whole entry',
     );

@@ -30,7 +30,9 @@ function layerProblems(cases: readonly { file: string; text: string }[]): string
     process.stdout.write(JSON.stringify(out));
   `;
   const absolute = cases.map(({ file, text }) => ({ file: join(root, file), text }));
-  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(absolute)], { cwd: root, encoding: "utf8" })) as string[][];
+  return JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(absolute)], { cwd: root, encoding: "utf8" }),
+  ) as string[][];
 }
 
 const importing = (importPath: string) => `import * as below from "${importPath}";\nexport const used = below;\n`;

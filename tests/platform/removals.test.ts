@@ -53,7 +53,13 @@ describe("the removal guard", () => {
   });
 
   it("refuses an app dropped from s3Apps, and accepts it (with its default item) in s3AppsRemoved", () => {
-    const withoutTrino = { s3Apps: ["nessie", "spark"], buckets: [{ key: "warehouse", read: [] }, { key: "lake", name: "lake-dev", readWrite: ["spark"] }] };
+    const withoutTrino = {
+      s3Apps: ["nessie", "spark"],
+      buckets: [
+        { key: "warehouse", read: [] },
+        { key: "lake", name: "lake-dev", readWrite: ["spark"] },
+      ],
+    };
     expect(problemsAfter(withoutTrino)).toEqual([
       expect.stringMatching(/^app trino is gone from data-platform:s3Apps: its grants would be dropped .* add it to data-platform:s3AppsRemoved$/),
       expect.stringMatching(/^1Password item trino-s3-credentials is gone/),
@@ -64,7 +70,9 @@ describe("the removal guard", () => {
   it("refuses a removed default item or Kustomization unless remove: true says so", () => {
     const base = removalGuardInputs(model());
     expect(removalProblems(base, removalGuardInputs(model({ fluxKustomizations: [{ name: "nessie-backup", remove: true }] })))).toEqual([]);
-    expect(removalProblems({ ...base, entries: [...base.entries, "kustomization:airflow"] }, base)).toEqual([expect.stringMatching(/^Kustomization airflow is gone .* \{name: airflow, remove: true\}$/)]);
+    expect(removalProblems({ ...base, entries: [...base.entries, "kustomization:airflow"] }, base)).toEqual([
+      expect.stringMatching(/^Kustomization airflow is gone .* \{name: airflow, remove: true\}$/),
+    ]);
   });
 
   it("fails the provider's check, so preview and up --skip-preview stop at the guard", async () => {
@@ -72,4 +80,3 @@ describe("the removal guard", () => {
     expect(result?.failures).toEqual([{ property: "entries", reason: expect.stringMatching(/^bucket entry lake is gone/) }]);
   });
 });
-

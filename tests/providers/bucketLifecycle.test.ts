@@ -10,9 +10,7 @@ import {
   type BucketLifecycleState,
 } from "../../providers/bucketLifecycle";
 import { FakeS3 } from "../lib/fakes/rgw";
-import {
-  bucketLifecycleRules,
-} from "../../components/objectStorage/policies";
+import { bucketLifecycleRules } from "../../components/objectStorage/policies";
 import { fromS3LifecycleRules, toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../providers/lifecycleRules";
 import { s3Failure } from "../../providers/errors";
 
@@ -88,7 +86,6 @@ describe("fromS3LifecycleRules", () => {
   });
 });
 
-
 describe("sameRules", () => {
   it("ignores the order of rules", () => {
     expect(sameRules(RULES, [...RULES].reverse())).toBe(true);
@@ -137,12 +134,7 @@ describe("inStateOrder", () => {
 
   it("puts rules unknown to the state last, by ID", () => {
     const extra = (id: string): BucketLifecycleRule => ({ id, status: "Enabled", filter: { prefix: "" } });
-    expect(inStateOrder([extra("z"), RULES[1], extra("a"), RULES[0]], RULES).map((rule) => rule.id)).toEqual([
-      RULES[0].id,
-      RULES[1].id,
-      "a",
-      "z",
-    ]);
+    expect(inStateOrder([extra("z"), RULES[1], extra("a"), RULES[0]], RULES).map((rule) => rule.id)).toEqual([RULES[0].id, RULES[1].id, "a", "z"]);
     expect(inStateOrder([extra("b"), extra("a")], [])).toEqual([extra("a"), extra("b")]);
   });
 });
@@ -206,11 +198,18 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
     ];
     const result = await bucketLifecycleProvider.check?.({} as BucketLifecycleInputs, { ...inputs(), rules });
     expect(result?.failures).toEqual([
-      { property: "rules", reason: expect.stringMatching(/^rules\[0\]\.noncurrentVersionExpiration\.noncurrentDays: must be a whole number of days from 1 to 2147483647 .*got 4294967297$/) },
+      {
+        property: "rules",
+        reason: expect.stringMatching(
+          /^rules\[0\]\.noncurrentVersionExpiration\.noncurrentDays: must be a whole number of days from 1 to 2147483647 .*got 4294967297$/,
+        ),
+      },
       { property: "rules", reason: expect.stringMatching(/^rules\[1\]\.abortIncompleteMultipartUpload\.daysAfterInitiation: .*got 1e\+21$/) },
     ]);
     const largest = RULES.map((rule) => (rule.noncurrentVersionExpiration ? { ...rule, noncurrentVersionExpiration: { noncurrentDays: 2147483647 } } : rule));
-    await expect(bucketLifecycleProvider.check?.({} as BucketLifecycleInputs, { ...inputs(), rules: largest })).resolves.toEqual({ inputs: { ...inputs(), rules: largest } });
+    await expect(bucketLifecycleProvider.check?.({} as BucketLifecycleInputs, { ...inputs(), rules: largest })).resolves.toEqual({
+      inputs: { ...inputs(), rules: largest },
+    });
   });
 
   it("writes rule IDs with its owner token and reads them back as declared", async () => {
@@ -235,7 +234,13 @@ describe("bucketLifecycleProvider (loopback S3)", () => {
   it("delete leaves a document with a rule someone else added, and removes its own even if edited", async () => {
     const state = await create();
     const document = s3.lifecycles.get("lake") ?? "";
-    s3.lifecycles.set("lake", document.replace("</LifecycleConfiguration>", "<Rule><ID>by-hand</ID><Status>Enabled</Status><Filter><Prefix>x/</Prefix></Filter><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>"));
+    s3.lifecycles.set(
+      "lake",
+      document.replace(
+        "</LifecycleConfiguration>",
+        "<Rule><ID>by-hand</ID><Status>Enabled</Status><Filter><Prefix>x/</Prefix></Filter><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>",
+      ),
+    );
     await bucketLifecycleProvider.delete?.("lake", state);
     expect(s3.lifecycles.has("lake")).toBe(true);
     s3.lifecycles.set("lake", document.replace("<NoncurrentDays>30<", "<NoncurrentDays>5<"));
@@ -393,7 +398,12 @@ describe("lifecycleError", () => {
     expect(message(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:7480"))).toBe(
       'cannot reach http://127.0.0.1:7480 to set the lifecycle of bucket "lake": ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)',
     );
-    const timeout = lifecycleError("read the lifecycle of", "lake", { endpoint: "http://127.0.0.1:7480", timeoutMs: 250 }, Object.assign(new Error("aborted"), { name: "AbortError" }));
+    const timeout = lifecycleError(
+      "read the lifecycle of",
+      "lake",
+      { endpoint: "http://127.0.0.1:7480", timeoutMs: 250 },
+      Object.assign(new Error("aborted"), { name: "AbortError" }),
+    );
     expect(timeout).toMatchObject({ name: "RgwError", kind: "timeout" });
     expect(timeout.message).toContain("no answer within 0.25s");
   });

@@ -43,9 +43,7 @@ describe("buildAdminRequest", () => {
       "generate-key": "True",
       format: "json",
     });
-    expect(request.url).toBe(
-      "http://127.0.0.1:7480/admin/user?display-name=Spark%20jobs%2F%C3%A4%2B%28x%29%2A&format=json&generate-key=True&uid=spark",
-    );
+    expect(request.url).toBe("http://127.0.0.1:7480/admin/user?display-name=Spark%20jobs%2F%C3%A4%2B%28x%29%2A&format=json&generate-key=True&uid=spark");
   });
 
   it("modifies a user with optional attributes", () => {
@@ -315,6 +313,10 @@ describe("createRgwAdminClient against an endpoint that accepts and never answer
   it("gives up after its timeout with a timeout error naming the endpoint", async () => {
     const hanging = createRgwAdminClient({ endpoint, region: "us-east-1", accessKey: "ADMINKEY", secretKey: "adminsecret", timeoutMs: 300 });
     // Without the deadline this call never ends and jest's testTimeout fails the test.
-    await expect(hanging.getUser("x")).rejects.toMatchObject({ name: "RgwError", kind: "timeout", message: expect.stringContaining(`cannot reach RGW admin API at ${endpoint}: no answer within 0.3s`) });
+    await expect(hanging.getUser("x")).rejects.toMatchObject({
+      name: "RgwError",
+      kind: "timeout",
+      message: expect.stringContaining(`cannot reach RGW admin API at ${endpoint}: no answer within 0.3s`),
+    });
   });
 });

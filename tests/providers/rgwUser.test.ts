@@ -142,19 +142,16 @@ describe("diffRgwUser", () => {
     expect(diffRgwUser({ ...STATE, previousAccessKey: "AK0" }, INPUTS).changes).toBe(false);
   });
 
-  it.each(["endpoint", "region", "adminAccessKey", "adminSecretKey", "timeoutMs"] as const)(
-    "records a %s change without touching RGW or replacing",
-    (key) => {
-      expect(diffRgwUser(STATE, { ...INPUTS, [key]: key === "timeoutMs" ? 1000 : "changed" })).toEqual({
-        changes: true,
-        replaces: [],
-        rotateKey: false,
-        createKey: false,
-        setDisplayName: false,
-        unsuspend: false,
-      });
-    },
-  );
+  it.each(["endpoint", "region", "adminAccessKey", "adminSecretKey", "timeoutMs"] as const)("records a %s change without touching RGW or replacing", (key) => {
+    expect(diffRgwUser(STATE, { ...INPUTS, [key]: key === "timeoutMs" ? 1000 : "changed" })).toEqual({
+      changes: true,
+      replaces: [],
+      rotateKey: false,
+      createKey: false,
+      setDisplayName: false,
+      unsuspend: false,
+    });
+  });
 
   // Regression: a user suspended by hand was no drift, and `up` left it suspended.
   it("un-suspends a user that read found suspended", () => {
@@ -506,9 +503,7 @@ describe("rgwUserProvider (fetch stubbed)", () => {
 
   it("explains a refused delete of a user that owns buckets", async () => {
     fetchMock.mockResolvedValueOnce(answer(409, { Code: "BucketAlreadyExists" }));
-    await expect(rgwUserProvider.delete?.("spark", STATE)).rejects.toThrow(
-      /still owns buckets .* purgeDataOnDelete=false, so its buckets and data are kept/,
-    );
+    await expect(rgwUserProvider.delete?.("spark", STATE)).rejects.toThrow(/still owns buckets .* purgeDataOnDelete=false, so its buckets and data are kept/);
   });
 
   // Regression: with a path in the endpoint, destroy "succeeded" (RGW answered the S3 object path) and the user stayed.
@@ -567,7 +562,12 @@ describe("RgwUser resource (Pulumi mocks)", () => {
 
 describe("RgwUser adopting a hand-made user (in-memory RGW)", () => {
   const HAND_KEY = "HANDMADE000000000001";
-  const adopting = (readSecret: boolean): RgwUserProviderInputs => ({ ...INPUTS, uid: "iceberg", keyRotation: "1", adopt: { accessKey: HAND_KEY, readSecret } });
+  const adopting = (readSecret: boolean): RgwUserProviderInputs => ({
+    ...INPUTS,
+    uid: "iceberg",
+    keyRotation: "1",
+    adopt: { accessKey: HAND_KEY, readSecret },
+  });
   const handMade = () => {
     const rgw = new FakeRgw();
     rgw.addUser("iceberg", "hand made shared user", [HAND_KEY, "HANDMADE000000000002"]);

@@ -54,8 +54,12 @@ describe("every script starts through runCommand with its own help", () => {
   it("every script in scripts/ and every npm script that runs one has an entry, named like the npm script", () => {
     // A script: a file directly in scripts/, one that starts a command or reads its command line, or one
     // that package.json or .ci/ runs (the runner itself aside).
-    const runners = [join(root, "package.json"), ...readdirSync(join(root, ".ci")).map((f) => join(root, ".ci", f))].map((f) => readFileSync(f, "utf8")).join("\n");
-    const files = (readdirSync(join(root, "scripts"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => `scripts/${f.split("\\").join("/")}`);
+    const runners = [join(root, "package.json"), ...readdirSync(join(root, ".ci")).map((f) => join(root, ".ci", f))]
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
+    const files = (readdirSync(join(root, "scripts"), { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => `scripts/${f.split("\\").join("/")}`);
     const isScript = (file: string) => {
       const text = readFileSync(join(root, file), "utf8");
       return !file.slice("scripts/".length).includes("/") || /startCommand\(|process\.argv/.test(text) || runners.includes(`tsx ${file}`);

@@ -53,7 +53,9 @@ describe("stack outputs", () => {
 describe("report", () => {
   const checks = [
     pass({ system: "rgw", subject: "bucket b", check: "versioning" }, "Enabled"),
-    failure({ system: "rgw", subject: "bucket b", check: "policy" }, "4 statements", "different", ["policy.Statement.ReadObjects.Action: unexpected [\"s3:PutObject\"]"]),
+    failure({ system: "rgw", subject: "bucket b", check: "policy" }, "4 statements", "different", [
+      'policy.Statement.ReadObjects.Action: unexpected ["s3:PutObject"]',
+    ]),
     failure({ system: "registry", subject: "image r", check: "tag t" }, "→ sha256:a", "→ sha256:b"),
     notChecked({ system: "kubernetes", subject: "context dev", check: "read" }, "kubeconfig has no context dev"),
   ];

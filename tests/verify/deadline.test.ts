@@ -91,7 +91,15 @@ describe("verify against a server that accepts and never answers", () => {
     const { config } = target({ rgw: rgw.url });
     // The admin client's own timeout is a minute: the deadline gives up on it (the call ignores no signal of ours).
     const admin = createRgwAdminClient({ endpoint: rgw.url, accessKey: "AK", secretKey: "SK", timeoutMs: 60_000 });
-    const checks = await verifyRgw({ expected: { ...expectedRgw(config), buckets: [] }, admin, owner: { accessKey: "AK", secretKey: "SK" }, itemKeys: {}, runId: "r", probes: false, deadlines: new Deadlines({ callMs: CALL_MS }) });
+    const checks = await verifyRgw({
+      expected: { ...expectedRgw(config), buckets: [] },
+      admin,
+      owner: { accessKey: "AK", secretKey: "SK" },
+      itemKeys: {},
+      runId: "r",
+      probes: false,
+      deadlines: new Deadlines({ callMs: CALL_MS }),
+    });
     expect(checks).toHaveLength(config.apps.length);
     expect(checks.every((c) => c.status === "fail")).toBe(true);
     expect(formatCheck(checks[0])).toContain(`no answer from RGW at ${rgw.url} within 0.3 s to GET /admin/user uid=${rgwUserId("dev", config.apps[0].name)}`);
@@ -102,14 +110,20 @@ describe("verify against a server that accepts and never answers", () => {
   it("1Password Connect: the vault check fails naming Connect and its address", async () => {
     const connect = await hanging();
     const { lines } = await verify({ connect: connect.url }, ["rgw", "registry", "kubernetes"]);
-    expect(lines).toEqual([expect.stringContaining(`no answer from 1Password Connect at ${connect.url} within 0.3 s to GET /v1/vaults — check OP_CONNECT_HOST or config onepasswordConnectUrl`)]);
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `no answer from 1Password Connect at ${connect.url} within 0.3 s to GET /v1/vaults — check OP_CONNECT_HOST or config onepasswordConnectUrl`,
+      ),
+    ]);
     expect(connect.requests.length).toBeLessThanOrEqual(1);
   });
 
   it("the registry: the image check fails naming the registry", async () => {
     const registry = await hanging();
     const { lines } = await verify({ registry: registry.url }, ["rgw", "onepassword", "kubernetes"]);
-    expect(lines).toEqual([expect.stringContaining(`no answer from the registry at ${registry.url} within 0.3 s to GET /v2/${base.image.repository}/manifests/${DIGEST}`)]);
+    expect(lines).toEqual([
+      expect.stringContaining(`no answer from the registry at ${registry.url} within 0.3 s to GET /v2/${base.image.repository}/manifests/${DIGEST}`),
+    ]);
     expect(registry.requests.length).toBeLessThanOrEqual(1);
   });
 

@@ -36,7 +36,12 @@ beforeAll(async () => {
     const config: PlatformConfig = parsed.config;
     const outputs = parseStackOutputs(reveal(run.outputs));
     if (!outputs.ok) throw new Error(outputs.error);
-    models.set(stack, { run, rgw: expectedRgw(config), onePassword: expectedOnePassword(config), kubernetes: expectedKubernetes(config, outputs.outputs, lock) });
+    models.set(stack, {
+      run,
+      rgw: expectedRgw(config),
+      onePassword: expectedOnePassword(config),
+      kubernetes: expectedKubernetes(config, outputs.outputs, lock),
+    });
   }
 });
 
@@ -48,8 +53,14 @@ const sortBy = <T>(items: T[], key: (item: T) => string) => [...items].sort((a, 
 function registeredBuckets(run: MockRun) {
   // The mock engine gives each resource the id `<name>-id`; versioning, lifecycle and policy take the bucket's id.
   const byId = new Map(ofType(run, "aws:s3/bucket:Bucket").map((b) => [`${b.name}-id`, String(inputs(b).bucket)]));
-  const onBucket = (type: string) => new Map(ofType(run, type).map((r) => [byId.get(String(inputs(r).bucket)) ?? `unknown bucket ${String(inputs(r).bucket)}`, inputs(r)]));
-  return { names: [...byId.values()], versioning: onBucket("aws:s3/bucketVersioning:BucketVersioning"), lifecycle: onBucket("pulumi-nodejs:dynamic/s3:BucketLifecycle"), policy: onBucket("aws:s3/bucketPolicy:BucketPolicy") };
+  const onBucket = (type: string) =>
+    new Map(ofType(run, type).map((r) => [byId.get(String(inputs(r).bucket)) ?? `unknown bucket ${String(inputs(r).bucket)}`, inputs(r)]));
+  return {
+    names: [...byId.values()],
+    versioning: onBucket("aws:s3/bucketVersioning:BucketVersioning"),
+    lifecycle: onBucket("pulumi-nodejs:dynamic/s3:BucketLifecycle"),
+    policy: onBucket("aws:s3/bucketPolicy:BucketPolicy"),
+  };
 }
 
 /** A rule as BucketLifecycle receives it, in verify's flat view (written here, not with verify's code). */
@@ -77,7 +88,9 @@ interface Statement {
 /** What a registered policy lets a user do with the bucket's objects. */
 function accessIn(policy: { Statement: Statement[] } | undefined, uid: string, bucket: string): "read" | "readWrite" | "none" {
   const allowed = (action: string) =>
-    (policy?.Statement ?? []).some((s) => s.Principal.AWS.includes(`arn:aws:iam:::user/${uid}`) && s.Action.includes(action) && s.Resource.includes(`arn:aws:s3:::${bucket}/*`));
+    (policy?.Statement ?? []).some(
+      (s) => s.Principal.AWS.includes(`arn:aws:iam:::user/${uid}`) && s.Action.includes(action) && s.Resource.includes(`arn:aws:s3:::${bucket}/*`),
+    );
   return allowed("s3:PutObject") ? "readWrite" : allowed("s3:GetObject") ? "read" : "none";
 }
 
@@ -91,7 +104,12 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
   it("buckets: the same names, versioning, lifecycle rules field by field, and policy documents", () => {
     const { run, rgw } = model();
     const registered = registeredBuckets(run);
-    expect(sortBy(registered.names, String)).toEqual(sortBy(rgw.buckets.map((b) => b.name), String));
+    expect(sortBy(registered.names, String)).toEqual(
+      sortBy(
+        rgw.buckets.map((b) => b.name),
+        String,
+      ),
+    );
     for (const bucket of rgw.buckets) {
       const versioning = registered.versioning.get(bucket.name) as { versioningConfiguration: { status: string } } | undefined;
       const lifecycle = registered.lifecycle.get(bucket.name) as { rules: ProviderRule[] } | undefined;
@@ -104,14 +122,24 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
       }).toEqual({ bucket: bucket.name, versioning: bucket.versioning, lifecycle: bucket.lifecycle, policy: expectedPolicy(bucket, MOCK_RGW_OWNER_UID) });
     }
     // Every registered lifecycle and policy belongs to a declared bucket.
-    expect([...registered.lifecycle.keys(), ...registered.policy.keys(), ...registered.versioning.keys()].filter((name) => !registered.names.includes(name))).toEqual([]);
+    expect(
+      [...registered.lifecycle.keys(), ...registered.policy.keys(), ...registered.versioning.keys()].filter((name) => !registered.names.includes(name)),
+    ).toEqual([]);
   });
 
   it("users: one RgwUser per expected uid, with the key count its rotation allows", () => {
     const { run, rgw } = model();
     const users = ofType(run, "pulumi-nodejs:dynamic/rgw:RgwUser").map(inputs);
-    expect(sortBy(users.map((u) => ({ uid: String(u.uid), maxKeys: u.keyRotation === "1" ? 1 : 2 })), (u) => u.uid)).toEqual(
-      sortBy(rgw.users.map((u) => ({ uid: u.uid, maxKeys: u.maxKeys })), (u) => u.uid),
+    expect(
+      sortBy(
+        users.map((u) => ({ uid: String(u.uid), maxKeys: u.keyRotation === "1" ? 1 : 2 })),
+        (u) => u.uid,
+      ),
+    ).toEqual(
+      sortBy(
+        rgw.users.map((u) => ({ uid: u.uid, maxKeys: u.maxKeys })),
+        (u) => u.uid,
+      ),
     );
     expect(rgw.users.every((u) => u.minKeys === 1)).toBe(true);
   });
@@ -127,7 +155,12 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
       }),
     );
     const key = (a: { uid: string; bucket: string }) => `${a.uid} ${a.bucket}`;
-    expect(sortBy(rgw.access.map(({ uid, bucket, access }) => ({ uid, bucket, access })), key)).toEqual(sortBy(granted, key));
+    expect(
+      sortBy(
+        rgw.access.map(({ uid, bucket, access }) => ({ uid, bucket, access })),
+        key,
+      ),
+    ).toEqual(sortBy(granted, key));
     // Not vacuous: every stack grants some app write access somewhere.
     expect(granted.some((g) => g.access === "readWrite")).toBe(true);
   });
@@ -149,7 +182,10 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
         concealed: raw[field.label] !== undefined ? isSecretValue(raw[field.label]) : false,
       }));
       const values = Object.fromEntries(
-        Object.keys(expected.values).map((label) => [label, raw[label] !== undefined ? reveal(raw[label]) : section?.fields.find((f) => f.label === label)?.value]),
+        Object.keys(expected.values).map((label) => [
+          label,
+          raw[label] !== undefined ? reveal(raw[label]) : section?.fields.find((f) => f.label === label)?.value,
+        ]),
       );
       expect({ title: expected.title, category: String(inputs(item).category).toUpperCase(), fields: placed, values }).toEqual({
         title: expected.title,
@@ -162,7 +198,9 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
 
   it("items: the ExternalSecrets the stack emits read exactly the fields verify checks", () => {
     const { run, onePassword } = model();
-    const externalSecrets = gitopsManifests(run).filter((m) => m.kind === "ExternalSecret") as unknown as { spec: { data: { remoteRef: { key: string; property: string } }[] } }[];
+    const externalSecrets = gitopsManifests(run).filter((m) => m.kind === "ExternalSecret") as unknown as {
+      spec: { data: { remoteRef: { key: string; property: string } }[] };
+    }[];
     const read = externalSecrets.flatMap((es) => es.spec.data.map((d) => `${d.remoteRef.key} ${d.remoteRef.property}`));
     const checked = onePassword.items.flatMap((item) => item.fields.map((f) => `${item.title} ${f.label}`));
     expect(sortBy(read, String)).toEqual(sortBy(checked, String));
@@ -181,18 +219,36 @@ describe.each(stacks)("stack %s: verify's expected model is what the program reg
       { name: kubernetes.gitRepository.name, namespace: kubernetes.fluxNamespace, spec: kubernetes.gitRepository.spec },
     ]);
     const key = (k: { name: string }) => k.name;
-    expect(sortBy(named("Kustomization").map((o) => ({ name: o.metadata.name, namespace: o.metadata.namespace, spec: o.spec })), key)).toEqual(
-      sortBy(kubernetes.kustomizations.map((k) => ({ name: k.name, namespace: kubernetes.fluxNamespace, spec: k.spec })), key),
+    expect(
+      sortBy(
+        named("Kustomization").map((o) => ({ name: o.metadata.name, namespace: o.metadata.namespace, spec: o.spec })),
+        key,
+      ),
+    ).toEqual(
+      sortBy(
+        kubernetes.kustomizations.map((k) => ({ name: k.name, namespace: kubernetes.fluxNamespace, spec: k.spec })),
+        key,
+      ),
     );
     const configMaps = named("ConfigMap").filter((o) => o.metadata.name === kubernetes.configMap.name);
-    expect(configMaps.map((o) => ({ namespace: o.metadata.namespace, data: o.data }))).toEqual([{ namespace: kubernetes.fluxNamespace, data: kubernetes.configMap.data }]);
+    expect(configMaps.map((o) => ({ namespace: o.metadata.namespace, data: o.data }))).toEqual([
+      { namespace: kubernetes.fluxNamespace, data: kubernetes.configMap.data },
+    ]);
   });
 
   it("Flux: the ExternalSecrets verify expects Ready are the ones the stack emits, in the workload namespace", () => {
     const { run, kubernetes } = model();
     const emitted = gitopsManifests(run).filter((m) => m.kind === "ExternalSecret");
-    expect(sortBy(emitted.map((m) => `${m.metadata.namespace}/${m.metadata.name}`), String)).toEqual(
-      sortBy(kubernetes.externalSecrets.map((name) => `${kubernetes.workloadNamespace}/${name}`), String),
+    expect(
+      sortBy(
+        emitted.map((m) => `${m.metadata.namespace}/${m.metadata.name}`),
+        String,
+      ),
+    ).toEqual(
+      sortBy(
+        kubernetes.externalSecrets.map((name) => `${kubernetes.workloadNamespace}/${name}`),
+        String,
+      ),
     );
   });
 });

@@ -12,7 +12,9 @@ describe("Kubernetes checks", () => {
   it("pass on a reconciled cluster: server defaults, controller-owned and built-in objects do not count", () => {
     const lines = kubernetesChecks(expected, cluster()).map(formatCheck);
     expect(lines.filter((l) => l.startsWith("FAIL"))).toEqual([]);
-    expect(lines).toContain("ok   kubernetes  GitRepository flux-system/data-platform: Ready (Ready=True (Succeeded: stored artifact for revision 'main@sha1:6b1e2f0c9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c'))");
+    expect(lines).toContain(
+      "ok   kubernetes  GitRepository flux-system/data-platform: Ready (Ready=True (Succeeded: stored artifact for revision 'main@sha1:6b1e2f0c9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c'))",
+    );
     expect(lines).toContain("ok   kubernetes  namespace data-platform: Flux ownership labels (6 objects checked)");
     expect(lines.length).toBe(2 + 2 * expected.kustomizations.length + 1 + expected.externalSecrets.length + 1);
   });
@@ -27,21 +29,35 @@ describe("Kubernetes checks", () => {
     });
     observed.kustomizations[first.name] = kustomization(first.name, recorded.kustomizationDependencyNotReady);
     observed.kustomizations[second.name] = undefined;
-    const failed = kubernetesChecks(expected, observed).map(formatCheck).filter((l) => l.startsWith("FAIL"));
+    const failed = kubernetesChecks(expected, observed)
+      .map(formatCheck)
+      .filter((l) => l.startsWith("FAIL"));
     expect(failed).toEqual([
-      expect.stringMatching(/^FAIL kubernetes {2}GitRepository flux-system\/data-platform: Ready: expected Ready=True, found Ready=False \(GitOperationFailed: failed to checkout .*unable to authenticate/),
+      expect.stringMatching(
+        /^FAIL kubernetes {2}GitRepository flux-system\/data-platform: Ready: expected Ready=True, found Ready=False \(GitOperationFailed: failed to checkout .*unable to authenticate/,
+      ),
       'FAIL kubernetes  GitRepository flux-system/data-platform: spec: expected as the stack applies it; spec.ref.branch: expected "main", found "master"',
       `FAIL kubernetes  Kustomization flux-system/${first.name}: Ready: expected Ready=True, found Ready=False (DependencyNotReady: Dependencies do not meet ready condition, retrying in 30s)`,
       `FAIL kubernetes  Kustomization flux-system/${second.name}: exists: expected the object, found not found`,
       `FAIL kubernetes  ConfigMap flux-system/platform-prerequisites: data: expected ${Object.keys(expected.configMap.data).length} variables; data.EXTRA: unexpected "x"; data.S3_REGION: expected "us-east-1", found "eu-west-1"`,
       `FAIL kubernetes  ExternalSecret data-platform/${expected.externalSecrets[0]}: Ready: expected Ready=True, found Ready=False (SecretSyncedError: could not get secret data from provider)`,
-      ...expected.externalSecrets.slice(1).map((name) => `FAIL kubernetes  ExternalSecret data-platform/${name}: exists: expected the ExternalSecret (its Secret is what the app mounts), found not found`),
+      ...expected.externalSecrets
+        .slice(1)
+        .map(
+          (name) =>
+            `FAIL kubernetes  ExternalSecret data-platform/${name}: exists: expected the ExternalSecret (its Secret is what the app mounts), found not found`,
+        ),
       "FAIL kubernetes  namespace data-platform: Flux ownership labels: expected kustomize.toolkit.fluxcd.io/name and kustomize.toolkit.fluxcd.io/namespace on every object, found 1 without: Deployment/debug",
     ]);
   });
 
   it("does not take a Ready=True of an older generation as ready", () => {
-    expect(readiness({ metadata: { generation: 3 }, status: { observedGeneration: 2, conditions: [{ type: "Ready", status: "True", reason: "ReconciliationSucceeded" }] } })).toEqual({
+    expect(
+      readiness({
+        metadata: { generation: 3 },
+        status: { observedGeneration: 2, conditions: [{ type: "Ready", status: "True", reason: "ReconciliationSucceeded" }] },
+      }),
+    ).toEqual({
       ready: false,
       text: "Ready=True is for generation 2, the object is at 3 (not reconciled yet)",
     });

@@ -33,7 +33,11 @@ function config(): PlatformConfig {
 
 const expected = expectedOnePassword(config());
 const items = (vaultId: string): FullItem[] => [
-  fullItem(vaultId, { title: "nessie-postgres", category: "DATABASE", builtin: { username: "nessie", password: "p".repeat(32), hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" } }),
+  fullItem(vaultId, {
+    title: "nessie-postgres",
+    category: "DATABASE",
+    builtin: { username: "nessie", password: "p".repeat(32), hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" },
+  }),
   fullItem(vaultId, {
     title: "nessie-s3-credentials",
     category: "LOGIN",
@@ -72,7 +76,18 @@ describe("1Password checks", () => {
   it("name a missing item, a duplicate title, a renamed field, a field outside its section and a wrong value", async () => {
     const [postgres, s3] = connect.items;
     connect.items = [
-      { ...s3, fields: s3.fields.map((f) => (f.label === "hostname" ? f : f.label === "bucket" ? { ...f, value: "other-bucket" } : f.label === "region" ? { id: "region", type: "STRING", label: "region", value: "us-east-1" } : f)) },
+      {
+        ...s3,
+        fields: s3.fields.map((f) =>
+          f.label === "hostname"
+            ? f
+            : f.label === "bucket"
+              ? { ...f, value: "other-bucket" }
+              : f.label === "region"
+                ? { id: "region", type: "STRING", label: "region", value: "us-east-1" }
+                : f,
+        ),
+      },
       { ...s3, id: "duplicate0000000000000000a" },
       { ...postgres, title: "nessie-postgres-old" },
     ];
@@ -82,7 +97,17 @@ describe("1Password checks", () => {
     ]);
     connect.items = [
       { ...postgres, fields: postgres.fields.map((f) => (f.label === "hostname" ? { ...f, label: "server" } : f.label === "port" ? { ...f, value: "" } : f)) },
-      { ...s3, category: "PASSWORD", fields: s3.fields.map((f) => (f.label === "bucket" ? { ...f, value: "other-bucket" } : f.label === "region" ? { id: "region", type: "STRING", label: "region", value: "us-east-1" } : f)) },
+      {
+        ...s3,
+        category: "PASSWORD",
+        fields: s3.fields.map((f) =>
+          f.label === "bucket"
+            ? { ...f, value: "other-bucket" }
+            : f.label === "region"
+              ? { id: "region", type: "STRING", label: "region", value: "us-east-1" }
+              : f,
+        ),
+      },
     ];
     expect((await run()).lines.filter((l) => l.startsWith("FAIL"))).toEqual([
       "FAIL onepassword item nessie-postgres: field hostname: expected present (an ExternalSecret reads it), found missing (labels: username, password, server, port, database, notesPlain)",
@@ -98,18 +123,24 @@ describe("1Password checks", () => {
       "FAIL onepassword vault data-platform-dev: read: cannot check: 1Password Connect /v1/vaults: 401 Invalid token signature (check OP_CONNECT_TOKEN or the stack's onepasswordToken)",
     ]);
     const other = await verifyOnePassword({ ...expected, vault: "data-platform-prod" }, createConnectClient(connect.url, connect.token));
-    expect(other.checks.map(formatCheck)).toEqual(["FAIL onepassword vault data-platform-prod: exists: expected exactly one vault with that name, found none (the token sees: data-platform-dev)"]);
+    expect(other.checks.map(formatCheck)).toEqual([
+      "FAIL onepassword vault data-platform-prod: exists: expected exactly one vault with that name, found none (the token sees: data-platform-dev)",
+    ]);
     // A port nothing listens on (and no pooled connection points to).
     const closed = await startFakeConnect("unused");
     await closed.close();
     const unreachable = await verifyOnePassword(expected, createConnectClient(closed.url, "t"));
-    expect(unreachable.checks.map(formatCheck)[0]).toContain(`cannot check: cannot reach 1Password Connect at ${closed.url}: ECONNREFUSED — check OP_CONNECT_HOST or config onepasswordConnectUrl`);
+    expect(unreachable.checks.map(formatCheck)[0]).toContain(
+      `cannot check: cannot reach 1Password Connect at ${closed.url}: ECONNREFUSED — check OP_CONNECT_HOST or config onepasswordConnectUrl`,
+    );
   });
 });
 
 describe("Connect response parsing", () => {
   it("reads the documented shapes, tolerating null for an empty filter result", () => {
-    expect(parseVaults([{ id: "ytrfte14kw1uex5txaore1emkz", name: "Demo", attributeVersion: 1, contentVersion: 72, items: 7, type: "USER_CREATED" }])).toEqual([{ id: "ytrfte14kw1uex5txaore1emkz", name: "Demo" }]);
+    expect(parseVaults([{ id: "ytrfte14kw1uex5txaore1emkz", name: "Demo", attributeVersion: 1, contentVersion: 72, items: 7, type: "USER_CREATED" }])).toEqual([
+      { id: "ytrfte14kw1uex5txaore1emkz", name: "Demo" },
+    ]);
     expect(parseItemSummaries(null)).toEqual([]);
     const item = parseItem({
       id: "2fcbqwe9ndg175zg2dzwftvkpa",
@@ -119,12 +150,30 @@ describe("Connect response parsing", () => {
       sections: [{ id: "95cdbc3b-7742-47ec-9056-44d6af82d562", label: "Security Questions" }],
       fields: [
         { id: "username", type: "STRING", purpose: "USERNAME", label: "username", value: "wendy" },
-        { id: "password", type: "CONCEALED", purpose: "PASSWORD", label: "password", value: "hLDegPkuMQqyQiyDZqRdWGoojiN5KYQtXuA0wBDe9z3Caj6FQGHpbGu", entropy: 189.78 },
+        {
+          id: "password",
+          type: "CONCEALED",
+          purpose: "PASSWORD",
+          label: "password",
+          value: "hLDegPkuMQqyQiyDZqRdWGoojiN5KYQtXuA0wBDe9z3Caj6FQGHpbGu",
+          entropy: 189.78,
+        },
         { id: "a6cvmeqakbxoflkgmor4haji7y", type: "URL", label: "Example", value: "https://example.com" },
-        { id: "boot3vsxwhuht6g7cmcx4m6rcm", section: { id: "95cdbc3b-7742-47ec-9056-44d6af82d562" }, type: "CONCEALED", label: "Recovery Key", value: "s=^J@GhHP_isYP>LCq?vv8u7T:*wBP.c" },
+        {
+          id: "boot3vsxwhuht6g7cmcx4m6rcm",
+          section: { id: "95cdbc3b-7742-47ec-9056-44d6af82d562" },
+          type: "CONCEALED",
+          label: "Recovery Key",
+          value: "s=^J@GhHP_isYP>LCq?vv8u7T:*wBP.c",
+        },
       ],
     });
-    expect(item.fields.map((f) => [f.label, f.sectionId ?? "-"])).toEqual([["username", "-"], ["password", "-"], ["Example", "-"], ["Recovery Key", "95cdbc3b-7742-47ec-9056-44d6af82d562"]]);
+    expect(item.fields.map((f) => [f.label, f.sectionId ?? "-"])).toEqual([
+      ["username", "-"],
+      ["password", "-"],
+      ["Example", "-"],
+      ["Recovery Key", "95cdbc3b-7742-47ec-9056-44d6af82d562"],
+    ]);
     expect(itemS3Keys(item)).toEqual({ accessKey: "wendy", secretKey: "hLDegPkuMQqyQiyDZqRdWGoojiN5KYQtXuA0wBDe9z3Caj6FQGHpbGu" });
     expect(() => parseVaults({ message: "x" })).toThrow("not an array");
   });

@@ -67,20 +67,40 @@ export function startFakeRgw(state: FakeRgwState): Promise<Recorded> {
       const uid = url.searchParams.get("uid") ?? "";
       const user = state.users[uid];
       if (!user) return send(404, JSON.stringify({ Code: "NoSuchUser" }));
-      return send(200, JSON.stringify({ user_id: uid, display_name: uid, email: "", suspended: user.suspended ? 1 : 0, max_buckets: 1000, keys: user.keys.map((k) => ({ user: uid, access_key: k.accessKey, secret_key: k.secretKey })) }));
+      return send(
+        200,
+        JSON.stringify({
+          user_id: uid,
+          display_name: uid,
+          email: "",
+          suspended: user.suspended ? 1 : 0,
+          max_buckets: 1000,
+          keys: user.keys.map((k) => ({ user: uid, access_key: k.accessKey, secret_key: k.secretKey })),
+        }),
+      );
     }
     if (url.pathname === "/admin/bucket") {
       const name = url.searchParams.get("bucket") ?? "";
       const bucket = state.buckets[name];
       if (!bucket) return send(404, JSON.stringify({ Code: "NoSuchBucket" }));
-      return send(200, JSON.stringify({ bucket: name, owner: bucket.owner, usage: { "rgw.main": { size: bucket.size, size_actual: bucket.size, num_objects: bucket.objects } } }));
+      return send(
+        200,
+        JSON.stringify({
+          bucket: name,
+          owner: bucket.owner,
+          usage: { "rgw.main": { size: bucket.size, size_actual: bucket.size, num_objects: bucket.objects } },
+        }),
+      );
     }
     const name = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ""));
     const bucket = state.buckets[name];
     if (!bucket) return xml(404, xmlError("NoSuchBucket"));
     if (method === "HEAD") return xml(200, "");
     if (url.searchParams.has("versioning")) {
-      return xml(200, `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${bucket.versioning ? `<Status>${bucket.versioning}</Status>` : ""}</VersioningConfiguration>`);
+      return xml(
+        200,
+        `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${bucket.versioning ? `<Status>${bucket.versioning}</Status>` : ""}</VersioningConfiguration>`,
+      );
     }
     if (url.searchParams.has("lifecycle")) {
       if (!bucket.lifecycleRules) return xml(404, xmlError("NoSuchLifecycleConfiguration"));
@@ -92,7 +112,10 @@ export function startFakeRgw(state: FakeRgwState): Promise<Recorded> {
     }
     if (url.searchParams.has("acl")) {
       const owner = `<ID>${bucket.owner}</ID><DisplayName>${bucket.owner}</DisplayName>`;
-      return xml(200, `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner>${owner}</Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${owner}</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`);
+      return xml(
+        200,
+        `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner>${owner}</Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${owner}</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+      );
     }
     return xml(400, xmlError("InvalidRequest"));
   });
@@ -119,11 +142,25 @@ export interface FakeObject {
 export function startFakeKubernetes(objects: FakeObject[]): Promise<Recorded> {
   return listen((_method, url, send) => {
     const path = url.pathname;
-    const notFound = () => send(404, JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: `${path} not found` }));
+    const notFound = () =>
+      send(404, JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: `${path} not found` }));
     for (const groupVersion of [...new Set(KINDS.map(([gv]) => gv))]) {
       const base = groupVersion === "v1" ? "/api/v1" : `/apis/${groupVersion}`;
       if (path === base) {
-        return send(200, JSON.stringify({ kind: "APIResourceList", groupVersion, resources: KINDS.filter(([gv]) => gv === groupVersion).map(([, kind, name, namespaced]) => ({ name, kind, namespaced, singularName: kind.toLowerCase(), verbs: ["get", "list"] })) }));
+        return send(
+          200,
+          JSON.stringify({
+            kind: "APIResourceList",
+            groupVersion,
+            resources: KINDS.filter(([gv]) => gv === groupVersion).map(([, kind, name, namespaced]) => ({
+              name,
+              kind,
+              namespaced,
+              singularName: kind.toLowerCase(),
+              verbs: ["get", "list"],
+            })),
+          }),
+        );
       }
       for (const [gv, kind, plural, namespaced] of KINDS.filter(([gv]) => gv === groupVersion)) {
         const pattern = namespaced ? new RegExp(`^${base}/namespaces/([^/]+)/${plural}/([^/]+)$`) : new RegExp(`^${base}/${plural}/([^/]+)$`);
@@ -140,4 +177,18 @@ export function startFakeKubernetes(objects: FakeObject[]): Promise<Recorded> {
 
 /** A kubeconfig (YAML) pointing client-node at the stand-in. */
 export const kubeconfigFor = (server: string): string =>
-  ["apiVersion: v1", "kind: Config", "clusters:", `- name: fake`, `  cluster: { server: "${server}", insecure-skip-tls-verify: true }`, "users:", "- name: fake", "  user: { token: fake-token }", "contexts:", "- name: fake", "  context: { cluster: fake, user: fake }", "current-context: fake", ""].join("\n");
+  [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: fake`,
+    `  cluster: { server: "${server}", insecure-skip-tls-verify: true }`,
+    "users:",
+    "- name: fake",
+    "  user: { token: fake-token }",
+    "contexts:",
+    "- name: fake",
+    "  context: { cluster: fake, user: fake }",
+    "current-context: fake",
+    "",
+  ].join("\n");

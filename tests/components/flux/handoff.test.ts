@@ -11,9 +11,23 @@ const program = () => () => {
     {
       namespace: "flux-system",
       git: { url: "ssh://git@127.0.0.1:2222/platform.git", branch: "main", interval: "1m" },
-      auth: { ssh: { knownHosts: "[127.0.0.1]:2222 ssh-ed25519 AAAA", deployKey: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----", publicKey: "ssh-ed25519 AAAA test" } } },
+      auth: {
+        ssh: {
+          knownHosts: "[127.0.0.1]:2222 ssh-ed25519 AAAA",
+          deployKey: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----", publicKey: "ssh-ed25519 AAAA test" },
+        },
+      },
       kustomizations: [],
-      prerequisites: { environment: "t", image: "i", s3Endpoint: "e", s3Region: "r", buckets: {}, itemTitles: [], clusterSecretStore: "s", dataPlatformNamespace: "d" },
+      prerequisites: {
+        environment: "t",
+        image: "i",
+        s3Endpoint: "e",
+        s3Region: "r",
+        buckets: {},
+        itemTitles: [],
+        clusterSecretStore: "s",
+        dataPlatformNamespace: "d",
+      },
       readyTimeoutSeconds: 0,
     },
     { providers: [provider] },

@@ -64,5 +64,7 @@ it("names every unparseable line in one pass: fields, key types, the key itself"
   expect(problems[5]).toBe("line 6: the key is not a base64 SSH public key (copy the whole line from ssh-keyscan)");
   expect(problems[6]).toBe("line 7: the line says ecdsa-sha2-nistp256 but the key is ssh-ed25519 (the line was pieced together from two keys)");
   expect(problems[7]).toMatch(/^line 8: unknown marker @marker/);
-  expect(parseKnownHosts(`@cert-authority *.example.com ssh-ed25519 ${ED25519}`).lines).toEqual([{ line: 1, marker: "@cert-authority", hosts: ["*.example.com"], keyType: "ssh-ed25519" }]);
+  expect(parseKnownHosts(`@cert-authority *.example.com ssh-ed25519 ${ED25519}`).lines).toEqual([
+    { line: 1, marker: "@cert-authority", hosts: ["*.example.com"], keyType: "ssh-ed25519" },
+  ]);
 });

@@ -13,7 +13,17 @@ import {
 import { schemaProblems } from "../../lib/schemas/kubernetes";
 
 const source: GitSource = { namespace: "flux-system", url: "ssh://git@github.com/example/gitops.git", branch: "main", interval: "1m" };
-const kustomization: KustomizationSpec = { name: "nessie", path: "./apps/nessie", dependsOn: ["data-platform"], targetNamespace: "data-platform", interval: "10m", retryInterval: "1m", timeout: "5m", wait: true, prune: true };
+const kustomization: KustomizationSpec = {
+  name: "nessie",
+  path: "./apps/nessie",
+  dependsOn: ["data-platform"],
+  targetNamespace: "data-platform",
+  interval: "10m",
+  retryInterval: "1m",
+  timeout: "5m",
+  wait: true,
+  prune: true,
+};
 
 it("always sets the branch (Flux follows master otherwise) and validates", () => {
   const repo = gitRepositoryManifest(source);
@@ -39,7 +49,11 @@ it("sets suspend: false explicitly (a `flux suspend` is then drift on a field th
 
 it("annotates for forced server-side apply, and for the provider's wait only when asked", () => {
   expect(providerAnnotations(undefined)).toEqual({ "pulumi.com/patchForce": "true" });
-  expect(providerAnnotations({ readyTimeoutSeconds: 120 })).toEqual({ "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "120" });
+  expect(providerAnnotations({ readyTimeoutSeconds: 120 })).toEqual({
+    "pulumi.com/patchForce": "true",
+    "pulumi.com/waitFor": "condition=Ready",
+    "pulumi.com/timeoutSeconds": "120",
+  });
 });
 
 it("the schema check is not vacuous: a Kustomization without prune is rejected", () => {

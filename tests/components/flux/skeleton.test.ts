@@ -89,7 +89,9 @@ it("writes into a checkout, refusing (and writing nothing) where a file has othe
     const own = join(dir, "kubernetes/apps/data-platform/nessie/kustomization.yaml");
     writeFileSync(own, "resources: [deployment.yaml]\n");
     rmSync(join(dir, VARIABLES_EXAMPLE_FILE));
-    expect(() => writeSkeleton(files, dir, false)).toThrow(`already has other content in kubernetes/apps/data-platform/nessie/kustomization.yaml: nothing written (--force overwrites them)`);
+    expect(() => writeSkeleton(files, dir, false)).toThrow(
+      `already has other content in kubernetes/apps/data-platform/nessie/kustomization.yaml: nothing written (--force overwrites them)`,
+    );
     expect(() => readFileSync(join(dir, VARIABLES_EXAMPLE_FILE))).toThrow();
     expect(writeSkeleton(files, dir, true).written).toEqual([VARIABLES_EXAMPLE_FILE, "kubernetes/apps/data-platform/nessie/kustomization.yaml"]);
   } finally {

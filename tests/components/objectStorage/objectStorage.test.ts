@@ -5,10 +5,7 @@ it("names one RGW user per app and environment", () => {
 });
 
 it("turns a bucket's access lists into grants for those users", () => {
-  const grants = bucketGrants(
-    { readWrite: ["spark"], read: ["trino"] },
-    "prod",
-  );
+  const grants = bucketGrants({ readWrite: ["spark"], read: ["trino"] }, "prod");
   expect(grants).toEqual([
     { uid: "data-platform-prod-spark", access: "readWrite" },
     { uid: "data-platform-prod-trino", access: "read" },

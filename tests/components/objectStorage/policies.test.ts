@@ -59,13 +59,7 @@ describe("bucketPolicyDocument", () => {
           Sid: "ReadWriteObjects",
           Effect: "Allow",
           Principal: { AWS: ["arn:aws:iam:::user/spark"] },
-          Action: [
-            "s3:AbortMultipartUpload",
-            "s3:DeleteObject",
-            "s3:GetObject",
-            "s3:ListMultipartUploadParts",
-            "s3:PutObject",
-          ],
+          Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
           Resource: ["arn:aws:s3:::lake/*"],
         },
         {
@@ -88,10 +82,19 @@ describe("bucketPolicyDocument", () => {
 
   it("allows apps no version-level action and denies them old versions; the owner may read every object and version", () => {
     const policy = bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }], "admin");
-    const appAllows = policy?.Statement.filter((statement) => statement.Effect === "Allow" && statement.Sid !== "OwnerRecovery").flatMap((statement) => statement.Action) ?? [];
+    const appAllows =
+      policy?.Statement.filter((statement) => statement.Effect === "Allow" && statement.Sid !== "OwnerRecovery").flatMap((statement) => statement.Action) ?? [];
     expect(appAllows.filter((action) => /Version/.test(action))).toEqual([]);
-    expect(policy?.Statement.find((statement) => statement.Sid === "NoOldVersions")).toMatchObject({ Effect: "Deny", Principal: { AWS: ["arn:aws:iam:::user/spark"] }, Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"] });
-    expect(policy?.Statement.find((statement) => statement.Sid === "OwnerRecovery")).toMatchObject({ Effect: "Allow", Principal: { AWS: ["arn:aws:iam:::user/admin"] }, Action: ["s3:GetObject", "s3:GetObjectVersion"] });
+    expect(policy?.Statement.find((statement) => statement.Sid === "NoOldVersions")).toMatchObject({
+      Effect: "Deny",
+      Principal: { AWS: ["arn:aws:iam:::user/spark"] },
+      Action: ["s3:DeleteObjectVersion", "s3:GetObjectVersion"],
+    });
+    expect(policy?.Statement.find((statement) => statement.Sid === "OwnerRecovery")).toMatchObject({
+      Effect: "Allow",
+      Principal: { AWS: ["arn:aws:iam:::user/admin"] },
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+    });
     expect(() => bucketPolicyDocument("lake", [{ uid: "spark", access: "readWrite" }], " ")).toThrow(/owner's uid is empty/);
   });
 
@@ -109,11 +112,15 @@ describe("bucketPolicyDocument", () => {
   });
 
   it("gives a uid granted twice the wider access, once", () => {
-    const policy = bucketPolicyDocument("lake", [
-      { uid: "spark", access: "read" },
-      { uid: "spark", access: "readWrite" },
-      { uid: "spark", access: "read" },
-    ], "admin");
+    const policy = bucketPolicyDocument(
+      "lake",
+      [
+        { uid: "spark", access: "read" },
+        { uid: "spark", access: "readWrite" },
+        { uid: "spark", access: "read" },
+      ],
+      "admin",
+    );
     expect(policy?.Statement.map((statement) => statement.Sid)).toEqual(["ReadWriteBucket", "ReadWriteObjects", "NoOldVersions", "OwnerRecovery"]);
     expect(policy?.Statement[0].Principal.AWS).toEqual(["arn:aws:iam:::user/spark"]);
   });
@@ -146,9 +153,7 @@ describe("bucketLifecycleRules", () => {
   });
 
   it("omits rules for unset settings", () => {
-    expect(bucketLifecycleRules({ abortIncompleteMultipartDays: 3 }).map((rule) => rule.id)).toEqual([
-      INCOMPLETE_MULTIPART_RULE_ID,
-    ]);
+    expect(bucketLifecycleRules({ abortIncompleteMultipartDays: 3 }).map((rule) => rule.id)).toEqual([INCOMPLETE_MULTIPART_RULE_ID]);
     expect(bucketLifecycleRules({})).toEqual([]);
   });
 
@@ -159,8 +164,12 @@ describe("bucketLifecycleRules", () => {
 
   // RGW keeps the low 32 bits: 4294967297 days is stored as 1 (measured), so old versions would expire after a day.
   it.each([MAX_LIFECYCLE_DAYS + 1, 4294967297, 1e21, Number.POSITIVE_INFINITY])("rejects %p days, above RGW's int32, as config does", (days) => {
-    expect(() => bucketLifecycleRules({ noncurrentVersionDays: days })).toThrow(`noncurrentVersionDays must be a whole number of days from 1 to ${MAX_LIFECYCLE_DAYS}`);
-    expect(() => bucketLifecycleRules({ abortIncompleteMultipartDays: days })).toThrow(/abortIncompleteMultipartDays must be a whole number of days from 1 to 2147483647/);
+    expect(() => bucketLifecycleRules({ noncurrentVersionDays: days })).toThrow(
+      `noncurrentVersionDays must be a whole number of days from 1 to ${MAX_LIFECYCLE_DAYS}`,
+    );
+    expect(() => bucketLifecycleRules({ abortIncompleteMultipartDays: days })).toThrow(
+      /abortIncompleteMultipartDays must be a whole number of days from 1 to 2147483647/,
+    );
   });
 
   it("accepts the largest day count RGW stores", () => {

@@ -60,7 +60,9 @@ describe("the committed jar lock", () => {
   });
 
   it("keeps the lock out of the build context hash but not the checksum list", () => {
-    const ignore = contextFile(".dockerignore").split("\n").map((line) => line.trim());
+    const ignore = contextFile(".dockerignore")
+      .split("\n")
+      .map((line) => line.trim());
     expect(ignore).toEqual(expect.arrayContaining(["*", "!Dockerfile", `!${CHECKSUM_FILE}`]));
   });
 });
@@ -85,7 +87,9 @@ describe("derivations", () => {
     const versions = { SPARK_VERSION: lock.spark.version, ICEBERG_VERSION: lock.iceberg, NESSIE_VERSION: lock.nessie };
     expect(dockerBuildArgs(lock)).toEqual(versions);
     expect(dockerBuildArgs(lock, { baseImage: "", mavenRepository: "", sourceUrl: "" })).toEqual(versions);
-    expect(dockerBuildArgs(lock, { baseImage: "localhost/tiny-base", mavenRepository: "http://nexus:8081/maven/", sourceUrl: "https://git.example/dp" })).toEqual({
+    expect(
+      dockerBuildArgs(lock, { baseImage: "localhost/tiny-base", mavenRepository: "http://nexus:8081/maven/", sourceUrl: "https://git.example/dp" }),
+    ).toEqual({
       ...versions,
       BASE_IMAGE: "localhost/tiny-base",
       MAVEN_REPOSITORY: "http://nexus:8081/maven",

@@ -73,7 +73,9 @@ let engine: EngineStack | undefined;
 
 async function versions(client: S3Client): Promise<Version[]> {
   const listed = await client.send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
-  return (listed.Versions ?? []).map(({ Key, VersionId, ETag }) => ({ Key, VersionId, ETag })).sort((a, b) => `${a.Key}${a.VersionId}`.localeCompare(`${b.Key}${b.VersionId}`));
+  return (listed.Versions ?? [])
+    .map(({ Key, VersionId, ETag }) => ({ Key, VersionId, ETag }))
+    .sort((a, b) => `${a.Key}${a.VersionId}`.localeCompare(`${b.Key}${b.VersionId}`));
 }
 
 async function userKeys(uid: string): Promise<string[]> {
@@ -96,15 +98,17 @@ beforeAll(async () => {
   admin = s3Client(cluster, cluster.adminAccessKey, cluster.adminSecretKey);
 
   // --- The platform as a person built it. ---
-  const made = JSON.parse(await radosgwAdmin(cluster, ["user", "create", "--uid=iceberg", "--display-name=hand made shared user"])) as { keys: { access_key: string; secret_key: string }[] };
+  const made = JSON.parse(await radosgwAdmin(cluster, ["user", "create", "--uid=iceberg", "--display-name=hand made shared user"])) as {
+    keys: { access_key: string; secret_key: string }[];
+  };
   appKey = { accessKey: made.keys[0].access_key, secretKey: made.keys[0].secret_key };
   await radosgwAdmin(cluster, ["user", "create", "--uid=data-platform-e2e-spark", "--display-name=made by hand"]);
 
   await admin.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await admin.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
   for (const [key, body] of [
-    ["warehouse/db/table/metadata/v1.metadata.json", "{\"format-version\":2,\"v\":1}"],
-    ["warehouse/db/table/metadata/v1.metadata.json", "{\"format-version\":2,\"v\":2}"],
+    ["warehouse/db/table/metadata/v1.metadata.json", '{"format-version":2,"v":1}'],
+    ["warehouse/db/table/metadata/v1.metadata.json", '{"format-version":2,"v":2}'],
     ["warehouse/db/table/data/00000-0.parquet", "PAR1 rows 1-100"],
     ["warehouse/db/table/data/00000-0.parquet", "PAR1 rows 1-200"],
     ["warehouse/db/table/data/00000-0.parquet", "PAR1 rows 1-300"],
@@ -120,7 +124,15 @@ beforeAll(async () => {
   );
   const handMadePolicy = {
     Version: "2012-10-17",
-    Statement: [{ Sid: "HandMade", Effect: "Allow", Principal: { AWS: ["arn:aws:iam:::user/iceberg"] }, Action: ["s3:*"], Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }],
+    Statement: [
+      {
+        Sid: "HandMade",
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam:::user/iceberg"] },
+        Action: ["s3:*"],
+        Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+      },
+    ],
   };
   await admin.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(handMadePolicy) }));
   // `aws s3 mb` with the app's keys: that bucket belongs to iceberg, not to the stack's identity.
@@ -134,7 +146,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "adoption-e2e-"));
   cpSync(join(projectRoot, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
   connect = await startFakeConnect("data-platform-e2e", (vault) => [
-    fullItem(vault, { title: "nessie-postgres", category: "DATABASE", builtin: { username: "nessie", password: "hand-typed-pw", hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" } }),
+    fullItem(vault, {
+      title: "nessie-postgres",
+      category: "DATABASE",
+      builtin: { username: "nessie", password: "hand-typed-pw", hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" },
+    }),
   ]);
   kube = await startFakeKubernetes([]);
   writeFileSync(join(dir, "kubeconfig"), kubeconfigFor(kube.url));
@@ -170,23 +186,48 @@ afterAll(async () => {
 
 test("the plan: its lines on the hand-built platform, the REFUSE cases, exit 1, and nothing written anywhere", async () => {
   const before = await rgwSnapshot();
-  const result = await promisify(execFile)(process.execPath, [join(projectRoot, "node_modules/tsx/dist/cli.mjs"), join(projectRoot, "scripts/adopt.ts"), "plan", "--stack", "e2e", "--stacks-from", dir], {
-    cwd: projectRoot,
-    env: { ...process.env, RGW_ADMIN_ACCESS_KEY: cluster.adminAccessKey, RGW_ADMIN_SECRET_KEY: cluster.adminSecretKey, OP_CONNECT_HOST: connect.url, OP_CONNECT_TOKEN: connect.token, KUBECONFIG: join(dir, "kubeconfig") },
-  }).then(
+  const result = await promisify(execFile)(
+    process.execPath,
+    [join(projectRoot, "node_modules/tsx/dist/cli.mjs"), join(projectRoot, "scripts/adopt.ts"), "plan", "--stack", "e2e", "--stacks-from", dir],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        RGW_ADMIN_ACCESS_KEY: cluster.adminAccessKey,
+        RGW_ADMIN_SECRET_KEY: cluster.adminSecretKey,
+        OP_CONNECT_HOST: connect.url,
+        OP_CONNECT_TOKEN: connect.token,
+        KUBECONFIG: join(dir, "kubeconfig"),
+      },
+    },
+  ).then(
     ({ stdout }) => ({ code: 0, stdout }),
     (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, stdout: `${error.stdout ?? ""}${error.stderr ?? ""}` }),
   );
   const lines = result.stdout.split("\n");
   expect({ code: result.code, output: result.stdout }).toEqual({ code: 1, output: expect.any(String) });
   expect(lines[0]).toBe("adopt plan for stack e2e: read-only (GET and HEAD requests only), nothing was written anywhere");
-  expect(lines).toContainEqual(expect.stringMatching(/^ADOPT {2}bucket warehouse: iceberg-test: owner admin, 6 objects \(\d+ B\), import id iceberg-test; nothing in it is changed$/));
-  expect(lines).toContain(`CHANGE bucket warehouse: lifecycle + expire-noncurrent-versions 30d; + abort-incomplete-multipart-uploads 7d; hand-made rules kept: ${HAND_MADE_RULE}`);
-  expect(lines).toContainEqual(expect.stringMatching(/^CHANGE bucket warehouse: policy replaced by the stack's \(\d statements\): .* any grant made by hand is dropped$/));
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^ADOPT {2}bucket warehouse: iceberg-test: owner admin, 6 objects \(\d+ B\), import id iceberg-test; nothing in it is changed$/),
+  );
+  expect(lines).toContain(
+    `CHANGE bucket warehouse: lifecycle + expire-noncurrent-versions 30d; + abort-incomplete-multipart-uploads 7d; hand-made rules kept: ${HAND_MADE_RULE}`,
+  );
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^CHANGE bucket warehouse: policy replaced by the stack's \(\d statements\): .* any grant made by hand is dropped$/),
+  );
   expect(lines.some((l) => /^CHANGE bucket warehouse: versioning/.test(l))).toBe(false);
-  expect(lines).toContainEqual(expect.stringMatching(/^REFUSE bucket nessie-backup: iceberg-backup is owned by RGW user iceberg, not by the stack's S3 identity \(admin\): .*403.* — fix: make the owner's keys the stack's/));
-  expect(lines).toContainEqual(expect.stringMatching(/^ADOPT {2}rgw user nessie: uid iceberg, keeps key \S+ as its current key \(1 key\); no key created or removed$/));
-  expect(lines).toContainEqual(expect.stringMatching(/^REFUSE rgw user spark: RGW user data-platform-e2e-spark exists \(made by hand\) and adopt.users has no entry for spark/));
+  expect(lines).toContainEqual(
+    expect.stringMatching(
+      /^REFUSE bucket nessie-backup: iceberg-backup is owned by RGW user iceberg, not by the stack's S3 identity \(admin\): .*403.* — fix: make the owner's keys the stack's/,
+    ),
+  );
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^ADOPT {2}rgw user nessie: uid iceberg, keeps key \S+ as its current key \(1 key\); no key created or removed$/),
+  );
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^REFUSE rgw user spark: RGW user data-platform-e2e-spark exists \(made by hand\) and adopt.users has no entry for spark/),
+  );
   expect(lines).toContainEqual(expect.stringMatching(/^ADOPT {2}item nessie-postgres: database, import id vaults\/\w+\/items\/\w+, keeps password$/));
   expect(lines).toContain("CREATE kubernetes Namespace/external-secrets: (does not exist)");
   expect(result.stdout).toMatch(/data-platform:adopt:\n\s+buckets:\n\s+warehouse:\n\s+name: iceberg-test\n\s+policy: true\n\s+lifecycle: merge/);
@@ -215,7 +256,11 @@ test("up takes the user and the lifecycle over: old key works, no key added, eve
         { connection, uid: "iceberg", displayName: "data-platform e2e nessie", keyRotation: "1", adopt: { accessKey: appKey.accessKey, readSecret: false } },
         { protect: true },
       );
-      new BucketLifecycle("storage-warehouse-lifecycle", { connection, bucket: BUCKET, rules: bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 }) }, { protect: true });
+      new BucketLifecycle(
+        "storage-warehouse-lifecycle",
+        { connection, bucket: BUCKET, rules: bucketLifecycleRules({ noncurrentVersionDays: 30, abortIncompleteMultipartDays: 7 }) },
+        { protect: true },
+      );
       return { accessKey: user.accessKey };
     },
   });
@@ -236,7 +281,11 @@ test("up takes the user and the lifecycle over: old key works, no key added, eve
   expect(await versions(admin)).toEqual(versionsBefore);
   // The hand-made rule beside the stack's own (ID <id>.<token>).
   const rules = ((await rulesOnRgw(admin, BUCKET)) ?? []).map((r) => r.ID ?? "").sort();
-  expect(rules).toEqual([expect.stringMatching(/^abort-incomplete-multipart-uploads\.[0-9a-f]+$/), expect.stringMatching(/^expire-noncurrent-versions\.[0-9a-f]+$/), HAND_MADE_RULE]);
+  expect(rules).toEqual([
+    expect.stringMatching(/^abort-incomplete-multipart-uploads\.[0-9a-f]+$/),
+    expect.stringMatching(/^expire-noncurrent-versions\.[0-9a-f]+$/),
+    HAND_MADE_RULE,
+  ]);
 
   const preview = await engine.preview({ expectNoChanges: true });
   expect(preview.changeSummary).toEqual({ same: 3 });

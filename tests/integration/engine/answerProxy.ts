@@ -90,15 +90,12 @@ export class AnswerProxy {
     const body: Buffer[] = [];
     for await (const chunk of incoming) body.push(chunk as Buffer);
     const answer = await new Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }>((resolve, reject) => {
-      const forward = httpRequest(
-        { host: this.target.hostname, port: this.target.port, method, path: url, headers: incoming.headers },
-        (response) => {
-          const parts: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => parts.push(chunk));
-          response.on("end", () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(parts) }));
-          response.on("error", reject);
-        },
-      );
+      const forward = httpRequest({ host: this.target.hostname, port: this.target.port, method, path: url, headers: incoming.headers }, (response) => {
+        const parts: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => parts.push(chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(parts) }));
+        response.on("error", reject);
+      });
       forward.on("error", reject);
       forward.end(Buffer.concat(body));
     }).catch((error: unknown) => ({ status: 502, headers: {}, body: Buffer.from(String(error)) }));

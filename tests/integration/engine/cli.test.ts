@@ -147,7 +147,10 @@ function createSandbox(): Sandbox {
   const env: NodeJS.ProcessEnv = {
     ...inherited,
     // The launcher must find the CLI itself (in PULUMI_HOME/versions), as for a user: the engine is not on PATH.
-    PATH: (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== engine.binDir).join(delimiter),
+    PATH: (process.env.PATH ?? "")
+      .split(delimiter)
+      .filter((dir) => dir !== engine.binDir)
+      .join(delimiter),
     HOME: home,
     PULUMI_HOME: pulumiHome,
     PULUMI_CONFIG_PASSPHRASE: `cli-test-${randomBytes(8).toString("hex")}`,
@@ -246,7 +249,9 @@ describe("README's Real use on a new file backend (pulumi login file://<tmp>)", 
     const again = await box.npx(["stack", "select", "dev"]);
     expect(again.code).toBe(0);
     const stacks = await box.pulumi(["stack", "ls", "--json"]);
-    expect((JSON.parse(stacks.stdout) as { name: string; current: boolean }[]).map(({ name, current }) => ({ name, current }))).toEqual([{ name: "dev", current: true }]);
+    expect((JSON.parse(stacks.stdout) as { name: string; current: boolean }[]).map(({ name, current }) => ({ name, current }))).toEqual([
+      { name: "dev", current: true },
+    ]);
   });
 
   test("preview before the secrets are set: the CLI names every missing required key", async () => {
@@ -384,10 +389,27 @@ describe("pulumi login --local (file://~) with HOME and PULUMI_HOME in a temp fo
     );
     const userNamespace = process.getuid?.() === 0 ? [] : ["--user", "--map-root-user"];
     const local = (args: string[]) =>
-      run("unshare", [...userNamespace, "--mount", "--", "sh", "-c", 'mount --bind "$0" /etc/passwd && exec "$@"', passwd, "npx", "--no", "pulumi", ...args, "--non-interactive"], {
-        cwd: box.project,
-        env: box.env,
-      });
+      run(
+        "unshare",
+        [
+          ...userNamespace,
+          "--mount",
+          "--",
+          "sh",
+          "-c",
+          'mount --bind "$0" /etc/passwd && exec "$@"',
+          passwd,
+          "npx",
+          "--no",
+          "pulumi",
+          ...args,
+          "--non-interactive",
+        ],
+        {
+          cwd: box.project,
+          env: box.env,
+        },
+      );
 
     // What the real user's ~/.pulumi holds before: the namespace must keep it unchanged.
     const realState = join(userInfo().homedir, ".pulumi");

@@ -67,9 +67,7 @@ export function expectedEngineVersion(): string {
  */
 export async function findEngine(): Promise<EngineBinaries> {
   const tools = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
-  const binDir = (process.env.PATH ?? "")
-    .split(delimiter)
-    .find((dir) => dir !== "" && tools.every((tool) => isExecutable(join(dir, tool))));
+  const binDir = (process.env.PATH ?? "").split(delimiter).find((dir) => dir !== "" && tools.every((tool) => isExecutable(join(dir, tool))));
   if (!binDir) throw new Error(`the Pulumi engine (${tools.join(", ")} in one folder) is not on PATH: ${HOW_TO_BUILD}`);
   const pulumi = join(binDir, "pulumi");
   const { stdout } = await promisify(execFile)(pulumi, ["version"], { env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
@@ -203,12 +201,13 @@ function descendants(pid: number): number[] {
 
 function commandLine(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((arg) => arg !== "");
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((arg) => arg !== "");
   } catch {
     return [];
   }
 }
-
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
@@ -236,7 +235,8 @@ function engineChildren(operation: string): number[] {
 
 /** PulumiCommand's `root`: the folder whose bin/pulumi is the engine. */
 function engineRoot(engine: EngineBinaries): string {
-  if (basename(engine.binDir) !== "bin") throw new Error(`the engine folder ${engine.binDir} is not named bin, which the Automation API needs: ${HOW_TO_BUILD}`);
+  if (basename(engine.binDir) !== "bin")
+    throw new Error(`the engine folder ${engine.binDir} is not named bin, which the Automation API needs: ${HOW_TO_BUILD}`);
   return resolve(engine.binDir, "..");
 }
 

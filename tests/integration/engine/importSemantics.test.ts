@@ -23,7 +23,14 @@ jest.setTimeout(300_000);
 
 const FIXTURES = join(__dirname, "..", "..", "adopt", "fixtures");
 const LIVE = { "nessie-postgres": "hand-typed-pw" };
-const TARGET: AdoptTarget = { label: "entry nessie-postgres", type: "kvtest:index:Entry", name: "nessie-postgres", via: "import", importId: "nessie-postgres", keep: ["value"] };
+const TARGET: AdoptTarget = {
+  label: "entry nessie-postgres",
+  type: "kvtest:index:Entry",
+  name: "nessie-postgres",
+  via: "import",
+  importId: "nessie-postgres",
+  keep: ["value"],
+};
 
 const projects: KvProject[] = [];
 afterAll(() => projects.forEach((p) => p.cleanup()));
@@ -44,7 +51,11 @@ function normalized(value: unknown): unknown {
   if (typeof value === "string") return value.replace(/\/[^\s"']*\/kvtest-[A-Za-z0-9]+/g, "<tmp>").replace(/(::default::)[0-9a-f-]{36}$/, "$1<provider id>");
   if (Array.isArray(value)) return value.map(normalized);
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !VOLATILE.includes(key)).map(([key, field]) => [key, normalized(field)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !VOLATILE.includes(key))
+      .map(([key, field]) => [key, normalized(field)]),
+  );
 }
 
 /** The parts of a preview that do not change from run to run. */

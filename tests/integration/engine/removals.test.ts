@@ -74,13 +74,23 @@ const policyOnRgw: pulumi.dynamic.ResourceProvider = {
     return { id: inputs.bucket, outs: inputs };
   },
   async update(_id: string, _olds: PolicyInputs, news: PolicyInputs) {
-    const client = new S3Client({ endpoint: news.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: news.accessKey, secretAccessKey: news.secretKey } });
+    const client = new S3Client({
+      endpoint: news.endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: news.accessKey, secretAccessKey: news.secretKey },
+    });
     await client.send(new PutBucketPolicyCommand({ Bucket: news.bucket, Policy: news.policy }));
     client.destroy();
     return { outs: news };
   },
   async delete(_id: string, olds: PolicyInputs) {
-    const client = new S3Client({ endpoint: olds.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: olds.accessKey, secretAccessKey: olds.secretKey } });
+    const client = new S3Client({
+      endpoint: olds.endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: olds.accessKey, secretAccessKey: olds.secretKey },
+    });
     await client.send(new DeleteBucketPolicyCommand({ Bucket: olds.bucket }));
     client.destroy();
   },
@@ -106,7 +116,12 @@ function stackConfig(environment: string, overrides: Record<string, unknown>): S
 /** Two buckets both apps use, the defaults removed (fewer resources, same shape). */
 const twoBuckets = (env: string, scratch: Record<string, unknown> = { key: "scratch", name: `scratch-${env}`, readWrite: ["spark"], read: ["trino"] }) => ({
   s3Apps: ["spark", "trino"],
-  buckets: [{ key: "warehouse", remove: true }, { key: "nessie-backup", remove: true }, { key: "lake", name: `lake-${env}`, readWrite: ["spark"], read: ["trino"] }, scratch],
+  buckets: [
+    { key: "warehouse", remove: true },
+    { key: "nessie-backup", remove: true },
+    { key: "lake", name: `lake-${env}`, readWrite: ["spark"], read: ["trino"] },
+    scratch,
+  ],
   credentials: [{ title: "nessie-postgres", remove: true }],
 });
 
@@ -128,7 +143,12 @@ function program(state: State): PulumiFn {
     const users = config.apps.map((app) => {
       const user = new RgwUser(
         `storage-user-${app.name}`,
-        { connection: admin, uid: rgwUserId(config.environment, app.name), displayName: `data-platform ${config.environment} ${app.name}`, keyRotation: app.keyRotation },
+        {
+          connection: admin,
+          uid: rgwUserId(config.environment, app.name),
+          displayName: `data-platform ${config.environment} ${app.name}`,
+          keyRotation: app.keyRotation,
+        },
         { protect: true },
       );
       keys[app.name] = { accessKey: user.accessKey, secretKey: user.secretKey };
@@ -137,10 +157,22 @@ function program(state: State): PulumiFn {
     for (const bucket of config.buckets) {
       const base = `storage-${bucket.key}`;
       const aliases = (suffix: string) => (bucket.previousKeys ?? []).map((old) => ({ name: `storage-${old}${suffix}` }));
-      const made = new (class extends pulumi.dynamic.Resource {})(bucketStandIn, base, { name: bucket.name }, { protect: true, retainOnDelete: true, aliases: aliases("") });
+      const made = new (class extends pulumi.dynamic.Resource {})(
+        bucketStandIn,
+        base,
+        { name: bucket.name },
+        { protect: true, retainOnDelete: true, aliases: aliases("") },
+      );
       new BucketLifecycle(
         `${base}-lifecycle`,
-        { connection: admin, bucket: made.id, rules: bucketLifecycleRules({ noncurrentVersionDays: bucket.noncurrentVersionDays, abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays }) },
+        {
+          connection: admin,
+          bucket: made.id,
+          rules: bucketLifecycleRules({
+            noncurrentVersionDays: bucket.noncurrentVersionDays,
+            abortIncompleteMultipartDays: bucket.abortIncompleteMultipartDays,
+          }),
+        },
         { protect: true, aliases: aliases("-lifecycle") },
       );
       const document = bucketPolicyDocument(bucket.name, bucketGrants(bucket, config.environment), RGW_ADMIN_UID);
@@ -155,7 +187,12 @@ function program(state: State): PulumiFn {
     }
     for (const credential of config.credentials) {
       const aliases = (credential.previousTitles ?? []).map((old) => ({ name: `credentials-${old}` }));
-      new (class extends pulumi.dynamic.Resource {})(itemStandIn, `credentials-${credential.title}`, { title: credential.title }, { protect: true, retainOnDelete: true, aliases });
+      new (class extends pulumi.dynamic.Resource {})(
+        itemStandIn,
+        `credentials-${credential.title}`,
+        { title: credential.title },
+        { protect: true, retainOnDelete: true, aliases },
+      );
     }
     return { keys: pulumi.secret(keys) };
   };
@@ -257,7 +294,12 @@ it("an app removed: refused unless s3AppsRemoved says so; then its grants go and
 
   const withoutTrino = {
     s3Apps: ["spark"],
-    buckets: [{ key: "warehouse", remove: true }, { key: "nessie-backup", remove: true }, { key: "lake", name: `lake-${env}`, readWrite: ["spark"] }, { key: "scratch", name: `scratch-${env}`, readWrite: ["spark"] }],
+    buckets: [
+      { key: "warehouse", remove: true },
+      { key: "nessie-backup", remove: true },
+      { key: "lake", name: `lake-${env}`, readWrite: ["spark"] },
+      { key: "scratch", name: `scratch-${env}`, readWrite: ["spark"] },
+    ],
     credentials: [{ title: "nessie-postgres", remove: true }],
   };
   state.overrides = withoutTrino;

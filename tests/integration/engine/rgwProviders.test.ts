@@ -289,7 +289,9 @@ describe("interrupted calls (issue #10's table)", () => {
       (error: unknown) => String(error),
     );
     expect(failure).toMatch(/createKey answer is not JSON/);
-    const secrets = [...(proxy.seen.find((request) => request.outcome === "replaced")?.answer ?? "").matchAll(/"secret_key":"([^"]+)"/g)].map((match) => match[1]);
+    const secrets = [...(proxy.seen.find((request) => request.outcome === "replaced")?.answer ?? "").matchAll(/"secret_key":"([^"]+)"/g)].map(
+      (match) => match[1],
+    );
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(failure).not.toContain(secret);

@@ -38,7 +38,8 @@ class App extends pulumi.ComponentResource {
   }
 }
 
-const keysUnder = async (prefix: string): Promise<string[]> => ((await admin.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key ?? "");
+const keysUnder = async (prefix: string): Promise<string[]> =>
+  ((await admin.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key ?? "");
 
 beforeAll(async () => {
   cluster = await startRgwCluster();
@@ -104,5 +105,10 @@ test("a second concurrent up is refused by the lock; a killed engine's lock stay
   }
   expect((await engine.up()).summary.result).toBe("succeeded");
   await expect(engine.preview({ expectNoChanges: true })).resolves.toBeDefined();
-  expect((await engine.exportStack()).deployment.resources?.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.id).sort()).toEqual(["a", "b"]);
+  expect(
+    (await engine.exportStack()).deployment.resources
+      ?.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource")
+      .map((r) => r.id)
+      .sort(),
+  ).toEqual(["a", "b"]);
 }, 300_000);

@@ -34,7 +34,8 @@ export function ok(command: string, args: string[], env: Record<string, string> 
 /** Missing tools fail the suite (never skip it). */
 export function requireTools(tools: string[]): void {
   const missing = tools.filter((tool) => run("sh", ["-c", `command -v ${tool}`]).status !== 0);
-  if (missing.length > 0) throw new Error(`missing tools: ${missing.join(", ")} (apt-get install docker-registry buildah skopeo apache2-utils busybox-static unzip; maven)`);
+  if (missing.length > 0)
+    throw new Error(`missing tools: ${missing.join(", ")} (apt-get install docker-registry buildah skopeo apache2-utils busybox-static unzip; maven)`);
 }
 
 export function sha256File(path: string): string {

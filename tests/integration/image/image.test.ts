@@ -3,7 +3,15 @@
 // fail the build; (d) an unchanged rebuild is fully cached. Figures are printed for docs/image.md.
 import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CHECKSUM_FILE, IMAGE_CONTEXT, IMAGE_DOCKERFILE, dockerBuildArgs, jarFileName, loadJarLock, totalJarBytes } from "../../../components/sparkIcebergImage/jarLock";
+import {
+  CHECKSUM_FILE,
+  IMAGE_CONTEXT,
+  IMAGE_DOCKERFILE,
+  dockerBuildArgs,
+  jarFileName,
+  loadJarLock,
+  totalJarBytes,
+} from "../../../components/sparkIcebergImage/jarLock";
 import { type Stack, ok, projectRoot, requireTools, run, sha256File, stackDown, stackUp } from "./harness";
 
 const lock = loadJarLock(projectRoot);
@@ -31,8 +39,11 @@ const blob = (layoutDir: string, digest: string) => join(layoutDir, "blobs", dig
 function build(extra: string[], maven = stack.mavenGood, context = join(projectRoot, IMAGE_CONTEXT)) {
   const buildArgs = dockerBuildArgs(lock, { baseImage: "localhost/tiny-base", mavenRepository: maven, sourceUrl: "https://git.example/data-platform" });
   return buildah([
-    "bud", "--layers", "--force-rm",
-    "-f", join(context, "Dockerfile"),
+    "bud",
+    "--layers",
+    "--force-rm",
+    "-f",
+    join(context, "Dockerfile"),
     ...Object.entries(buildArgs).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
     ...extra,
     context,
@@ -71,18 +82,46 @@ describe("the spark-iceberg image", () => {
 
   it("pushes with credentials and the registry reports the same digest", () => {
     const digestFile = join(stack.stateDir, "digest");
-    ok("buildah", ["push", "--tls-verify=false", "--creds", `${stack.registryUser}:${stack.registryPassword}`, "--digestfile", digestFile, LOCAL_TAG, `docker://${stack.registry}/${REPOSITORY}:it`], stack.env);
+    ok(
+      "buildah",
+      [
+        "push",
+        "--tls-verify=false",
+        "--creds",
+        `${stack.registryUser}:${stack.registryPassword}`,
+        "--digestfile",
+        digestFile,
+        LOCAL_TAG,
+        `docker://${stack.registry}/${REPOSITORY}:it`,
+      ],
+      stack.env,
+    );
     digest = readFileSync(digestFile, "utf8").trim();
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const inspected = JSON.parse(
-      ok("skopeo", ["inspect", "--tls-verify=false", "--creds", `${stack.registryUser}:${stack.registryPassword}`, `docker://${stack.registry}/${REPOSITORY}@${digest}`], stack.env).stdout,
+      ok(
+        "skopeo",
+        ["inspect", "--tls-verify=false", "--creds", `${stack.registryUser}:${stack.registryPassword}`, `docker://${stack.registry}/${REPOSITORY}@${digest}`],
+        stack.env,
+      ).stdout,
     ) as { Digest: string };
     expect(inspected.Digest).toBe(digest);
   }, 600_000);
 
   it("holds every locked jar byte for byte, owned by 185, runs as 185 and carries the labels", () => {
     const layout = join(stack.stateDir, "pulled");
-    ok("skopeo", ["copy", "--src-tls-verify=false", "--src-creds", `${stack.registryUser}:${stack.registryPassword}`, `docker://${stack.registry}/${REPOSITORY}@${digest}`, `oci:${layout}:pulled`], stack.env);
+    ok(
+      "skopeo",
+      [
+        "copy",
+        "--src-tls-verify=false",
+        "--src-creds",
+        `${stack.registryUser}:${stack.registryPassword}`,
+        `docker://${stack.registry}/${REPOSITORY}@${digest}`,
+        `oci:${layout}:pulled`,
+      ],
+      stack.env,
+    );
     const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: OciDescriptor[] };
     const manifest = JSON.parse(readFileSync(blob(layout, index.manifests[0].digest), "utf8")) as OciManifest;
     const config = JSON.parse(readFileSync(blob(layout, manifest.config.digest), "utf8")) as OciConfig;
@@ -100,7 +139,14 @@ describe("the spark-iceberg image", () => {
     expect(manifest.layers).toHaveLength(2);
     const jarLayer = blob(layout, manifest.layers[1].digest);
     const listing = ok("tar", ["-tvzf", jarLayer, "--numeric-owner"]).stdout.trim().split("\n");
-    const paths = listing.map((line) => line.split(/\s+/).slice(5).join(" ").replace(/^\.?\//, "").replace(/\/$/, ""));
+    const paths = listing.map((line) =>
+      line
+        .split(/\s+/)
+        .slice(5)
+        .join(" ")
+        .replace(/^\.?\//, "")
+        .replace(/\/$/, ""),
+    );
     const jarPaths = lock.jars.map((jar) => `opt/spark/jars/${jarFileName(jar)}`);
     expect(paths.filter((p) => !["opt", "opt/spark", "opt/spark/jars"].includes(p)).sort()).toEqual([...jarPaths].sort());
 

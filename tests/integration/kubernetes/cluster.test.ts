@@ -46,7 +46,12 @@ test("the cluster is up: API server version, CRDs, the Flux namespace, every pro
   const version = JSON.parse(await c.kubectl(["get", "--raw", "/version"])) as { gitVersion: string };
   expect(version.gitVersion).toBe("v1.37.2");
   const crds = await c.kubectl(["get", "crd", "-o", "name"]);
-  for (const crd of ["gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io", "externalsecrets.external-secrets.io", "clustersecretstores.external-secrets.io"]) {
+  for (const crd of [
+    "gitrepositories.source.toolkit.fluxcd.io",
+    "kustomizations.kustomize.toolkit.fluxcd.io",
+    "externalsecrets.external-secrets.io",
+    "clustersecretstores.external-secrets.io",
+  ]) {
     expect(crds).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd}`);
   }
   await c.kubectl(["get", "namespace", FLUX_NAMESPACE]);
@@ -60,7 +65,16 @@ test("a GitRepository over SSH (deploy key + known_hosts in [host]:port form) be
   const c = cluster();
   expect(c.git.knownHosts).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-ed25519 \S+$/);
   const revision = await c.git.push(REPO, repoWith({ "greeting.yaml": GREETING_FILE, "doomed.yaml": DOOMED_FILE }), "first");
-  await c.kubectl(["create", "secret", "generic", "smoke-git", "-n", FLUX_NAMESPACE, `--from-file=identity=${c.git.deployKey.privateKeyPath}`, `--from-literal=known_hosts=${c.git.knownHosts}`]);
+  await c.kubectl([
+    "create",
+    "secret",
+    "generic",
+    "smoke-git",
+    "-n",
+    FLUX_NAMESPACE,
+    `--from-file=identity=${c.git.deployKey.privateKeyPath}`,
+    `--from-literal=known_hosts=${c.git.knownHosts}`,
+  ]);
   await c.kubectl(["apply", "-f", "-"], {
     input: JSON.stringify({
       apiVersion: "source.toolkit.fluxcd.io/v1",

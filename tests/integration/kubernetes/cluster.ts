@@ -20,7 +20,22 @@
  * KUBERNETES_TEST_KEEP=1 keeps the temp folder (logs, PKI, repositories) after stop().
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer, createConnection, type Server } from "node:net";
@@ -70,7 +85,13 @@ export function findKubernetesBinaries(): KubernetesBinaries {
   const missing = required.filter((name) => !isExecutable(join(binDir, name)));
   if (missing.length > 0) throw new Error(`${missing.join(", ")} not found in ${binDir}: ${HOW_TO_BUILD}`);
   const crdRoot = join(dirname(binDir), "crds");
-  const crdDirs = Object.fromEntries(existsSync(crdRoot) ? readdirSync(crdRoot).filter((name) => !name.startsWith(".")).map((name) => [name, join(crdRoot, name)]) : []);
+  const crdDirs = Object.fromEntries(
+    existsSync(crdRoot)
+      ? readdirSync(crdRoot)
+          .filter((name) => !name.startsWith("."))
+          .map((name) => [name, join(crdRoot, name)])
+      : [],
+  );
   for (const name of ["source-controller", "kustomize-controller"]) {
     if (!crdDirs[name]) throw new Error(`the ${name} CRDs are not in ${crdRoot}: ${HOW_TO_BUILD}`);
   }
@@ -182,12 +203,21 @@ function tail(path: string, lines = 30): string {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-async function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutSeconds?: number } = {}): Promise<string> {
+async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutSeconds?: number } = {},
+): Promise<string> {
   return new Promise((done, fail) => {
-    const child = execFile(command, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: (options.timeoutSeconds ?? 60) * 1000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${command} ${args.join(" ")} failed: ${String(stderr).trim() || error.message}`));
-      else done(String(stdout));
-    });
+    const child = execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: (options.timeoutSeconds ?? 60) * 1000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) fail(new Error(`${command} ${args.join(" ")} failed: ${String(stderr).trim() || error.message}`));
+        else done(String(stdout));
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
@@ -257,7 +287,9 @@ class Processes {
 
   private async stopSome(list: { child: ChildProcess }[], graceSeconds: number): Promise<void> {
     const running = list.filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
-    const exited = running.map(({ child }) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once("exit", () => done()))));
+    const exited = running.map(
+      ({ child }) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once("exit", () => done()))),
+    );
     for (const { child } of running) child.kill("SIGTERM");
     const timer = new Promise<"timeout">((done) => setTimeout(() => done("timeout"), graceSeconds * 1000).unref());
     if ((await Promise.race([Promise.all(exited), timer])) === "timeout") {
@@ -298,23 +330,86 @@ async function startOnFreePorts(portCount: number, start: (ports: number[]) => P
   }
 }
 
-async function makePki(dir: string): Promise<{ ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; saKey: string; saPub: string }> {
+async function makePki(
+  dir: string,
+): Promise<{ ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; saKey: string; saPub: string }> {
   mkdirSync(dir, { mode: 0o700 });
   const f = (name: string) => join(dir, name);
   const openssl = (args: string[]) => run("openssl", args, { cwd: dir });
-  await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=data-platform-test-ca"]);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.crt"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=data-platform-test-ca",
+  ]);
   const sign = async (name: string, subject: string, extensions: string) => {
     writeFileSync(f(`${name}.ext`), extensions);
-    await openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", subject]);
-    await openssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f(`${name}.crt`), "-days", "2", "-extfile", f(`${name}.ext`)]);
+    await openssl([
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      f(`${name}.key`),
+      "-out",
+      f(`${name}.csr`),
+      "-subj",
+      subject,
+    ]);
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      f(`${name}.csr`),
+      "-CA",
+      f("ca.crt"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      f(`${name}.crt`),
+      "-days",
+      "2",
+      "-extfile",
+      f(`${name}.ext`),
+    ]);
   };
-  const altNames = ["IP:127.0.0.1", "IP:10.96.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"];
+  const altNames = [
+    "IP:127.0.0.1",
+    "IP:10.96.0.1",
+    "DNS:localhost",
+    "DNS:kubernetes",
+    "DNS:kubernetes.default",
+    "DNS:kubernetes.default.svc",
+    "DNS:kubernetes.default.svc.cluster.local",
+  ];
   await sign("apiserver", "/CN=kube-apiserver", `subjectAltName=${altNames.join(",")}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`);
   await sign("admin", "/O=system:masters/CN=data-platform-test-admin", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n");
   // Service-account tokens: RSA, as the API server's issuer expects by default.
   await openssl(["genrsa", "-out", f("sa.key"), "2048"]);
   await openssl(["rsa", "-in", f("sa.key"), "-pubout", "-out", f("sa.pub")]);
-  return { ca: f("ca.crt"), serverCert: f("apiserver.crt"), serverKey: f("apiserver.key"), clientCert: f("admin.crt"), clientKey: f("admin.key"), saKey: f("sa.key"), saPub: f("sa.pub") };
+  return {
+    ca: f("ca.crt"),
+    serverCert: f("apiserver.crt"),
+    serverKey: f("apiserver.key"),
+    clientCert: f("admin.crt"),
+    clientKey: f("admin.key"),
+    saKey: f("sa.key"),
+    saPub: f("sa.pub"),
+  };
 }
 
 function kubeconfigYaml(server: string, pki: { ca: string; clientCert: string; clientKey: string }): string {
@@ -367,7 +462,11 @@ async function startGitServer(dir: string, processes: Processes): Promise<GitSer
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-git-server", "-f", hostKey]);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flux-deploy-key", "-f", deployKeyPath]);
   const authorizedKeys = join(sshDir, "authorized_keys");
-  const deployKey = { privateKey: readFileSync(deployKeyPath, "utf8"), publicKey: readFileSync(`${deployKeyPath}.pub`, "utf8").trim(), privateKeyPath: deployKeyPath };
+  const deployKey = {
+    privateKey: readFileSync(deployKeyPath, "utf8"),
+    publicKey: readFileSync(`${deployKeyPath}.pub`, "utf8").trim(),
+    privateKeyPath: deployKeyPath,
+  };
   writeFileSync(authorizedKeys, `${deployKey.publicKey}\n`, { mode: 0o644 });
   const config = join(sshDir, "sshd_config");
   const [port] = await startOnFreePorts(1, async ([sshPort]) => {
@@ -522,7 +621,8 @@ export async function startKubernetesCluster(): Promise<KubernetesCluster> {
     });
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 });
-    const kubectl = (args: string[], options: KubectlOptions = {}) => run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input: options.input, timeoutSeconds: options.timeoutSeconds });
+    const kubectl = (args: string[], options: KubectlOptions = {}) =>
+      run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input: options.input, timeoutSeconds: options.timeoutSeconds });
 
     // Only what the tests need of the controller-manager: foreground deletes and Namespace deletes finish.
     const kcm = processes.start("kube-controller-manager", binaries.kubeControllerManager, [
@@ -535,7 +635,11 @@ export async function startKubernetesCluster(): Promise<KubernetesCluster> {
 
     // CRDs: Flux's from the controllers' own modules (matching the binaries), External Secrets' from the
     // schema copies the manifest tests use (or the controller's own when it is built).
-    const crdFolders = [binaries.crdDirs["source-controller"], binaries.crdDirs["kustomize-controller"], binaries.crdDirs["external-secrets"] ?? join(projectRoot, "tests/schemas/external-secrets")];
+    const crdFolders = [
+      binaries.crdDirs["source-controller"],
+      binaries.crdDirs["kustomize-controller"],
+      binaries.crdDirs["external-secrets"] ?? join(projectRoot, "tests/schemas/external-secrets"),
+    ];
     for (const folder of crdFolders) await kubectl(["apply", "--server-side", "-f", folder], { timeoutSeconds: 120 });
     await kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"], { timeoutSeconds: 90 });
     await kubectl(["create", "namespace", FLUX_NAMESPACE]);
@@ -546,12 +650,28 @@ export async function startKubernetesCluster(): Promise<KubernetesCluster> {
     const startController = async (name: string, binary: string, extraPorts: number, args: (ports: number[]) => string[]) =>
       startOnFreePorts(2 + extraPorts, async (ports) => {
         const [metrics, health] = ports;
-        const { child, log } = processes.start(name, binary, ["--enable-leader-election=false", "--events-addr=", `--metrics-addr=127.0.0.1:${metrics}`, `--health-addr=127.0.0.1:${health}`, "--log-level=info", ...args(ports.slice(2))], controllerEnv);
+        const { child, log } = processes.start(
+          name,
+          binary,
+          [
+            "--enable-leader-election=false",
+            "--events-addr=",
+            `--metrics-addr=127.0.0.1:${metrics}`,
+            `--health-addr=127.0.0.1:${health}`,
+            "--log-level=info",
+            ...args(ports.slice(2)),
+          ],
+          controllerEnv,
+        );
         await processes.waitReady(name, child, log, async () => (await probe(`http://127.0.0.1:${health}/readyz`)) === 200, 60);
       });
     const storage = join(dir, "source-storage");
     mkdirSync(storage, { mode: 0o700 });
-    await startController("source-controller", binaries.sourceController, 1, ([storagePort]) => [`--storage-path=${storage}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`]);
+    await startController("source-controller", binaries.sourceController, 1, ([storagePort]) => [
+      `--storage-path=${storage}`,
+      `--storage-addr=127.0.0.1:${storagePort}`,
+      `--storage-adv-addr=127.0.0.1:${storagePort}`,
+    ]);
     await startController("kustomize-controller", binaries.kustomizeController, 0, () => [`--requeue-dependency=${REQUEUE_DEPENDENCY}`]);
     if (kcm.child.exitCode !== null || kcm.child.signalCode !== null) throw new Error(`kube-controller-manager exited; ${kcm.log}:\n${tail(kcm.log)}`);
 

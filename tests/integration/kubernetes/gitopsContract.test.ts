@@ -38,7 +38,8 @@ const values: PrerequisiteValues = {
   dataPlatformNamespace: NAMESPACE,
 };
 
-const apply = (object: unknown) => cluster().kubectl(["apply", "--server-side", "--validate=strict", "--field-manager=pulumi-kubernetes", "-f", "-"], { input: JSON.stringify(object) });
+const apply = (object: unknown) =>
+  cluster().kubectl(["apply", "--server-side", "--validate=strict", "--field-manager=pulumi-kubernetes", "-f", "-"], { input: JSON.stringify(object) });
 
 async function push(repo: string, files: SkeletonFile[]): Promise<void> {
   const dir = mkdtempSync(join(work, `${repo}-`));
@@ -64,19 +65,23 @@ async function handOff(repo: string, data: Record<string, string>, kustomization
   await apply({ ...source, metadata: { ...source.metadata, name: repo }, spec: { ...source.spec, secretRef: { name: `${GIT_AUTH_SECRET}-${repo}` } } });
   for (const k of kustomizations) {
     const manifest = kustomizationManifest({ ...k, name: `${repo}-${k.name}`, dependsOn: k.dependsOn.map((d) => `${repo}-${d}`) }, FLUX_NAMESPACE);
-    await apply({ ...manifest, spec: { ...manifest.spec, sourceRef: { kind: "GitRepository", name: repo }, postBuild: { substituteFrom: [{ kind: "ConfigMap", name: configMap }] } } });
+    await apply({
+      ...manifest,
+      spec: { ...manifest.spec, sourceRef: { kind: "GitRepository", name: repo }, postBuild: { substituteFrom: [{ kind: "ConfigMap", name: configMap }] } },
+    });
   }
 }
 
 const condition = async (name: string): Promise<{ status: string; message: string }> => {
-  const raw = await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, "kustomization", name, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")]}"]);
+  const raw = await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, "kustomization", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")]}']);
   return raw ? (JSON.parse(raw) as { status: string; message: string }) : { status: "Unknown", message: "" };
 };
 async function settle(name: string, seconds = 60): Promise<{ status: string; message: string }> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const ready = await condition(name);
-    if (ready.status === "True" || (ready.status === "False" && !/progress|dependency|source|artifact|not found/i.test(ready.message)) || Date.now() > deadline) return ready;
+    if (ready.status === "True" || (ready.status === "False" && !/progress|dependency|source|artifact|not found/i.test(ready.message)) || Date.now() > deadline)
+      return ready;
     await new Promise((done) => setTimeout(done, 1000));
   }
 }
@@ -85,14 +90,24 @@ async function settle(name: string, seconds = 60): Promise<{ status: string; mes
 async function dataBecomes(name: string, key: string, value: string, seconds = 120): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    const found = await cluster().kubectl(["get", "-n", NAMESPACE, "configmap", name, "-o", `jsonpath={.data.${key}}`]).catch(() => undefined);
+    const found = await cluster()
+      .kubectl(["get", "-n", NAMESPACE, "configmap", name, "-o", `jsonpath={.data.${key}}`])
+      .catch(() => undefined);
     if (found === value) return;
     if (Date.now() > deadline) throw new Error(`configmap ${NAMESPACE}/${name} ${key}: expected ${value}, found ${found ?? "(no object)"} after ${seconds} s`);
     await new Promise((done) => setTimeout(done, 1000));
   }
 }
 
-const spec = (k: Partial<KustomizationSpec> & { name: string; path: string }): KustomizationSpec => ({ dependsOn: [], interval: "10m", retryInterval: "1m", timeout: "1m", wait: true, prune: true, ...k });
+const spec = (k: Partial<KustomizationSpec> & { name: string; path: string }): KustomizationSpec => ({
+  dependsOn: [],
+  interval: "10m",
+  retryInterval: "1m",
+  timeout: "1m",
+  wait: true,
+  prune: true,
+  ...k,
+});
 const layout = (root: string) => [
   spec({ name: "data-platform", path: root }),
   spec({ name: "nessie", path: "./kubernetes/apps/data-platform/nessie", dependsOn: ["data-platform"], targetNamespace: NAMESPACE }),
@@ -100,11 +115,18 @@ const layout = (root: string) => [
 
 /** The skeleton with the variables example applied by nessie (without a namespace: nessie's targetNamespace sets it). */
 function skeletonFor(kustomizations: KustomizationSpec[], data: Record<string, string>): SkeletonFile[] {
-  const files = gitopsSkeleton({ stack: "test", kustomizations, gitopsManifests: [], variables: data, workloadNamespace: NAMESPACE, fluxNamespace: FLUX_NAMESPACE });
+  const files = gitopsSkeleton({
+    stack: "test",
+    kustomizations,
+    gitopsManifests: [],
+    variables: data,
+    workloadNamespace: NAMESPACE,
+    fluxNamespace: FLUX_NAMESPACE,
+  });
   const example = files.find((f) => f.path === VARIABLES_EXAMPLE_FILE) as SkeletonFile;
-  return files.map((f) =>
-    f.path.endsWith("nessie/kustomization.yaml") ? { ...f, content: f.content.replace("resources: []", "resources:\n  - variables.yaml") } : f,
-  ).concat([{ path: "kubernetes/apps/data-platform/nessie/variables.yaml", content: example.content.replace(/\n {2}namespace: .*\n/, "\n") }]);
+  return files
+    .map((f) => (f.path.endsWith("nessie/kustomization.yaml") ? { ...f, content: f.content.replace("resources: []", "resources:\n  - variables.yaml") } : f))
+    .concat([{ path: "kubernetes/apps/data-platform/nessie/variables.yaml", content: example.content.replace(/\n {2}namespace: .*\n/, "\n") }]);
 }
 
 test("new defaults + skeleton: the chain is Ready and every variable reaches the API server as its value (S3_PATH_STYLE_ACCESS included)", async () => {
@@ -114,7 +136,10 @@ test("new defaults + skeleton: the chain is Ready and every variable reaches the
   await handOff("contract", data, kustomizations);
   expect(await settle("contract-data-platform")).toMatchObject({ status: "True" });
   expect(await settle("contract-nessie")).toMatchObject({ status: "True" });
-  const applied = JSON.parse(await cluster().kubectl(["get", "-n", NAMESPACE, "configmap", "platform-variables-example", "-o", "json"])) as { data: Record<string, string>; metadata: { labels: Record<string, string> } };
+  const applied = JSON.parse(await cluster().kubectl(["get", "-n", NAMESPACE, "configmap", "platform-variables-example", "-o", "json"])) as {
+    data: Record<string, string>;
+    metadata: { labels: Record<string, string> };
+  };
   for (const [name, value] of Object.entries(data)) if (name !== "quote") expect(applied.data[name]).toBe(value);
   expect(applied.metadata.labels["kustomize.toolkit.fluxcd.io/name"]).toBe("contract-nessie");
 });
@@ -163,14 +188,25 @@ test("row root path: the old parent path without its own kustomization.yaml stal
   const old = layout("./kubernetes/apps/data-platform");
   const skeleton = skeletonFor(old, data);
   // The repository as people wrote it before the skeleton: no kustomization.yaml in the root's folder.
-  await push("nested", skeleton.filter((f) => f.path !== "kubernetes/apps/data-platform/kustomization.yaml"));
+  await push(
+    "nested",
+    skeleton.filter((f) => f.path !== "kubernetes/apps/data-platform/kustomization.yaml"),
+  );
   await handOff("nested", data, old);
   const before = await settle("nested-data-platform");
   expect(before.status).toBe("False");
   expect(await condition("nested-nessie")).toMatchObject({ status: "False" });
   await push("nested", skeleton);
   await cluster().kubectl(["annotate", "-n", FLUX_NAMESPACE, "gitrepository", "nested", `reconcile.fluxcd.io/requestedAt=${Date.now()}`, "--overwrite"]);
-  await cluster().kubectl(["annotate", "-n", FLUX_NAMESPACE, "kustomization", "nested-data-platform", `reconcile.fluxcd.io/requestedAt=${Date.now()}`, "--overwrite"]);
+  await cluster().kubectl([
+    "annotate",
+    "-n",
+    FLUX_NAMESPACE,
+    "kustomization",
+    "nested-data-platform",
+    `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
+    "--overwrite",
+  ]);
   await cluster().waitFor("kustomization", `${FLUX_NAMESPACE}/nested-data-platform`, "Ready", 120);
   await cluster().waitFor("kustomization", `${FLUX_NAMESPACE}/nested-nessie`, "Ready", 120);
 });

@@ -13,8 +13,19 @@ beforeAll(async () => {
 afterAll(() => connect?.close());
 
 it("serialized, lets a free title through and refuses a hand-made item's title", async () => {
-  const inputs: ItemTitleGuardInputs = { connectUrl: connect.url, token: connect.token, vaultUuid: connect.vaultId, vaultName: "data-platform-dev", title: "nessie-postgres", keep: ["password"] };
-  const free = await runSerializedProvider<{ id: string; outs: Record<string, unknown> }>(itemTitleGuardProvider, inputs, "return await provider.create(inputs);");
+  const inputs: ItemTitleGuardInputs = {
+    connectUrl: connect.url,
+    token: connect.token,
+    vaultUuid: connect.vaultId,
+    vaultName: "data-platform-dev",
+    title: "nessie-postgres",
+    keep: ["password"],
+  };
+  const free = await runSerializedProvider<{ id: string; outs: Record<string, unknown> }>(
+    itemTitleGuardProvider,
+    inputs,
+    "return await provider.create(inputs);",
+  );
   expect(free.id).toBe(`${connect.vaultId}/nessie-postgres`);
   // The token is an input only: never in the outputs the state keeps.
   expect(free.outs).not.toHaveProperty("token");
@@ -25,6 +36,10 @@ it("serialized, lets a free title through and refuses a hand-made item's title",
     inputs,
     `try { await provider.create(inputs); return { message: "created" }; } catch (error) { return { message: error.message }; }`,
   );
-  expect(taken.message).toContain(`1Password item "nessie-postgres" already exists in vault data-platform-dev (item ${connect.items[0].id}; not written by this stack)`);
-  expect(taken.message).toContain(`add data-platform:adopt.items.nessie-postgres: {id: vaults/${connect.vaultId}/items/${connect.items[0].id}, keep: [password]}`);
+  expect(taken.message).toContain(
+    `1Password item "nessie-postgres" already exists in vault data-platform-dev (item ${connect.items[0].id}; not written by this stack)`,
+  );
+  expect(taken.message).toContain(
+    `add data-platform:adopt.items.nessie-postgres: {id: vaults/${connect.vaultId}/items/${connect.items[0].id}, keep: [password]}`,
+  );
 });

@@ -178,7 +178,14 @@ interface SparkLine {
 }
 
 /** The spark-iceberg client's catalog settings (docs/consumers.md shows the same keys). */
-function sparkCatalogConf(values: { nessieUri: string; warehouse: string; endpoint: string; region: string; accessKey: string; secretKey: string }): Record<string, string> {
+function sparkCatalogConf(values: {
+  nessieUri: string;
+  warehouse: string;
+  endpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+}): Record<string, string> {
   const c = `spark.sql.catalog.${CATALOG}`;
   return {
     "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions,org.projectnessie.spark.extensions.NessieSparkSessionExtensions",
@@ -200,7 +207,9 @@ function sparkCatalogConf(values: { nessieUri: string; warehouse: string; endpoi
 /** Runs spark_contract.py in the cached venv with the locked jars and the given environment. */
 async function runSpark(mode: "contract" | "create-only", env: Record<string, string>, table: string): Promise<SparkLine[]> {
   const rgw = requireCluster();
-  const jars = readdirSync(cache.jarsDir).map((file) => join(cache.jarsDir, file)).sort();
+  const jars = readdirSync(cache.jarsDir)
+    .map((file) => join(cache.jarsDir, file))
+    .sort();
   const spark = keys("spark");
   const conf = {
     ...sparkCatalogConf({
@@ -282,8 +291,7 @@ describe("the platform contract on real servers", () => {
     expect(config.buckets.map((b) => b.key)).toEqual(expect.arrayContaining(["warehouse", "nessie-backup"]));
     expect(config.apps.map((a) => a.name)).toEqual(expect.arrayContaining(["nessie", "spark", "trino"]));
     console.log(
-      "grants from the dev config:\n" +
-        config.buckets.map((b) => `  ${b.name}: readWrite [${b.readWrite.join(", ")}], read [${b.read.join(", ")}]`).join("\n"),
+      "grants from the dev config:\n" + config.buckets.map((b) => `  ${b.name}: readWrite [${b.readWrite.join(", ")}], read [${b.read.join(", ")}]`).join("\n"),
     );
   });
 
@@ -291,7 +299,10 @@ describe("the platform contract on real servers", () => {
     const consumers = readFileSync(join(projectRoot, "docs", "consumers.md"), "utf8");
     const block = /\*\*spark-iceberg client\*\*[\s\S]*?```properties\n([\s\S]*?)```/.exec(consumers);
     if (!block) throw new Error("docs/consumers.md has no properties block under **spark-iceberg client**");
-    const documented = block[1].split("\n").filter((line) => line.includes("=")).map((line) => line.slice(0, line.indexOf("=")));
+    const documented = block[1]
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => line.slice(0, line.indexOf("=")));
     const ran = Object.keys(sparkCatalogConf({ nessieUri: "", warehouse: "", endpoint: "", region: "", accessKey: "", secretKey: "" }));
     expect(documented).toEqual(ran);
   });
@@ -301,7 +312,13 @@ describe("the platform contract on real servers", () => {
       const credential = config.credentials.find((c) => c.kind === "s3" && c.app === app);
       expect({ app, title: credential?.title, bucket: credential?.bucket }).toEqual({ app, title: `${app}-s3-credentials`, bucket: "warehouse" });
       // docs/consumers.md names these keys.
-      expect(itemFields(credential as CredentialConfig).map((f) => f.secretKey)).toEqual(["awsAccessKeyId", "awsSecretAccessKey", "endpoint", "region", "bucket"]);
+      expect(itemFields(credential as CredentialConfig).map((f) => f.secretKey)).toEqual([
+        "awsAccessKeyId",
+        "awsSecretAccessKey",
+        "endpoint",
+        "region",
+        "bucket",
+      ]);
     }
   });
 
@@ -329,7 +346,10 @@ describe("the platform contract on real servers", () => {
         await admin.send(
           new PutBucketVersioningCommand({ Bucket: declared.name, VersioningConfiguration: { Status: declared.versioning ? "Enabled" : "Suspended" } }),
         );
-        const rules = bucketLifecycleRules({ noncurrentVersionDays: declared.noncurrentVersionDays, abortIncompleteMultipartDays: declared.abortIncompleteMultipartDays });
+        const rules = bucketLifecycleRules({
+          noncurrentVersionDays: declared.noncurrentVersionDays,
+          abortIncompleteMultipartDays: declared.abortIncompleteMultipartDays,
+        });
         await admin.send(new PutBucketLifecycleConfigurationCommand({ Bucket: declared.name, LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
         const policy = bucketPolicyDocument(declared.name, bucketGrants(declared, config.environment), RGW_ADMIN_UID);
         if (policy) await admin.send(new PutBucketPolicyCommand({ Bucket: declared.name, Policy: JSON.stringify(policy) }));
@@ -420,7 +440,8 @@ describe("the platform contract on real servers", () => {
       if (line.failed) steps.push({ step: `spark: ${line.failed}`, ok: false });
     }
     const failed = lines.find((line) => line.failed);
-    if (failed) throw new Error(`Spark step "${failed.failed}" failed: ${failed.error}\n${failed.trace}\nNessie log:\n${nessie ? nessieLogTail(nessie, 30) : ""}`);
+    if (failed)
+      throw new Error(`Spark step "${failed.failed}" failed: ${failed.error}\n${failed.trace}\nNessie log:\n${nessie ? nessieLogTail(nessie, 30) : ""}`);
     const by = (step: string) => lines.find((line) => line.step === step) as SparkLine;
     figures["SparkSession start (s)"] = by("session").seconds ?? 0;
     figures["Spark version"] = String(by("session").sparkVersion);
@@ -484,7 +505,10 @@ describe("the platform contract on real servers", () => {
     const base = `http://127.0.0.1:${n.port}/iceberg/v1`;
     const warehouse = bucket("warehouse").name;
     await timedStep("Nessie's own S3 reads and writes (Iceberg REST)", async () => {
-      const catalogConfig = (await (await fetch(`${base}/config?warehouse=warehouse`)).json()) as { overrides?: Record<string, string>; defaults?: Record<string, string> };
+      const catalogConfig = (await (await fetch(`${base}/config?warehouse=warehouse`)).json()) as {
+        overrides?: Record<string, string>;
+        defaults?: Record<string, string>;
+      };
       const prefix = catalogConfig.overrides?.prefix ?? catalogConfig.defaults?.prefix;
       if (!prefix) throw new Error(`Nessie's Iceberg REST config has no prefix: ${JSON.stringify(catalogConfig)}`);
       // The prefix comes URL-encoded already ("main%7Cwarehouse").
@@ -492,13 +516,18 @@ describe("the platform contract on real servers", () => {
       // Loading the table Spark made: Nessie reads its metadata file from RGW with the nessie keys.
       const loaded = await fetch(`${tables}/${TABLE}`);
       const loadedBody = (await loaded.json()) as { "metadata-location"?: string; metadata?: { "current-snapshot-id"?: number } };
-      if (loaded.status !== 200) throw new Error(`Nessie loadTable (${prefix}) answered ${loaded.status}: ${JSON.stringify(loadedBody)}\n${nessieLogTail(n, 40)}`);
+      if (loaded.status !== 200)
+        throw new Error(`Nessie loadTable (${prefix}) answered ${loaded.status}: ${JSON.stringify(loadedBody)}\n${nessieLogTail(n, 40)}`);
       expect(loadedBody["metadata-location"]).toMatch(new RegExp(`^s3://${warehouse}/`));
       // Creating a table: Nessie writes the first metadata file itself.
       const created = await fetch(tables, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "created_by_nessie", "stage-create": false, schema: { type: "struct", "schema-id": 0, fields: [{ id: 1, name: "id", required: false, type: "long" }] } }),
+        body: JSON.stringify({
+          name: "created_by_nessie",
+          "stage-create": false,
+          schema: { type: "struct", "schema-id": 0, fields: [{ id: 1, name: "id", required: false, type: "long" }] },
+        }),
       });
       const createdBody = (await created.json()) as { "metadata-location"?: string };
       if (created.status !== 200) throw new Error(`Nessie createTable answered ${created.status}: ${JSON.stringify(createdBody)}\n${nessieLogTail(n, 30)}`);

@@ -35,7 +35,6 @@ export function preparePlatformCache(): { cache: PlatformCache; log: string; sec
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-
 /** SIGTERM, wait, then SIGKILL: stops exactly the process we started. */
 async function stopPid(pid: number, graceMs = 20_000): Promise<void> {
   if (!isAlive(pid)) return;
@@ -96,7 +95,25 @@ export async function startPostgres(bin: string): Promise<Postgres> {
   });
   const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   const sql = async (statement: string, database = "postgres") =>
-    (await run(join(bin, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", database, "-At", "-c", statement])).stdout;
+    (
+      await run(join(bin, "psql"), [
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        dir,
+        "-p",
+        String(port),
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "-At",
+        "-c",
+        statement,
+      ])
+    ).stdout;
   return { dir, port, pid, startSeconds: (Date.now() - started) / 1000, sql };
 }
 
@@ -146,7 +163,12 @@ async function startNessieOn(settings: NessieSettings, port: number, managementP
     ...settings.properties,
   };
   mkdirSync(join(dir, "config"));
-  writeFileSync(join(dir, "config", "application.properties"), Object.entries(properties).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  writeFileSync(
+    join(dir, "config", "application.properties"),
+    Object.entries(properties)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n",
+  );
   const log = join(dir, "nessie.log");
   const out = openSync(log, "a");
   const child = spawn(settings.java, ["-Xmx768m", "-jar", settings.jar], {

@@ -12,15 +12,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import {
-  bucketLifecycleProvider,
-  sameRules,
-  type BucketLifecycleInputs,
-  type BucketLifecycleState,
-} from "../../../providers/bucketLifecycle";
-import {
-  bucketLifecycleRules,
-} from "../../../components/objectStorage/policies";
+import { bucketLifecycleProvider, sameRules, type BucketLifecycleInputs, type BucketLifecycleState } from "../../../providers/bucketLifecycle";
+import { bucketLifecycleRules } from "../../../components/objectStorage/policies";
 import { toS3LifecycleConfiguration, type BucketLifecycleRule } from "../../../providers/lifecycleRules";
 import { closedPort, radosgwAdmin, rulesOnRgw as rulesOn, s3Client, useRgwCluster } from "./cephRgwCluster";
 import { runSerializedProvider } from "./serializedProvider";
@@ -154,9 +147,7 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     const byHand: BucketLifecycleRule[] = [{ ...RULES[0], noncurrentVersionExpiration: { noncurrentDays: 1 } }, RULES[1]];
     // Its own rules (IDs with its token) edited by hand; rules under other IDs would be someone else's, kept.
     const onBucket = byHand.map((rule) => ({ ...rule, id: `${rule.id}.${created.ownerToken}` }));
-    await adminS3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-changed", LifecycleConfiguration: toS3LifecycleConfiguration(onBucket) }),
-    );
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-changed", LifecycleConfiguration: toS3LifecycleConfiguration(onBucket) }));
     const props = await readProps("lc-changed", created);
     expect(props.rules).toEqual(byHand);
     await expect(diff("lc-changed", props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
@@ -228,9 +219,7 @@ describe("BucketLifecycle provider against Ceph RGW", () => {
     await expect(diff("lc-empty", emptied, empty)).resolves.toMatchObject({ changes: false });
 
     // A lifecycle set by hand is not this resource's: a create that declares no rules keeps it (issue 17).
-    await adminS3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-empty", LifecycleConfiguration: toS3LifecycleConfiguration(RULES) }),
-    );
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "lc-empty", LifecycleConfiguration: toS3LifecycleConfiguration(RULES) }));
     await create(empty);
     expect((await rulesOnRgw("lc-empty"))?.map((rule) => rule.ID).sort()).toEqual(RULES.map((rule) => rule.id).sort());
   });
@@ -317,14 +306,16 @@ describe("clear errors", () => {
 
   it("says the access key is unknown", async () => {
     await expect(failure(bucketLifecycleProvider.create(inputsFor("lc-errors", { accessKey: "NOSUCHKEY0000000000X" })))).resolves.toMatchObject({
-      message: expect.stringMatching(/^cannot read the lifecycle of bucket "lc-errors" at http:\/\/127\.0\.0\.1:\d+: credentials rejected \(403 InvalidAccessKeyId\)/),
+      message: expect.stringMatching(
+        /^cannot read the lifecycle of bucket "lc-errors" at http:\/\/127\.0\.0\.1:\d+: credentials rejected \(403 InvalidAccessKeyId\)/,
+      ),
     });
   });
 
   it("says access is denied to a user that does not own the bucket", async () => {
-    const stranger = JSON.parse(
-      await radosgwAdmin(requireCluster(), ["user", "create", "--uid=lc-stranger", "--display-name=stranger"]),
-    ) as { keys: { access_key: string; secret_key: string }[] };
+    const stranger = JSON.parse(await radosgwAdmin(requireCluster(), ["user", "create", "--uid=lc-stranger", "--display-name=stranger"])) as {
+      keys: { access_key: string; secret_key: string }[];
+    };
     const inputs = inputsFor("lc-errors", { accessKey: stranger.keys[0].access_key, secretKey: stranger.keys[0].secret_key });
     await expect(failure(bucketLifecycleProvider.create(inputs))).resolves.toMatchObject({
       message: expect.stringMatching(/: access denied \(403 AccessDenied\) — the key must belong to the bucket's owner/),

@@ -20,10 +20,7 @@ import {
   type LifecycleRule,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import {
-  bucketLifecycleRules,
-  bucketPolicyDocument,
-} from "../../../components/objectStorage/policies";
+import { bucketLifecycleRules, bucketPolicyDocument } from "../../../components/objectStorage/policies";
 import { toS3LifecycleConfiguration } from "../../../providers/lifecycleRules";
 import type { RgwAdminClient } from "../../../providers/rgwAdmin";
 import { adminClient, s3Client, useRgwCluster, RGW_ADMIN_UID } from "./cephRgwCluster";
@@ -45,7 +42,6 @@ beforeAll(async () => {
     users[name] = s3Client(cluster, user.keys[0].accessKey, user.keys[0].secretKey);
   }
 });
-
 
 async function errorName(action: Promise<unknown>): Promise<string> {
   try {
@@ -70,17 +66,17 @@ function comparableRule(rule: LifecycleRule) {
 describe("bucket settings on Ceph RGW", () => {
   it("applies versioning, lifecycle and policy, and reads them back", async () => {
     await adminS3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await adminS3.send(
-      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }),
-    );
+    await adminS3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
     const lifecycle = toS3LifecycleConfiguration(bucketLifecycleRules(LIFECYCLE));
-    await adminS3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: BUCKET, LifecycleConfiguration: lifecycle }),
+    await adminS3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: BUCKET, LifecycleConfiguration: lifecycle }));
+    const policy = bucketPolicyDocument(
+      BUCKET,
+      [
+        { uid: "writer", access: "readWrite" },
+        { uid: "reader", access: "read" },
+      ],
+      RGW_ADMIN_UID,
     );
-    const policy = bucketPolicyDocument(BUCKET, [
-      { uid: "writer", access: "readWrite" },
-      { uid: "reader", access: "read" },
-    ], RGW_ADMIN_UID);
     await adminS3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }));
 
     const versioning = await adminS3.send(new GetBucketVersioningCommand({ Bucket: BUCKET }));
@@ -88,9 +84,7 @@ describe("bucket settings on Ceph RGW", () => {
     const readLifecycle = await adminS3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET }));
     // RGW returns the rules sorted by ID.
     const byId = (a: { ID?: string }, b: { ID?: string }): number => (a.ID ?? "").localeCompare(b.ID ?? "");
-    expect((readLifecycle.Rules ?? []).map(comparableRule).sort(byId)).toEqual(
-      lifecycle.Rules.map(comparableRule).sort(byId),
-    );
+    expect((readLifecycle.Rules ?? []).map(comparableRule).sort(byId)).toEqual(lifecycle.Rules.map(comparableRule).sort(byId));
     const readPolicy = await adminS3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }));
     expect(JSON.parse(readPolicy.Policy ?? "{}")).toEqual(policy);
   });
@@ -104,9 +98,7 @@ describe("bucket settings on Ceph RGW", () => {
 
     const upload = await users.writer.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: "big" }));
     const uploadId = upload.UploadId;
-    await users.writer.send(
-      new UploadPartCommand({ Bucket: BUCKET, Key: "big", UploadId: uploadId, PartNumber: 1, Body: "part" }),
-    );
+    await users.writer.send(new UploadPartCommand({ Bucket: BUCKET, Key: "big", UploadId: uploadId, PartNumber: 1, Body: "part" }));
     const parts = await users.writer.send(new ListPartsCommand({ Bucket: BUCKET, Key: "big", UploadId: uploadId }));
     expect(parts.Parts?.length).toBe(1);
     await users.writer.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: "big", UploadId: uploadId }));
@@ -117,9 +109,7 @@ describe("bucket settings on Ceph RGW", () => {
     expect(await object.Body?.transformToString()).toBe("rows");
     const listing = await users.reader.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     expect(listing.KeyCount).toBe(1);
-    expect(await errorName(users.reader.send(new PutObjectCommand({ Bucket: BUCKET, Key: "x", Body: "x" })))).toBe(
-      "AccessDenied",
-    );
+    expect(await errorName(users.reader.send(new PutObjectCommand({ Bucket: BUCKET, Key: "x", Body: "x" })))).toBe("AccessDenied");
   });
 
   it("denies a user without a grant", async () => {

@@ -25,7 +25,9 @@ afterAll(() => clients.forEach((client) => client.destroy()));
 
 /** A user made with radosgw-admin, as an operator would; returns its generated key. */
 async function handMadeUser(uid: string, displayName: string, caps?: string): Promise<{ accessKey: string; secretKey: string }> {
-  const out = JSON.parse(await radosgwAdmin(requireCluster(), ["user", "create", `--uid=${uid}`, `--display-name=${displayName}`, ...(caps ? [`--caps=${caps}`] : [])])) as {
+  const out = JSON.parse(
+    await radosgwAdmin(requireCluster(), ["user", "create", `--uid=${uid}`, `--display-name=${displayName}`, ...(caps ? [`--caps=${caps}`] : [])]),
+  ) as {
     keys: { access_key: string; secret_key: string }[];
   };
   return { accessKey: out.keys[0].access_key, secretKey: out.keys[0].secret_key };
@@ -64,7 +66,14 @@ describe("a suspended admin user", () => {
 
   it("BucketLifecycle says suspended too", async () => {
     const { endpoint } = requireCluster();
-    const inputs = { endpoint, region: "us-east-1", accessKey: suspended.accessKey, secretKey: suspended.secretKey, bucket: "any", rules: bucketLifecycleRules({ noncurrentVersionDays: 30 }) };
+    const inputs = {
+      endpoint,
+      region: "us-east-1",
+      accessKey: suspended.accessKey,
+      secretKey: suspended.secretKey,
+      bucket: "any",
+      rules: bucketLifecycleRules({ noncurrentVersionDays: 30 }),
+    };
     await expect(bucketLifecycleProvider.create(inputs)).rejects.toThrow(/the admin user is suspended/);
   });
 });
@@ -106,10 +115,14 @@ describe("old versions and app keys", () => {
     reader = s3As(await handMadeUser("app-reader", "app reader"));
     await owner.send(new CreateBucketCommand({ Bucket: bucket }));
     await owner.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-    policy = bucketPolicyDocument(bucket, [
-      { uid: "app-writer", access: "readWrite" },
-      { uid: "app-reader", access: "read" },
-    ], RGW_ADMIN_UID) as PolicyDocument;
+    policy = bucketPolicyDocument(
+      bucket,
+      [
+        { uid: "app-writer", access: "readWrite" },
+        { uid: "app-reader", access: "read" },
+      ],
+      RGW_ADMIN_UID,
+    ) as PolicyDocument;
     await owner.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
     deleted = (await writer.send(new PutObjectCommand({ Bucket: bucket, Key: "table/data", Body: "v1" }))).VersionId ?? "";
     await writer.send(new PutObjectCommand({ Bucket: bucket, Key: "table/data", Body: "v2" }));

@@ -125,12 +125,9 @@ describe("RgwUser provider against Ceph RGW", () => {
     expect(read).toEqual({ ...rotated, previousAccessKey: "" });
     await expect(rgwUserProvider.diff?.("previous-removed", read, rotatedInputs)).resolves.toMatchObject({ changes: false });
     // The next rotation, even from the unrefreshed state, has nothing stale to remove.
-    const next = (await rgwUserProvider.update?.("previous-removed", rotated, { ...inputs, keyRotation: "r2" }))
-      ?.outs as RgwUserState;
+    const next = (await rgwUserProvider.update?.("previous-removed", rotated, { ...inputs, keyRotation: "r2" }))?.outs as RgwUserState;
     expect(next.previousAccessKey).toBe(rotated.accessKey);
-    expect((await admin.getUser("previous-removed"))?.keys.map((key) => key.accessKey).sort()).toEqual(
-      [rotated.accessKey, next.accessKey].sort(),
-    );
+    expect((await admin.getUser("previous-removed"))?.keys.map((key) => key.accessKey).sort()).toEqual([rotated.accessKey, next.accessKey].sort());
   });
 
   it("replaces a key removed outside Pulumi on the next update", async () => {
@@ -205,9 +202,7 @@ describe("RgwUser provider against Ceph RGW", () => {
 
   it("keeps a user that owns buckets unless purgeDataOnDelete, then purges", async () => {
     const state = await createUser(inputsFor("bucket-owner"));
-    await s3Client(requireCluster(), state.accessKey, state.secretKey).send(
-      new CreateBucketCommand({ Bucket: "owned-by-bucket-owner" }),
-    );
+    await s3Client(requireCluster(), state.accessKey, state.secretKey).send(new CreateBucketCommand({ Bucket: "owned-by-bucket-owner" }));
 
     await expect(rgwUserProvider.delete?.("bucket-owner", state)).rejects.toThrow(
       /refuses to delete the user without purging its data because it still owns buckets \(409 BucketAlreadyExists.*purgeDataOnDelete=false, so its buckets and data are kept/,
@@ -239,22 +234,20 @@ describe("clear errors", () => {
   });
 
   it("says the admin access key is unknown", async () => {
-    await expect(
-      rgwUserProvider.create(inputsFor("never-2", { adminAccessKey: "NOSUCHKEY0000000000X" })),
-    ).rejects.toThrow(/admin credentials rejected \(403 InvalidAccessKeyId .*check rgwAdminAccessKey\/rgwAdminSecretKey/);
+    await expect(rgwUserProvider.create(inputsFor("never-2", { adminAccessKey: "NOSUCHKEY0000000000X" }))).rejects.toThrow(
+      /admin credentials rejected \(403 InvalidAccessKeyId .*check rgwAdminAccessKey\/rgwAdminSecretKey/,
+    );
   });
 
   it("says the admin user lacks caps", async () => {
-    const noCaps = JSON.parse(
-      await radosgwAdmin(requireCluster(), ["user", "create", "--uid=no-caps", "--display-name=no caps"]),
-    ) as { keys: { access_key: string; secret_key: string }[] };
+    const noCaps = JSON.parse(await radosgwAdmin(requireCluster(), ["user", "create", "--uid=no-caps", "--display-name=no caps"])) as {
+      keys: { access_key: string; secret_key: string }[];
+    };
     const inputs = inputsFor("never-3", {
       adminAccessKey: noCaps.keys[0].access_key,
       adminSecretKey: noCaps.keys[0].secret_key,
     });
-    await expect(rgwUserProvider.create(inputs)).rejects.toThrow(
-      /admin user lacks caps users=\* .*\(403 AccessDenied on PUT \/admin\/user uid=never-3\)/,
-    );
+    await expect(rgwUserProvider.create(inputs)).rejects.toThrow(/admin user lacks caps users=\* .*\(403 AccessDenied on PUT \/admin\/user uid=never-3\)/);
   });
 
   it("says the endpoint refuses connections", async () => {
@@ -275,9 +268,7 @@ describe("clear errors", () => {
   });
 
   it("says the endpoint's host does not resolve", async () => {
-    await expect(
-      rgwUserProvider.create(inputsFor("never-4", { endpoint: "http://rgw.does-not-exist.invalid:7480" })),
-    ).rejects.toThrow(
+    await expect(rgwUserProvider.create(inputsFor("never-4", { endpoint: "http://rgw.does-not-exist.invalid:7480" }))).rejects.toThrow(
       /^cannot reach RGW admin API at http:\/\/rgw\.does-not-exist\.invalid:7480: (ENOTFOUND|EAI_AGAIN) — check rgw\.endpoint/,
     );
   });
@@ -314,9 +305,7 @@ describe("the provider as Pulumi runs it", () => {
     expect(key3).toMatchObject({ keyRotation: "r2", previousAccessKey: key2.accessKey });
     expect(result.readRotated.props).toEqual(key3);
     // Rotation 2 removed the first key: the user has the last two.
-    expect((await admin.getUser("serialized"))?.keys.map((key) => key.accessKey).sort()).toEqual(
-      [key2.accessKey, key3.accessKey].sort(),
-    );
+    expect((await admin.getUser("serialized"))?.keys.map((key) => key.accessKey).sort()).toEqual([key2.accessKey, key3.accessKey].sort());
     expect(await s3KeyWorks(key1.accessKey, key1.secretKey)).toBe(false);
     expect(await s3KeyWorks(key2.accessKey, key2.secretKey)).toBe(true);
     expect(await s3KeyWorks(key3.accessKey, key3.secretKey)).toBe(true);
@@ -347,7 +336,14 @@ describe("adopting a user made by hand (radosgw-admin), as config adopt.users as
   async function handMadeUser(uid: string): Promise<[string, string]> {
     const cluster = requireCluster();
     const [key1, key2] = keyIds(uid);
-    await radosgwAdmin(cluster, ["user", "create", `--uid=${uid}`, "--display-name=hand made shared user", `--access-key=${key1}`, "--secret-key=hand-made-secret-1"]);
+    await radosgwAdmin(cluster, [
+      "user",
+      "create",
+      `--uid=${uid}`,
+      "--display-name=hand made shared user",
+      `--access-key=${key1}`,
+      "--secret-key=hand-made-secret-1",
+    ]);
     await radosgwAdmin(cluster, ["key", "create", `--uid=${uid}`, "--key-type=s3", `--access-key=${key2}`, "--secret-key=hand-made-secret-2"]);
     const client = s3Client(cluster, key1, "hand-made-secret-1");
     try {
@@ -403,7 +399,9 @@ describe("adopting a user made by hand (radosgw-admin), as config adopt.users as
     await expect(rgwUserProvider.create(inputsFor("hand-other", { adopt: { accessKey: "NOTHERKEY", readSecret: false } }))).rejects.toThrow(
       /cannot adopt RGW user "hand-other": it has no access key NOTHERKEY \(it has 2 keys\)/,
     );
-    await expect(rgwUserProvider.create(inputsFor("never-made", { adopt: { accessKey: "HAND1NEVERMADE", readSecret: false } }))).rejects.toThrow(/"never-made": it does not exist/);
+    await expect(rgwUserProvider.create(inputsFor("never-made", { adopt: { accessKey: "HAND1NEVERMADE", readSecret: false } }))).rejects.toThrow(
+      /"never-made": it does not exist/,
+    );
     expect(await admin.getUser("never-made")).toBeUndefined();
     expect((await admin.getUser("hand-other"))?.keys).toHaveLength(2);
   });

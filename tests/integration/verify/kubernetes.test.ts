@@ -17,8 +17,14 @@ import { expected, externalSecret, kustomization, outputs, prerequisitesConfigMa
 
 const plural = (kind: string) => (kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
 /** Group versions the stand-in serves; policy/v1 is left out, like a kind a cluster does not serve. */
-const SERVED = [...new Set([...NAMESPACE_KINDS.map(([v]) => v), "source.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1"])].filter((v) => v !== "policy/v1");
-const KINDS = [...NAMESPACE_KINDS.map(([v, k]) => [v, k]), ["source.toolkit.fluxcd.io/v1", "GitRepository"], ["kustomize.toolkit.fluxcd.io/v1", "Kustomization"]];
+const SERVED = [...new Set([...NAMESPACE_KINDS.map(([v]) => v), "source.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1"])].filter(
+  (v) => v !== "policy/v1",
+);
+const KINDS = [
+  ...NAMESPACE_KINDS.map(([v, k]) => [v, k]),
+  ["source.toolkit.fluxcd.io/v1", "GitRepository"],
+  ["kustomize.toolkit.fluxcd.io/v1", "Kustomization"],
+];
 
 let objects: KubeObject[] = [];
 let server: Server;
@@ -42,24 +48,48 @@ function setCluster(extra: KubeObject[] = []): void {
 function route(path: string): { status: number; body: unknown } {
   const parts = path.split("?")[0].split("/").filter(Boolean);
   const [groupVersion, rest] = parts[0] === "api" ? ["v1", parts.slice(2)] : [`${parts[1]}/${parts[2]}`, parts.slice(3)];
-  if (!SERVED.includes(groupVersion)) return { status: 404, body: { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: "the server could not find the requested resource" } };
+  if (!SERVED.includes(groupVersion))
+    return {
+      status: 404,
+      body: { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: "the server could not find the requested resource" },
+    };
   if (rest.length === 0) {
-    const resources = KINDS.filter(([v]) => v === groupVersion).map(([, kind]) => ({ name: plural(kind), singularName: kind.toLowerCase(), namespaced: true, kind, verbs: ["get", "list", "watch"] }));
+    const resources = KINDS.filter(([v]) => v === groupVersion).map(([, kind]) => ({
+      name: plural(kind),
+      singularName: kind.toLowerCase(),
+      namespaced: true,
+      kind,
+      verbs: ["get", "list", "watch"],
+    }));
     return { status: 200, body: { kind: "APIResourceList", apiVersion: "v1", groupVersion, resources } };
   }
   // namespaces/{ns}/{plural}[/{name}]
   const [, namespace, resource, name] = rest;
   const kind = KINDS.find(([v, k]) => v === groupVersion && plural(k) === resource)?.[1];
   const matching = objects.filter((o) => (o.apiVersion ?? "v1") === groupVersion && o.kind === kind && o.metadata?.namespace === namespace);
-  if (name === undefined) return { status: 200, body: { kind: `${kind}List`, apiVersion: groupVersion, metadata: { resourceVersion: "48213" }, items: matching.map(({ apiVersion: _a, kind: _k, ...item }) => (void [_a, _k], item)) } };
+  if (name === undefined)
+    return {
+      status: 200,
+      body: {
+        kind: `${kind}List`,
+        apiVersion: groupVersion,
+        metadata: { resourceVersion: "48213" },
+        items: matching.map(({ apiVersion: _a, kind: _k, ...item }) => (void [_a, _k], item)),
+      },
+    };
   const found = matching.find((o) => o.metadata?.name === name);
-  return found ? { status: 200, body: found } : { status: 404, body: { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: `${resource} "${name}" not found` } };
+  return found
+    ? { status: 200, body: found }
+    : { status: 404, body: { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: `${resource} "${name}" not found` } };
 }
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     requests.push(`${request.method} ${request.url} ${request.headers.authorization ?? ""}`);
-    const { status, body } = request.headers.authorization === "Bearer verify-test-token" ? route(request.url ?? "/") : { status: 401, body: { kind: "Status", code: 401, message: "Unauthorized" } };
+    const { status, body } =
+      request.headers.authorization === "Bearer verify-test-token"
+        ? route(request.url ?? "/")
+        : { status: 401, body: { kind: "Status", code: 401, message: "Unauthorized" } };
     response.writeHead(status, { "Content-Type": "application/json" });
     response.end(JSON.stringify(body));
   });
@@ -74,9 +104,15 @@ beforeAll(async () => {
       apiVersion: "v1",
       kind: "Config",
       // client-node refuses plain HTTP unless TLS verification is off (a loopback stand-in has no TLS).
-      clusters: [{ name: "stand-in", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }, { name: "other", cluster: { server: "http://127.0.0.1:1" } }],
+      clusters: [
+        { name: "stand-in", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } },
+        { name: "other", cluster: { server: "http://127.0.0.1:1" } },
+      ],
       users: [{ name: "verify", user: { token: "verify-test-token" } }],
-      contexts: [{ name: "dev", context: { cluster: "stand-in", user: "verify" } }, { name: "other", context: { cluster: "other", user: "verify" } }],
+      contexts: [
+        { name: "dev", context: { cluster: "stand-in", user: "verify" } },
+        { name: "other", context: { cluster: "other", user: "verify" } },
+      ],
       "current-context": "other",
     }),
   );
@@ -95,7 +131,11 @@ async function verify(config = kubeconfig): Promise<{ code: number; lines: strin
     (r) => ({ code: 0, stdout: r.stdout }),
     (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
   );
-  return { code: result.code, lines: result.stdout.split("\n").filter((l) => l.includes(" kubernetes ")), failed: result.stdout.split("\n").filter((l) => l.startsWith("FAIL")) };
+  return {
+    code: result.code,
+    lines: result.stdout.split("\n").filter((l) => l.includes(" kubernetes ")),
+    failed: result.stdout.split("\n").filter((l) => l.startsWith("FAIL")),
+  };
 }
 
 describe("verify's Kubernetes checks through @kubernetes/client-node", () => {
@@ -115,8 +155,16 @@ describe("verify's Kubernetes checks through @kubernetes/client-node", () => {
     objects = objects
       .filter((o) => !(o.kind === "Kustomization" && o.metadata?.name === second.name))
       .map((o) => (o.kind === "Kustomization" && o.metadata?.name === first.name ? kustomization(first.name, recorded.kustomizationDependencyNotReady) : o))
-      .map((o) => (o.kind === "ConfigMap" && o.metadata?.name === expected.configMap.name ? prerequisitesConfigMap({ ...expected.configMap.data, S3_REGION: "eu-west-1" }) : o))
-      .map((o) => (o.kind === "ExternalSecret" && o.metadata?.name === expected.externalSecrets[0] ? externalSecret(expected.externalSecrets[0], recorded.externalSecretError) : o));
+      .map((o) =>
+        o.kind === "ConfigMap" && o.metadata?.name === expected.configMap.name
+          ? prerequisitesConfigMap({ ...expected.configMap.data, S3_REGION: "eu-west-1" })
+          : o,
+      )
+      .map((o) =>
+        o.kind === "ExternalSecret" && o.metadata?.name === expected.externalSecrets[0]
+          ? externalSecret(expected.externalSecrets[0], recorded.externalSecretError)
+          : o,
+      );
     const { code, lines } = await verify();
     expect(code).toBe(1);
     expect(lines.filter((l) => l.startsWith("FAIL"))).toEqual([

@@ -25,19 +25,57 @@ let digest = "";
 function buildAndPush(context: string, reference: string, name: string): string {
   const args = dockerBuildArgs(lock, { baseImage: "localhost/tiny-base", mavenRepository: registry.mavenGood, sourceUrl: SOURCE_URL });
   const local = `localhost/verify-${name}`;
-  ok("buildah", ["bud", "--layers", "--force-rm", "-f", join(context, "Dockerfile"), ...Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), "-t", local, context], registry.env);
+  ok(
+    "buildah",
+    [
+      "bud",
+      "--layers",
+      "--force-rm",
+      "-f",
+      join(context, "Dockerfile"),
+      ...Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+      "-t",
+      local,
+      context,
+    ],
+    registry.env,
+  );
   return push(local, reference);
 }
 
 function push(local: string, reference: string): string {
   const digestFile = join(registry.stateDir, `digest-${Date.now()}`);
-  ok("buildah", ["push", "--tls-verify=false", "--creds", `${registry.registryUser}:${registry.registryPassword}`, "--digestfile", digestFile, local, `docker://${registry.registry}/${REPOSITORY}:${reference}`], registry.env);
+  ok(
+    "buildah",
+    [
+      "push",
+      "--tls-verify=false",
+      "--creds",
+      `${registry.registryUser}:${registry.registryPassword}`,
+      "--digestfile",
+      digestFile,
+      local,
+      `docker://${registry.registry}/${REPOSITORY}:${reference}`,
+    ],
+    registry.env,
+  );
   return readFileSync(digestFile, "utf8").trim();
 }
 
-async function verify(imageRef: string, credentials: Credentials = { registryUsername: registry.registryUser, imageRegistryPassword: registry.registryPassword }): Promise<string[]> {
+async function verify(
+  imageRef: string,
+  credentials: Credentials = { registryUsername: registry.registryUser, imageRegistryPassword: registry.registryPassword },
+): Promise<string[]> {
   const report = await runVerify(
-    { stack: "it", config: fixture.config, outputs: { ...fixture.outputs, sparkIcebergImage: imageRef }, credentials, skip: ["rgw", "onepassword", "kubernetes"], lock, dockerfile: readDockerfile(projectRoot) },
+    {
+      stack: "it",
+      config: fixture.config,
+      outputs: { ...fixture.outputs, sparkIcebergImage: imageRef },
+      credentials,
+      skip: ["rgw", "onepassword", "kubernetes"],
+      lock,
+      dockerfile: readDockerfile(projectRoot),
+    },
     { rgwAdmin: () => ({ getUser: async () => undefined }) },
   );
   return report.checks.filter((c) => c.system === "registry").map(formatCheck);
@@ -95,7 +133,9 @@ describe("verify against a real registry and the real image", () => {
     const context = join(registry.stateDir, "context-missing-jar");
     cpSync(join(projectRoot, IMAGE_CONTEXT), context, { recursive: true });
     const dropped = lock.jars[lock.jars.length - 1];
-    const checksums = readFileSync(join(context, CHECKSUM_FILE), "utf8").split("\n").filter((line) => line !== "" && !line.endsWith(`/${jarFileName(dropped)}`));
+    const checksums = readFileSync(join(context, CHECKSUM_FILE), "utf8")
+      .split("\n")
+      .filter((line) => line !== "" && !line.endsWith(`/${jarFileName(dropped)}`));
     writeFileSync(join(context, CHECKSUM_FILE), `${checksums.join("\n")}\n`);
     const missing = buildAndPush(context, "missing-jar", "missing-jar");
     const lines = await verify(`${registry.registry}/${REPOSITORY}@${missing}`);
@@ -106,8 +146,15 @@ describe("verify against a real registry and the real image", () => {
   }, 600_000);
 
   it("says when the registry rejects the credentials, and never prints them", async () => {
-    const lines = await verify(`${registry.registry}/${REPOSITORY}@${digest}`, { registryUsername: registry.registryUser, imageRegistryPassword: "wrong-password" });
-    expect(lines).toEqual([expect.stringMatching(/^FAIL registry .*: resolves: cannot check: GET \/v2\/data-platform\/spark-iceberg\/manifests\/sha256:[0-9a-f]+: 401.*credentials rejected: check IMAGE_REGISTRY_USERNAME\/IMAGE_REGISTRY_PASSWORD/)]);
+    const lines = await verify(`${registry.registry}/${REPOSITORY}@${digest}`, {
+      registryUsername: registry.registryUser,
+      imageRegistryPassword: "wrong-password",
+    });
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^FAIL registry .*: resolves: cannot check: GET \/v2\/data-platform\/spark-iceberg\/manifests\/sha256:[0-9a-f]+: 401.*credentials rejected: check IMAGE_REGISTRY_USERNAME\/IMAGE_REGISTRY_PASSWORD/,
+      ),
+    ]);
     expect(lines.join("\n")).not.toContain("wrong-password");
   }, 120_000);
 });

@@ -147,7 +147,17 @@ beforeAll(async () => {
   // The items as the 1Password provider leaves them, holding the keys RgwUser made.
   const vaultId = connect.vaultId;
   connect.items = [
-    fullItem(vaultId, { title: "nessie-postgres", category: "DATABASE", builtin: { username: "nessie", password: "generated-password-0123456789ab", hostname: "nessie-postgres-rw.data-platform.svc", port: "5432", database: "nessie" } }),
+    fullItem(vaultId, {
+      title: "nessie-postgres",
+      category: "DATABASE",
+      builtin: {
+        username: "nessie",
+        password: "generated-password-0123456789ab",
+        hostname: "nessie-postgres-rw.data-platform.svc",
+        port: "5432",
+        database: "nessie",
+      },
+    }),
     ...APPS.map((app) =>
       fullItem(vaultId, {
         title: `${app}-s3-credentials`,
@@ -175,9 +185,14 @@ describe("verify against a real Ceph RGW", () => {
     // The rules verify just accepted are BucketLifecycle's, with its owner token in every ID.
     for (const config of stack.config.buckets) {
       const ids = ((await rulesOnRgw(owner, config.name)) ?? []).map((rule) => rule.ID).sort();
-      expect({ bucket: config.name, ids }).toEqual({ bucket: config.name, ids: [expect.stringMatching(/^abort-incomplete-multipart-uploads\.[0-9a-f]+$/), expect.stringMatching(/^expire-noncurrent-versions\.[0-9a-f]+$/)] });
+      expect({ bucket: config.name, ids }).toEqual({
+        bucket: config.name,
+        ids: [expect.stringMatching(/^abort-incomplete-multipart-uploads\.[0-9a-f]+$/), expect.stringMatching(/^expire-noncurrent-versions\.[0-9a-f]+$/)],
+      });
     }
-    expect(checks.filter((c) => c.check === "lifecycle").map((c) => `${c.subject} ${c.status}`)).toEqual(stack.config.buckets.map((b) => `bucket ${b.name} ok`));
+    expect(checks.filter((c) => c.check === "lifecycle").map((c) => `${c.subject} ${c.status}`)).toEqual(
+      stack.config.buckets.map((b) => `bucket ${b.name} ok`),
+    );
     const probes = checks.filter((c) => c.subject.startsWith("app "));
     expect(probes.map((c) => `${c.subject}: ${c.check}`).sort()).toEqual([
       "app nessie on iceberg-warehouse-it: readWrite grant",
@@ -197,8 +212,25 @@ describe("verify against a real Ceph RGW", () => {
 
   it("runs as `npm run verify` does: exit 0, one line per check and a summary; --json for machines", async () => {
     const { adminAccessKey, adminSecretKey } = requireCluster();
-    const env = { ...process.env, RGW_ADMIN_ACCESS_KEY: adminAccessKey, RGW_ADMIN_SECRET_KEY: adminSecretKey, OP_CONNECT_TOKEN: connect?.token ?? "", PATH: process.env.PATH ?? "" };
-    const args = [join(projectRoot, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", STACK, "--stacks-from", stack.dir, "--outputs", stack.outputsFile, "--skip", "registry,kubernetes"];
+    const env = {
+      ...process.env,
+      RGW_ADMIN_ACCESS_KEY: adminAccessKey,
+      RGW_ADMIN_SECRET_KEY: adminSecretKey,
+      OP_CONNECT_TOKEN: connect?.token ?? "",
+      PATH: process.env.PATH ?? "",
+    };
+    const args = [
+      join(projectRoot, "node_modules/.bin/tsx"),
+      "scripts/verify.ts",
+      "--stack",
+      STACK,
+      "--stacks-from",
+      stack.dir,
+      "--outputs",
+      stack.outputsFile,
+      "--skip",
+      "registry,kubernetes",
+    ];
     const text = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env, timeout: 120_000 });
     expect(text.stdout).toMatch(/^ok {3}rgw {9}bucket iceberg-warehouse-it: versioning \(Enabled\)$/m);
     expect(text.stdout).toMatch(/^verify it: \d+ checks, \d+ ok, 0 failed; skipped: registry, kubernetes$/m);
@@ -207,8 +239,17 @@ describe("verify against a real Ceph RGW", () => {
     expect(report.summary.failed).toBe(0);
     expect(report.checks.length).toBe(report.summary.total);
     // Without credentials: every RGW and 1Password check fails, the exit code says so, no secret is asked for.
-    const bare = { ...process.env, RGW_ADMIN_ACCESS_KEY: "", RGW_ADMIN_SECRET_KEY: "", OP_CONNECT_TOKEN: "", PULUMI_BACKEND_URL: `file://${join(stack.dir, "no-backend")}`, PULUMI_CONFIG_PASSPHRASE: "" };
-    const failed = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env: bare, timeout: 120_000 }).catch((error: { code: number; stdout: string }) => error);
+    const bare = {
+      ...process.env,
+      RGW_ADMIN_ACCESS_KEY: "",
+      RGW_ADMIN_SECRET_KEY: "",
+      OP_CONNECT_TOKEN: "",
+      PULUMI_BACKEND_URL: `file://${join(stack.dir, "no-backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: "",
+    };
+    const failed = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env: bare, timeout: 120_000 }).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
     expect("code" in failed ? failed.code : 0).toBe(1);
     expect(failed.stdout).toMatch(/FAIL rgw .*cannot check: no admin keys: set RGW_ADMIN_ACCESS_KEY/);
   }, 120_000);
@@ -231,15 +272,35 @@ describe("verify against a real Ceph RGW", () => {
     const pulumi = (args: string[]) => run("pulumi", args, { cwd: stack.dir, env, timeout: 60_000 });
     mkdirSync(join(stack.dir, "backend"));
     await pulumi(["stack", "init", STACK]);
-    for (const [key, value] of [["rgwAdminAccessKey", adminAccessKey], ["rgwAdminSecretKey", adminSecretKey], ["onepasswordToken", connect?.token ?? ""]]) {
+    for (const [key, value] of [
+      ["rgwAdminAccessKey", adminAccessKey],
+      ["rgwAdminSecretKey", adminSecretKey],
+      ["onepasswordToken", connect?.token ?? ""],
+    ]) {
       await pulumi(["config", "set", "--secret", "--stack", STACK, key, value]);
     }
     const exported = JSON.parse((await pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
-    exported.deployment.resources = [{ urn: `urn:pulumi:${STACK}::data-platform::pulumi:pulumi:Stack::data-platform-${STACK}`, custom: false, type: "pulumi:pulumi:Stack", outputs: stack.outputs }];
+    exported.deployment.resources = [
+      {
+        urn: `urn:pulumi:${STACK}::data-platform::pulumi:pulumi:Stack::data-platform-${STACK}`,
+        custom: false,
+        type: "pulumi:pulumi:Stack",
+        outputs: stack.outputs,
+      },
+    ];
     writeFileSync(join(stack.dir, "state.json"), JSON.stringify(exported));
     await pulumi(["stack", "import", "--stack", STACK, "--file", join(stack.dir, "state.json")]);
 
-    const args = [join(projectRoot, "node_modules/.bin/tsx"), join(projectRoot, "scripts/verify.ts"), "--stack", STACK, "--stacks-from", stack.dir, "--skip", "registry,kubernetes"];
+    const args = [
+      join(projectRoot, "node_modules/.bin/tsx"),
+      join(projectRoot, "scripts/verify.ts"),
+      "--stack",
+      STACK,
+      "--stacks-from",
+      stack.dir,
+      "--skip",
+      "registry,kubernetes",
+    ];
     const result = await run(process.execPath, args, { cwd: projectRoot, env, timeout: 180_000 });
     expect(result.stdout.split("\n").filter((l) => l.startsWith("FAIL"))).toEqual([]);
     expect(result.stdout).toMatch(/^ok {3}rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials/m);
@@ -250,7 +311,15 @@ describe("verify against a real Ceph RGW", () => {
   it("probes with the user's key from the admin API when 1Password is skipped, and says so", async () => {
     const { adminAccessKey, adminSecretKey } = requireCluster();
     const report = await runVerify(
-      { stack: STACK, config: stack.config, outputs: stack.outputs, credentials: { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: adminSecretKey }, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile },
+      {
+        stack: STACK,
+        config: stack.config,
+        outputs: stack.outputs,
+        credentials: { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: adminSecretKey },
+        skip: ["onepassword", "registry", "kubernetes"],
+        lock,
+        dockerfile,
+      },
       { rgwAdmin: (connection) => createRgwAdminClient(connection) },
     );
     expect(report.checks.filter((c) => c.status === "fail").map(formatCheck)).toEqual([]);
@@ -260,7 +329,10 @@ describe("verify against a real Ceph RGW", () => {
   });
 
   const withKeys = (credentials: Parameters<typeof runVerify>[0]["credentials"], config = stack.config) =>
-    runVerify({ stack: STACK, config, outputs: stack.outputs, credentials, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile }, { rgwAdmin: (connection) => createRgwAdminClient(connection) });
+    runVerify(
+      { stack: STACK, config, outputs: stack.outputs, credentials, skip: ["onepassword", "registry", "kubernetes"], lock, dockerfile },
+      { rgwAdmin: (connection) => createRgwAdminClient(connection) },
+    );
 
   it("says what to check when the admin keys are wrong, without printing them", async () => {
     const { endpoint } = requireCluster();
@@ -268,8 +340,14 @@ describe("verify against a real Ceph RGW", () => {
     const failed = report.checks.filter((c) => c.status === "fail").map(formatCheck);
     const hint = "check RGW_ADMIN_ACCESS_KEY and RGW_ADMIN_SECRET_KEY";
     expect(failed).toEqual([
-      ...stack.config.buckets.map((b) => `FAIL rgw         bucket ${b.name}: read: cannot check: RGW at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint} (the keys of the user that owns the buckets)`),
-      ...APPS.map((app) => `FAIL rgw         user data-platform-it-${app}: read: cannot check: the RGW admin API at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint}`),
+      ...stack.config.buckets.map(
+        (b) =>
+          `FAIL rgw         bucket ${b.name}: read: cannot check: RGW at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint} (the keys of the user that owns the buckets)`,
+      ),
+      ...APPS.map(
+        (app) =>
+          `FAIL rgw         user data-platform-it-${app}: read: cannot check: the RGW admin API at ${endpoint} answered InvalidAccessKeyId (HTTP 403) — ${hint}`,
+      ),
     ]);
     expect(failed.join("\n")).not.toContain("wrong-secret");
   });
@@ -282,7 +360,9 @@ describe("verify against a real Ceph RGW", () => {
     const report = await withKeys({ rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: "wrong-secret-of-the-right-key0000000000", sources: fromConfig });
     const failed = report.checks.filter((c) => c.status === "fail").map(formatCheck);
     expect(failed).toHaveLength(stack.config.buckets.length + APPS.length);
-    expect(failed.every((line) => line.includes("answered SignatureDoesNotMatch (HTTP 403) — check config rgwAdminAccessKey and config rgwAdminSecretKey"))).toBe(true);
+    expect(
+      failed.every((line) => line.includes("answered SignatureDoesNotMatch (HTTP 403) — check config rgwAdminAccessKey and config rgwAdminSecretKey")),
+    ).toBe(true);
     expect(failed.some((line) => line.includes("AccessDenied"))).toBe(false);
 
     // A port nobody listens on (port 1 would not do: fetch refuses it as a "bad port" before connecting).
@@ -290,7 +370,10 @@ describe("verify against a real Ceph RGW", () => {
     await new Promise<void>((resolve) => spare.listen(0, "127.0.0.1", resolve));
     const closed = `http://127.0.0.1:${(spare.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => spare.close(() => resolve()));
-    const unreachable = await withKeys({ rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: "x", sources: fromConfig }, { ...stack.config, rgw: { ...stack.config.rgw, endpoint: closed } });
+    const unreachable = await withKeys(
+      { rgwAdminAccessKey: adminAccessKey, rgwAdminSecretKey: "x", sources: fromConfig },
+      { ...stack.config, rgw: { ...stack.config.rgw, endpoint: closed } },
+    );
     const lines = unreachable.checks.filter((c) => c.status === "fail").map(formatCheck);
     expect(lines[0]).toContain(`cannot reach RGW at ${closed}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`);
     expect(lines.at(-1)).toContain(`cannot reach the RGW admin API at ${closed}: ECONNREFUSED — check rgw.endpoint (config rgwEndpoint)`);
@@ -308,16 +391,31 @@ describe("verify against a real Ceph RGW", () => {
       await spark.send(new PutObjectCommand({ Bucket, Key: key("table.json"), Body: "v2" }));
       const upload = await spark.send(new CreateMultipartUploadCommand({ Bucket, Key: key("data.parquet") }));
       const part = await spark.send(new UploadPartCommand({ Bucket, Key: key("data.parquet"), UploadId: upload.UploadId, PartNumber: 1, Body: "multipart" }));
-      await spark.send(new CompleteMultipartUploadCommand({ Bucket, Key: key("data.parquet"), UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      await spark.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: key("data.parquet"),
+          UploadId: upload.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+        }),
+      );
       await spark.send(new CopyObjectCommand({ Bucket, Key: key("copy.json"), CopySource: `${Bucket}/${key("table.json")}` }));
       await spark.send(new DeleteObjectCommand({ Bucket, Key: key("copy.json") }));
 
       const listed = await owner.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }));
       const versions = listed.Versions ?? [];
       expect(versions.map((v) => v.Key).sort()).toEqual([key("copy.json"), key("data.parquet"), key("table.json"), key("table.json")]);
-      const read = async (client: S3Client, Key: string, VersionId?: string) => (await client.send(new GetObjectCommand({ Bucket, Key, VersionId }))).Body?.transformToString();
-      const contents = await Promise.all(versions.map(async (v) => `${v.Key}@${v.IsLatest ? "current" : "old"}=${await read(owner, v.Key ?? "", v.VersionId)}`));
-      expect(contents.sort()).toEqual([`${key("copy.json")}@old=v2`, `${key("data.parquet")}@current=multipart`, `${key("table.json")}@current=v2`, `${key("table.json")}@old=v1`]);
+      const read = async (client: S3Client, Key: string, VersionId?: string) =>
+        (await client.send(new GetObjectCommand({ Bucket, Key, VersionId }))).Body?.transformToString();
+      const contents = await Promise.all(
+        versions.map(async (v) => `${v.Key}@${v.IsLatest ? "current" : "old"}=${await read(owner, v.Key ?? "", v.VersionId)}`),
+      );
+      expect(contents.sort()).toEqual([
+        `${key("copy.json")}@old=v2`,
+        `${key("data.parquet")}@current=multipart`,
+        `${key("table.json")}@current=v2`,
+        `${key("table.json")}@old=v1`,
+      ]);
 
       // Restore: the old version copied over the current one, by the owner.
       const old = versions.find((v) => v.Key === key("table.json") && !v.IsLatest);
@@ -332,7 +430,8 @@ describe("verify against a real Ceph RGW", () => {
       await expect(spark.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }))).rejects.toMatchObject({ name: "AccessDenied" });
     } finally {
       const left = await owner.send(new ListObjectVersionsCommand({ Bucket, Prefix: "recovery/" }));
-      for (const v of [...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]) await owner.send(new DeleteObjectCommand({ Bucket, Key: v.Key, VersionId: v.VersionId }));
+      for (const v of [...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])])
+        await owner.send(new DeleteObjectCommand({ Bucket, Key: v.Key, VersionId: v.VersionId }));
       spark.destroy();
       trino.destroy();
     }
@@ -364,28 +463,54 @@ describe("verify against a real Ceph RGW", () => {
     const rules = bucketLifecycleRules({ noncurrentVersionDays: 5, abortIncompleteMultipartDays: bucket("warehouse").abortIncompleteMultipartDays });
     await owner.send(new PutBucketLifecycleConfigurationCommand({ Bucket: "iceberg-warehouse-it", LifecycleConfiguration: toS3LifecycleConfiguration(rules) }));
     const { failed } = await verify();
-    expect(failed).toEqual([expect.stringContaining("bucket iceberg-warehouse-it: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5")]);
+    expect(failed).toEqual([
+      expect.stringContaining(
+        "bucket iceberg-warehouse-it: lifecycle: expected 2 rules (expire-noncurrent-versions, abort-incomplete-multipart-uploads); rule.expire-noncurrent-versions.noncurrentDays: expected 30, found 5",
+      ),
+    ]);
     await applyBucket("warehouse");
     expect((await verify()).failed).toEqual([]);
   });
 
   it("names a grant widened in a bucket policy, and the probe shows the access it opened", async () => {
-    const widened = bucketPolicyDocument("nessie-backup-it", [...bucketGrants(bucket("nessie-backup"), STACK), { uid: rgwUserId(STACK, "trino"), access: "read" }], RGW_ADMIN_UID);
+    const widened = bucketPolicyDocument(
+      "nessie-backup-it",
+      [...bucketGrants(bucket("nessie-backup"), STACK), { uid: rgwUserId(STACK, "trino"), access: "read" }],
+      RGW_ADMIN_UID,
+    );
     await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(widened) }));
     const { failed } = await verify();
     expect(failed).toEqual([
-      expect.stringMatching(/^FAIL rgw {9}bucket nessie-backup-it: policy: expected 4 statements; policy\.Statement\.NoOldVersions\.Principal\.AWS: unexpected .*; policy\.Statement\.ReadBucket: unexpected .*; policy\.Statement\.ReadObjects: unexpected .*"arn:aws:iam:::user\/data-platform-it-trino"/),
-      expect.stringMatching(/^FAIL rgw {9}app trino on nessie-backup-it: none grant: expected get-seed, list refused; get-seed: expected refused, found allowed; list: expected refused, found allowed/),
+      expect.stringMatching(
+        /^FAIL rgw {9}bucket nessie-backup-it: policy: expected 4 statements; policy\.Statement\.NoOldVersions\.Principal\.AWS: unexpected .*; policy\.Statement\.ReadBucket: unexpected .*; policy\.Statement\.ReadObjects: unexpected .*"arn:aws:iam:::user\/data-platform-it-trino"/,
+      ),
+      expect.stringMatching(
+        /^FAIL rgw {9}app trino on nessie-backup-it: none grant: expected get-seed, list refused; get-seed: expected refused, found allowed; list: expected refused, found allowed/,
+      ),
     ]);
     await applyBucket("nessie-backup");
-    await owner.send(new PutBucketPolicyCommand({ Bucket: "nessie-backup-it", Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK), RGW_ADMIN_UID)) }));
+    await owner.send(
+      new PutBucketPolicyCommand({
+        Bucket: "nessie-backup-it",
+        Policy: JSON.stringify(bucketPolicyDocument("nessie-backup-it", bucketGrants(bucket("nessie-backup"), STACK), RGW_ADMIN_UID)),
+      }),
+    );
     expect((await verify()).failed).toEqual([]);
   });
 
   it("accepts two keys right after a rotation (the replaced key stays valid), one key otherwise", async () => {
     const rotated = { ...stack.config, apps: stack.config.apps.map((a) => (a.name === "spark" ? { ...a, keyRotation: "2026-12" } : a)) };
     const olds = users.spark;
-    const updated = await rgwUserProvider.update?.(olds.uid, olds, { endpoint: olds.endpoint, region: olds.region, adminAccessKey: olds.adminAccessKey, adminSecretKey: olds.adminSecretKey, uid: olds.uid, displayName: olds.displayName, keyRotation: "2026-12", purgeDataOnDelete: olds.purgeDataOnDelete });
+    const updated = await rgwUserProvider.update?.(olds.uid, olds, {
+      endpoint: olds.endpoint,
+      region: olds.region,
+      adminAccessKey: olds.adminAccessKey,
+      adminSecretKey: olds.adminSecretKey,
+      uid: olds.uid,
+      displayName: olds.displayName,
+      keyRotation: "2026-12",
+      purgeDataOnDelete: olds.purgeDataOnDelete,
+    });
     const outs = updated?.outs as RgwUserState;
     expect(outs.previousAccessKey).toBe(olds.accessKey);
     // The stack writes the new key into the app's item; External Secrets hands it on.
@@ -399,7 +524,12 @@ describe("verify against a real Ceph RGW", () => {
     expect(after.text).toContain("ok   rgw         user data-platform-it-spark: keys (2 keys)");
     // Both keys are probed (regression: only the first was): the replaced one is held to the same grant.
     const sparkProbes = after.checks.filter((c) => c.subject.startsWith("app spark on "));
-    expect(sparkProbes.filter((c) => c.note?.includes("another key of the user")).map((c) => c.subject).sort()).toEqual(["app spark on iceberg-warehouse-it", "app spark on nessie-backup-it"]);
+    expect(
+      sparkProbes
+        .filter((c) => c.note?.includes("another key of the user"))
+        .map((c) => c.subject)
+        .sort(),
+    ).toEqual(["app spark on iceberg-warehouse-it", "app spark on nessie-backup-it"]);
     expect(sparkProbes.every((c) => c.status === "ok")).toBe(true);
     // The same two keys without a rotation in config: one is not the stack's.
     expect((await verify()).failed).toEqual([expect.stringMatching(/^FAIL rgw {9}user data-platform-it-spark: keys: expected 1 key\(s\), found 2 \(/)]);
@@ -408,12 +538,19 @@ describe("verify against a real Ceph RGW", () => {
   });
 
   it("names a deleted key: the user has none, the 1Password item holds a dead key, the app's probes fail", async () => {
-    const admin = createRgwAdminClient({ endpoint: requireCluster().endpoint, region: "us-east-1", accessKey: requireCluster().adminAccessKey, secretKey: requireCluster().adminSecretKey });
+    const admin = createRgwAdminClient({
+      endpoint: requireCluster().endpoint,
+      region: "us-east-1",
+      accessKey: requireCluster().adminAccessKey,
+      secretKey: requireCluster().adminSecretKey,
+    });
     await admin.removeKey(users.nessie.accessKey);
     const { failed } = await verify();
     expect(failed).toEqual([
       "FAIL rgw         user data-platform-it-nessie: keys: expected 1 key(s), found 0",
-      expect.stringMatching(/^FAIL rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials: expected one of the user's keys, found access key \S+, which the user does not have$/),
+      expect.stringMatching(
+        /^FAIL rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials: expected one of the user's keys, found access key \S+, which the user does not have$/,
+      ),
       expect.stringMatching(/^FAIL rgw {9}app nessie on iceberg-warehouse-it: readWrite grant: .*put: expected allowed, found error InvalidAccessKeyId/),
       expect.stringMatching(/^FAIL rgw {9}app nessie on nessie-backup-it: readWrite grant: .*put: expected allowed, found error InvalidAccessKeyId/),
     ]);
@@ -424,7 +561,18 @@ describe("verify against a real Ceph RGW", () => {
     const { dir, adminAccessKey, adminSecretKey, endpoint } = requireCluster();
     const pid = Number(readFileSync(join(dir, "run", "client.rgw.a.pid"), "utf8").trim());
     const env = { ...process.env, RGW_ADMIN_ACCESS_KEY: adminAccessKey, RGW_ADMIN_SECRET_KEY: adminSecretKey, OP_CONNECT_TOKEN: connect?.token ?? "" };
-    const args = [join(projectRoot, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", STACK, "--stacks-from", stack.dir, "--outputs", stack.outputsFile, "--skip", "registry,kubernetes"];
+    const args = [
+      join(projectRoot, "node_modules/.bin/tsx"),
+      "scripts/verify.ts",
+      "--stack",
+      STACK,
+      "--stacks-from",
+      stack.dir,
+      "--outputs",
+      stack.outputsFile,
+      "--skip",
+      "registry,kubernetes",
+    ];
     process.kill(pid, "SIGSTOP");
     try {
       const started = Date.now();

@@ -24,7 +24,10 @@ export interface StackFixture {
 export async function stackFixture(stack: string, values: Record<string, unknown>, outputOverrides: Partial<StackOutputs> = {}): Promise<StackFixture> {
   const dir = mkdtempSync(join(tmpdir(), "verify-stack-"));
   copyFileSync(join(projectRoot, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-  writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify({ config: Object.fromEntries(Object.entries(values).map(([k, v]) => [`data-platform:${k}`, v])) }));
+  writeFileSync(
+    join(dir, `Pulumi.${stack}.yaml`),
+    stringify({ config: Object.fromEntries(Object.entries(values).map(([k, v]) => [`data-platform:${k}`, v])) }),
+  );
   const input = readStackConfig(dir, stack);
   const parsed = configFromStackFile(input);
   if (!parsed.ok) throw new Error(`test stack config is invalid:\n${parsed.errors.join("\n")}`);

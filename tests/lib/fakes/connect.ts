@@ -45,7 +45,13 @@ export function fullItem(vaultId: string, spec: ItemSpec): FullItem {
   }));
   const notes = { id: "notesPlain", type: "STRING", purpose: "NOTES", label: "notesPlain" };
   const sectioned = sections.flatMap((section) =>
-    Object.entries(spec.sections?.[section.label] ?? {}).map(([label, value]) => ({ id: connectId(), section: { id: section.id }, type: label === "endpoint" ? "URL" : "STRING", label, value })),
+    Object.entries(spec.sections?.[section.label] ?? {}).map(([label, value]) => ({
+      id: connectId(),
+      section: { id: section.id },
+      type: label === "endpoint" ? "URL" : "STRING",
+      label,
+      value,
+    })),
   );
   return {
     id: connectId(),
@@ -83,7 +89,16 @@ export async function startFakeConnect(vaultName: string, items: (vaultId: strin
   const token = randomBytes(12).toString("hex");
   const vaultId = connectId();
   const state: FakeConnect = { url: "", token, vaultId, items: items(vaultId), requests: [], close: async () => undefined };
-  const vault = { id: vaultId, name: vaultName, attributeVersion: 1, contentVersion: 4, items: 0, type: "USER_CREATED", createdAt: TIMESTAMP, updatedAt: TIMESTAMP };
+  const vault = {
+    id: vaultId,
+    name: vaultName,
+    attributeVersion: 1,
+    contentVersion: 4,
+    items: 0,
+    type: "USER_CREATED",
+    createdAt: TIMESTAMP,
+    updatedAt: TIMESTAMP,
+  };
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://fake");
     state.requests.push(`${request.method} ${url.pathname}${url.search}`);

@@ -12,7 +12,9 @@ import { schemaProblems } from "../schemas/kubernetes";
 
 export const root = join(__dirname, "..", "..", "..");
 export type Status = NonNullable<KubeObject["status"]> & Record<string, unknown>;
-export const recorded = JSON.parse(readFileSync(join(root, "tests", "verify", "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & { namespaceObjects: KubeObject[] };
+export const recorded = JSON.parse(readFileSync(join(root, "tests", "verify", "fixtures", "kubernetes-status.json"), "utf8")) as Record<string, Status> & {
+  namespaceObjects: KubeObject[];
+};
 
 export const config = stackFilePlatformConfig(root, "dev");
 const inventory = JSON.parse(readFileSync(join(root, "tests", "golden", "dev", "inventory.json"), "utf8")) as { outputs: unknown };
@@ -28,11 +30,26 @@ function validated<T extends KubeObject>(object: T): T {
 }
 
 /** An object as the API server returns it: what the stack applied, server fields, defaults, status. */
-export function served(apiVersion: string, kind: string, namespace: string, name: string, spec: Record<string, unknown>, status: Status, defaults: Record<string, unknown> = {}): KubeObject {
+export function served(
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  status: Status,
+  defaults: Record<string, unknown> = {},
+): KubeObject {
   return validated({
     apiVersion,
     kind,
-    metadata: { name, namespace, generation: status.observedGeneration ?? 1, resourceVersion: "48213", uid: "3c9e1d2a-4b5f-4e6a-9c8d-7e6f5a4b3c2d", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" } },
+    metadata: {
+      name,
+      namespace,
+      generation: status.observedGeneration ?? 1,
+      resourceVersion: "48213",
+      uid: "3c9e1d2a-4b5f-4e6a-9c8d-7e6f5a4b3c2d",
+      labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "data-platform" },
+    },
     spec: { ...spec, ...defaults },
     status,
   });
@@ -42,8 +59,18 @@ export function externalSecret(name: string, status: Status): KubeObject {
   return validated({
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
-    metadata: { name, namespace: expected.workloadNamespace, generation: 1, labels: { "kustomize.toolkit.fluxcd.io/name": "data-platform", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" } },
-    spec: { refreshInterval: "1h", secretStoreRef: { kind: "ClusterSecretStore", name: "onepassword" }, target: { name, creationPolicy: "Owner" }, data: [{ secretKey: "password", remoteRef: { key: name, property: "password" } }] },
+    metadata: {
+      name,
+      namespace: expected.workloadNamespace,
+      generation: 1,
+      labels: { "kustomize.toolkit.fluxcd.io/name": "data-platform", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" },
+    },
+    spec: {
+      refreshInterval: "1h",
+      secretStoreRef: { kind: "ClusterSecretStore", name: "onepassword" },
+      target: { name, creationPolicy: "Owner" },
+      data: [{ secretKey: "password", remoteRef: { key: name, property: "password" } }],
+    },
     status,
   });
 }

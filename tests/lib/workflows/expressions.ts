@@ -44,8 +44,7 @@ export function evaluateExpression(expression: string, context: Dict): Value {
     }
     return cur === undefined ? null : (cur as Value);
   };
-  const equals = (a: Value, b: Value): boolean =>
-    typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
+  const equals = (a: Value, b: Value): boolean => (typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b);
 
   const primary = (): Value => {
     const t = take();

@@ -183,7 +183,11 @@ export function jobsWithPulumi(wf: Workflow): [string, Job][] {
 }
 
 /** Runs a kubeconfig step's script like the runner does (bash -e), in the repository root. */
-export function runKubeconfigScript(script: string, data: string, stack: string): { status: number | null; output: string; kubeconfig: string; githubEnv: string; mode?: number } {
+export function runKubeconfigScript(
+  script: string,
+  data: string,
+  stack: string,
+): { status: number | null; output: string; kubeconfig: string; githubEnv: string; mode?: number } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-step-"));
   try {
     const file = path.join(tmp, "kubeconfig");

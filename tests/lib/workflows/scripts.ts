@@ -70,7 +70,10 @@ export function runRenderScript(script: string, base: Record<string, string>, he
     const work = path.join(tmp, "work");
     const bin = path.join(tmp, "bin");
     const out = path.join(tmp, "runner", "render-diff");
-    for (const [side, files] of [["base", base], ["head", head]] as const) {
+    for (const [side, files] of [
+      ["base", base],
+      ["head", head],
+    ] as const) {
       fs.mkdirSync(path.join(work, side), { recursive: true });
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(work, side, name), text);
     }
@@ -202,7 +205,10 @@ export function runCommentScript(
     return {
       status: r.status,
       output: r.output,
-      ghCalls: fs.readFileSync(path.join(fake, "gh.log"), "utf8").split("\n").filter((l) => l !== ""),
+      ghCalls: fs
+        .readFileSync(path.join(fake, "gh.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
       sentTo: fs.existsSync(sent) ? fs.readFileSync(path.join(fake, "sent-to"), "utf8") : undefined,
       body: fs.existsSync(sent) ? (JSON.parse(fs.readFileSync(sent, "utf8")) as { body: string }).body : undefined,
       pwned: fs.existsSync(path.join(tmp, "pwned")),
