@@ -1,14 +1,8 @@
 // data-platform:adopt: its shape, its references into the rest of the config, and the adoption facts.
 import { ConfigResult, PlatformConfig, RawConfig, adoptionFacts, parsePlatformConfig } from "../../config";
+import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
 
-const minimal: Record<string, string> = {
-  environment: "dev",
-  onepasswordConnectUrl: "https://op-connect.example.com",
-  rgwEndpoint: "http://rgw.example.com:7480",
-  imageRegistry: "registry.example.com",
-  fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-};
+const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
 const secrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
 
 function run(overrides: Record<string, unknown>): ConfigResult {

@@ -7,18 +7,11 @@ import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarning
 import { OPTIONAL_SECRET_NEEDS } from "../../config/keys";
 import { listStacks, readStackConfig } from "../../config/stackFiles";
 import { GENERATED_SECTIONS, configReferenceTable, generatedDocs, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
+import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
 
 const root = join(__dirname, "..", "..");
 
-/** The smallest valid stack: every required key, all secrets present. */
-const minimal: Record<string, string> = {
-  environment: "dev",
-  onepasswordConnectUrl: "https://op-connect.example.com",
-  rgwEndpoint: "http://rgw.example.com:7480",
-  imageRegistry: "registry.example.com",
-  fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-};
+const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
 const allSecrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
 
 function run(overrides: Record<string, unknown> = {}, secrets: ReadonlySet<string> = allSecrets, plaintext?: ReadonlySet<string>): ConfigResult {

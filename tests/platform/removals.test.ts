@@ -4,15 +4,9 @@ import { type RawConfig, parsePlatformConfig } from "../../config";
 import type { StackModel } from "../../config/parse";
 import { removalGuardInputs } from "../../platform/removals";
 import { removalGuardProvider, removalProblems } from "../../providers/removalGuard";
+import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
 
-const minimal: Record<string, string> = {
-  environment: "dev",
-  onepasswordConnectUrl: "https://op-connect.example.com",
-  rgwEndpoint: "http://rgw.example.com:7480",
-  imageRegistry: "registry.example.com",
-  fluxGitUrl: "ssh://git@github.com/example/platform.git",
-  fluxKnownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-};
+const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
 
 function model(overrides: Record<string, unknown> = {}): StackModel {
   const raw: Record<string, string> = { ...minimal };
