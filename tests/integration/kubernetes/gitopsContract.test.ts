@@ -19,7 +19,7 @@ import {
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
 
-jest.setTimeout(240_000);
+jest.setTimeout(600_000);
 
 const cluster = useKubernetesCluster();
 const work = mkdtempSync(join(tmpdir(), "gitops-contract-"));
@@ -76,7 +76,7 @@ const condition = async (name: string): Promise<{ status: string; message: strin
   const raw = await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, "kustomization", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")]}']);
   return raw ? (JSON.parse(raw) as { status: string; message: string }) : { status: "Unknown", message: "" };
 };
-async function settle(name: string, seconds = 60): Promise<{ status: string; message: string }> {
+async function settle(name: string, seconds = 180): Promise<{ status: string; message: string }> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const ready = await condition(name);

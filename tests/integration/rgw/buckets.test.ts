@@ -10,6 +10,7 @@ import {
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -133,5 +134,7 @@ describe("bucket settings on Ceph RGW", () => {
         CreateBucketConfiguration: { LocationConstraint: "us-east-1" as never },
       }),
     );
+    // The bucket exists afterwards: RGW accepted the constraint rather than ignoring the request.
+    await expect(adminS3.send(new HeadBucketCommand({ Bucket: "located-bucket" }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
   });
 });
