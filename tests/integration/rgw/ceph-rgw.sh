@@ -25,22 +25,39 @@ free_port() {
     node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# Two consecutive free ports for the mon (msgr v2 on P, v1 on P+1).
+# Two consecutive free ports for the mon (msgr v2 on P, v1 on P+1): both must bind right now (a port
+# held by a listener or by another socket's local end does not).
 free_port_pair() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$(free_port)
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die "no free port pair found"
+  python3 -c '
+import socket
+for _ in range(50):
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1))
+    except OSError:
+        continue
+    finally:
+        a.close(); b.close()
+    print(port); break
+else:
+    raise SystemExit(1)
+' || die "no free port pair found"
 }
 
 # The PID listening on a loopback port; empty when nobody listens (not a failure under pipefail).
 listener_pid() {
   ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true
+}
+
+# daemon_failed WHAT: a daemon exited or its start command failed. One that could not bind retries a
+# few times and gives up (ceph-mon after ~10 s, before it forks); its log says so, and that is a port taken.
+daemon_failed() {
+  if grep -qsE 'Address already in use|unable to bind' "$LOG_DIR"/*.log; then
+    echo "ceph-rgw.sh: $1 could not bind its port (logs: $LOG_DIR)" >&2
+    exit "$PORT_TAKEN_EXIT"
+  fi
+  die "$1 exited before it listened (logs: $LOG_DIR)"
 }
 
 # wait_own_port WHAT PORT PID: until PID itself listens on PORT. Another process there means the port was
@@ -55,7 +72,7 @@ wait_own_port() {
       echo "ceph-rgw.sh: port $port of $what is taken by PID $owner (ours: $pid)" >&2
       exit "$PORT_TAKEN_EXIT"
     fi
-    kill -0 "$pid" 2>/dev/null || die "$what (PID $pid) exited before listening on $port (logs: $LOG_DIR)"
+    kill -0 "$pid" 2>/dev/null || daemon_failed "$what (PID $pid)"
     sleep 0.2
   done
   die "timed out after ${STARTUP_TIMEOUT_SECONDS}s waiting for $what to listen on $port (logs: $LOG_DIR)"
@@ -192,9 +209,10 @@ EOF
     "$dir/monmap" >/dev/null
   ceph-mon -c "$CONF" --mkfs -i a --monmap "$dir/monmap" --keyring "$keyring" 2>>"$LOG_DIR/setup.log"
   # Daemons inherit no extra fds (a caller's lock fd would otherwise be held forever).
-  ceph-mon -c "$CONF" -i a 2>>"$LOG_DIR/setup.log" </dev/null
+  ceph-mon -c "$CONF" -i a 2>>"$LOG_DIR/setup.log" </dev/null || daemon_failed "the monitor"
   wait_for_pid_file "$run_dir/mon.a.pid"
   wait_own_port "the monitor" "$mon_port" "$(cat "$run_dir/mon.a.pid")"
+  wait_own_port "the monitor (msgr v1)" "$((mon_port + 1))" "$(cat "$run_dir/mon.a.pid")"
   wait_until "the monitor" ceph -c "$CONF" --connect-timeout 5 mon stat
 
   # OSD on memstore.
@@ -211,7 +229,7 @@ EOF
 
   # radosgw.
   ceph -c "$CONF" auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' >>"$keyring"
-  radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null
+  radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null || daemon_failed "radosgw"
   wait_for_pid_file "$run_dir/client.rgw.a.pid"
   wait_own_port "radosgw" "$RGW_PORT" "$(cat "$run_dir/client.rgw.a.pid")"
   wait_until "radosgw on port $RGW_PORT" rgw_answers
@@ -228,7 +246,7 @@ EOF
     sleep 0.1
   done
   rm -f "$run_dir/client.rgw.a.pid"
-  radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null
+  radosgw -c "$CONF" -n client.rgw.a 2>>"$LOG_DIR/setup.log" </dev/null || daemon_failed "radosgw"
   wait_for_pid_file "$run_dir/client.rgw.a.pid"
   wait_own_port "radosgw after restart" "$RGW_PORT" "$(cat "$run_dir/client.rgw.a.pid")"
   wait_until "radosgw on port $RGW_PORT after restart" rgw_answers
