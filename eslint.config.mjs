@@ -1,5 +1,4 @@
 import js from "@eslint/js";
-import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 /**
@@ -65,6 +64,10 @@ export const layerRules = [
   },
 ];
 
+/**
+ * `eslint .` (in `npm test`): the rules that need no type information, ~4 s. The type-aware rules are in
+ * eslint.types.config.mjs (`npm run lint:types`, ~11 s: building the TypeScript program costs the rest).
+ */
 export default tseslint.config(
   { ignores: ["node_modules/", "out/", "*.js", "*.mjs"] },
   js.configs.recommended,
@@ -76,18 +79,4 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  {
-    // Type-aware rules where they pay: a Pulumi Output in a template string renders as a warning text
-    // instead of its value, and a promise nobody awaits fails (or finishes) after the run has moved on.
-    // Every file: the type information costs the same whatever is linted (building the program, mostly
-    // @pulumi/aws's types), and in tests a promise nobody awaits is an assertion that never runs.
-    files: ["**/*.ts"],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { "@pulumi": pulumi },
-    rules: {
-      "@pulumi/no-output-in-template-literal": "error",
-      "@pulumi/no-output-instance-in-template-literal": "error",
-      "@typescript-eslint/no-floating-promises": "error",
-    },
-  },
 );

@@ -42,7 +42,7 @@ import {
   pulumiSteps,
   pulumiJobs,
   runIndex,
-  expectNpmCiThenTest,
+  expectNpmCiThenTests,
   expectSetupNodeWithNpmCache,
   kubeconfigStep,
   jobsWithPulumi,
@@ -410,12 +410,12 @@ describe("pull-request.yml", () => {
     expect(c.group).toContain("github.event.pull_request.number");
   });
 
-  it("job test: checkout, setup-node with npm cache, npm ci, npm test (GitHub-hosted)", () => {
+  it("job test: checkout, setup-node with npm cache, npm ci, npm test, npm run test:program, npm run lint (GitHub-hosted)", () => {
     const test = wf().jobs.test;
     expect(test).toBeDefined();
     expect(test["runs-on"]).toBe("ubuntu-latest");
     expectSetupNodeWithNpmCache(test);
-    expectNpmCiThenTest(test);
+    expectNpmCiThenTests(test);
   });
 
   it("job preview: needs test, stack dev only, in environment preview-dev, pulumi preview --diff commented on the PR", () => {
@@ -696,7 +696,7 @@ describe("deploy.yml", () => {
     expect(header).toMatch(/preview-prod .*must be a read-only identity/);
   });
 
-  it.each(STACKS)("stack %s: environment of the same name, npm ci && npm test first, per-stack concurrency without cancelling", (stack) => {
+  it.each(STACKS)("stack %s: environment of the same name, npm ci and the tests first, per-stack concurrency without cancelling", (stack) => {
     const w = wf();
     const [, job] = upJobFor(stack);
     expect(environmentName(job)).toBe(stack);
@@ -705,7 +705,7 @@ describe("deploy.yml", () => {
     const testedHere = runIndex(job, "npm test") >= 0;
     const testedBefore = needsOf(job).some((n) => w.jobs[n] !== undefined && runIndex(w.jobs[n], "npm test") >= 0);
     expect(testedHere || testedBefore).toBe(true);
-    for (const n of needsOf(job)) if (runIndex(w.jobs[n], "npm test") >= 0) expectNpmCiThenTest(w.jobs[n]);
+    for (const n of needsOf(job)) if (runIndex(w.jobs[n], "npm test") >= 0) expectNpmCiThenTests(w.jobs[n]);
     expect(runIndex(job, "npm ci")).toBeGreaterThanOrEqual(0);
     expect(runIndex(job, "npm ci")).toBeLessThan(steps(job).indexOf(pulumiSteps(job)[0]));
 

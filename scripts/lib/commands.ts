@@ -209,10 +209,10 @@ export const COUNT_JEST_HELP: CommandHelp = {
     "Used by .ci/run. count: prints a jest report's problems and counts on stderr and",
     '"PASSED FAILED SKIPPED TODO" on stdout, failing a suite that ran no tests or fewer than its floors.',
     "floors: writes the report's per-file test counts as SUITE's floors into .ci/test-floors.json",
-    "(npm run ci:floors runs it for both suites).",
+    "(npm run ci:floors runs it for every suite).",
   ].join("\n"),
   options: [
-    ["SUITE", "unit or integration"],
+    ["SUITE", "unit, program or integration"],
     ["REPORT.json", "the report of jest --json --outputFile"],
     ["EXIT_CODE", "jest's exit code (count only)"],
   ],

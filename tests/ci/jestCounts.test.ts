@@ -1,6 +1,7 @@
 // .ci/run's counting of jest reports: what makes a suite fail although jest says little or nothing.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { countJest, floorsFrom, formatCounts, type Floors } from "../../scripts/ci/jestCounts";
@@ -94,6 +95,19 @@ describe("the committed floors", () => {
     const folders = new Set(Object.keys(floors.unit).map((name) => name.split("/").slice(0, 2).join("/")));
     expect([...folders].sort()).toEqual(expect.arrayContaining(["tests/ci", "tests/components", "tests/config", "tests/providers", "tests/verify"]));
     expect(Object.keys(floors.integration).map((name) => name.split("/")[2])).toEqual(expect.arrayContaining(["engine", "image", "platform", "rgw", "verify"]));
+  });
+
+  it("are all checked: .ci/run runs and counts one jest suite per entry", () => {
+    const run = readFileSync(resolve(__dirname, "../../.ci/run"), "utf8");
+    const suites = [...run.matchAll(/^run_jest (\S+) /gm)].map((m) => m[1]);
+    expect(suites.sort()).toEqual(Object.keys(floors).sort());
+  });
+
+  it("put each test file in one suite, and jest.config.js's whole-program files in program", () => {
+    const { programTests } = createRequire(__filename)("../../jest.config.js") as { programTests: string[] };
+    expect(Object.keys(floors.program).sort()).toEqual([...programTests].sort());
+    const names = Object.values(floors).flatMap((suite) => Object.keys(suite));
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
   });
 
   it("name only test files that exist (a rename updates the floors too)", () => {

@@ -158,11 +158,14 @@ export function runIndex(job: Job, command: string): number {
   return steps(job).findIndex((s) => typeof s.run === "string" && s.run.trim() === command);
 }
 
-export function expectNpmCiThenTest(job: Job): void {
+/** The commands that together test everything without servers: `npm test` leaves the last two out to stay fast. */
+export const TEST_COMMANDS = ["npm test", "npm run test:program", "npm run lint"];
+
+/** `npm ci`, then each of TEST_COMMANDS in its own step. */
+export function expectNpmCiThenTests(job: Job): void {
   const ci = runIndex(job, "npm ci");
-  const test = runIndex(job, "npm test");
   expect(ci).toBeGreaterThanOrEqual(0);
-  expect(test).toBeGreaterThan(ci);
+  for (const command of TEST_COMMANDS) expect({ command, after: runIndex(job, command) > ci }).toEqual({ command, after: true });
 }
 
 export function expectSetupNodeWithNpmCache(job: Job): void {
