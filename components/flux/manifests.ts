@@ -155,7 +155,9 @@ export function kustomizationManifest(kustomization: KustomizationSpec, namespac
       sourceRef: { kind: "GitRepository", name: GIT_REPOSITORY_NAME },
       ...(kustomization.targetNamespace ? { targetNamespace: kustomization.targetNamespace } : {}),
       ...(kustomization.dependsOn.length > 0 ? { dependsOn: kustomization.dependsOn.map((name) => ({ name })) } : {}),
-      postBuild: { substituteFrom: [{ kind: "ConfigMap", name: PREREQUISITES_CONFIGMAP }] },
+      // optional: false is the CRD's default, written out: the API server stores it, and verify compares
+      // the spec it holds with this one field by field (found on a real API server).
+      postBuild: { substituteFrom: [{ kind: "ConfigMap", name: PREREQUISITES_CONFIGMAP, optional: false }] },
       // Explicit, so the field is Pulumi's: a `flux suspend` shows as drift (verify, refresh) and is undone.
       suspend: false,
     },
