@@ -21,8 +21,8 @@
 #   copied into a generated consumer module and built with the version @pulumi/kubernetes asks for, then
 #   installed as $PULUMI_HOME/plugins/resource-kubernetes-v<that version> (a symlink to the cache). Run
 #   the engine with PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true.
-# - external-secrets (optional, only when named on the command line): github.com/external-secrets/external-secrets
-#   v0.16.2's controller.
+# - external-secrets: github.com/external-secrets/external-secrets v0.16.2's controller (its local-path
+#   replaces pointed at the published modules of the same release); its CRDs come from the same module.
 # Nothing upstream is committed: every build folder is generated here.
 #
 # Measured on 2 cores with -p 1 beside other builds (docs/flux.md has the current figures): kube-apiserver
@@ -32,7 +32,7 @@
 # Usage: export KUBERNETES_TEST_BIN="$(bash .ci/kubernetes.sh)"            (stdout is only the bin folder)
 #        bash .ci/kubernetes.sh kube-apiserver source-controller          (only these parts)
 # Parts: kube-apiserver kube-controller-manager source-controller kustomize-controller
-#        pulumi-resource-kubernetes (default: all five) external-secrets (only when named)
+#        pulumi-resource-kubernetes external-secrets (default: all six)
 # Env:   DATA_PLATFORM_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/data-platform), PULUMI_HOME
 #        (default ~/.pulumi), KUBERNETES_BUILD_JOBS (go build -p; default: Go's, the number of cores).
 #        Needs go and node on PATH and npm ci done (it reads @pulumi/kubernetes's version from package-lock.json).
@@ -67,7 +67,7 @@ dir="$cache/kubernetes/k8s-$kubernetes_version-flux-$flux_version-provider-v$pro
 bin="$dir/bin"
 mkdir -p "$bin" "$dir/crds"
 
-all_parts=(kube-apiserver kube-controller-manager source-controller kustomize-controller pulumi-resource-kubernetes)
+all_parts=(kube-apiserver kube-controller-manager source-controller kustomize-controller pulumi-resource-kubernetes external-secrets)
 parts=("$@")
 [[ ${#parts[@]} -gt 0 ]] || parts=("${all_parts[@]}")
 
@@ -245,7 +245,7 @@ for part in "${parts[@]}"; do
       source-controller | kustomize-controller) build_flux "$part" ;;
       pulumi-resource-kubernetes) build_provider ;;
       external-secrets) build_external_secrets ;;
-      *) echo "kubernetes.sh: unknown part $part (one of ${all_parts[*]} external-secrets)" >&2; exit 2 ;;
+      *) echo "kubernetes.sh: unknown part $part (one of ${all_parts[*]})" >&2; exit 2 ;;
     esac
     install_binary "$tmp/$part" "$part"
     rm -rf "$tmp"

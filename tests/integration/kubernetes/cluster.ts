@@ -180,7 +180,7 @@ export interface KubernetesCluster {
   /**
    * Starts the External Secrets controller (v0.16.2, built by `bash .ci/kubernetes.sh external-secrets`;
    * throws when it is not built). Only the ExternalSecret and (Cluster)SecretStore reconcilers run; a
-   * ClusterSecretStore's 1Password Connect host may be a loopback stand-in (tests/verify/lib/fakeConnect.ts).
+   * ClusterSecretStore's 1Password Connect host may be a loopback stand-in (tests/lib/fakes/connect.ts).
    */
   startExternalSecrets(): Promise<RunningProcess>;
   /** The processes the cluster runs, in start order. */

@@ -1,8 +1,8 @@
-// The Flux handoff for real (issue 18 items 4 and 5): FluxHandoff under the real engine with the real
-// Kubernetes provider plugin against a real kube-apiserver with Flux's controllers (cluster.ts), the GitOps
-// skeleton pushed to the loopback Git server over SSH with the test's deploy key, then the rows of issue
-// 18's tables, prune, Flux's own repair, no-change previews, strict validation, and verify's Kubernetes
-// checks drifted one thing at a time.
+// The Flux handoff for real (issue 18 item 4): FluxHandoff under the real engine with the real Kubernetes
+// provider plugin against a real kube-apiserver with Flux's controllers (cluster.ts), the GitOps skeleton
+// pushed to the loopback Git server over SSH with the test's deploy key, then the rows of issue 18's second
+// table, prune, Flux's own repair, no-change previews and strict validation. Each row's test was checked to
+// fail with its fix undone (docs/testing.md, mutation check). verify on this cluster: endToEnd.test.ts.
 //
 //   export PATH="$(bash .ci/pulumi-engine.sh):$PATH" KUBERNETES_TEST_BIN="$(bash .ci/kubernetes.sh)"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
