@@ -294,7 +294,9 @@ describe.each(stacks)("stack %s", (stack) => {
       CLUSTER_SECRET_STORE: "onepassword",
     });
     for (const k of ofType(run(), "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")) {
-      expect((k.inputs.spec as { postBuild: unknown }).postBuild).toEqual({ substituteFrom: [{ kind: "ConfigMap", name: "platform-prerequisites", optional: false }] });
+      expect((k.inputs.spec as { postBuild: unknown }).postBuild).toEqual({
+        substituteFrom: [{ kind: "ConfigMap", name: "platform-prerequisites", optional: false }],
+      });
     }
   });
 

@@ -39,7 +39,11 @@ interface ExternalSecretDoc {
 interface ClusterSecretStoreDoc {
   kind: "ClusterSecretStore";
   metadata: { name: string };
-  spec: { provider: { onepassword: { vaults: Record<string, number>; auth: { secretRef: { connectTokenSecretRef: { name: string; namespace: string; key: string } } } } } };
+  spec: {
+    provider: {
+      onepassword: { vaults: Record<string, number>; auth: { secretRef: { connectTokenSecretRef: { name: string; namespace: string; key: string } } } };
+    };
+  };
 }
 
 /** A value per item field, recognisable in the Secret. */
@@ -48,7 +52,8 @@ const valueOf = (item: string, field: string) => `${item}.${field}-value`;
 /** The items as the 1Password provider leaves them: username/password built in, the rest in a section. */
 function itemsFor(externalSecrets: ExternalSecretDoc[]): (vaultId: string) => FullItem[] {
   const fieldsByItem = new Map<string, Set<string>>();
-  for (const es of externalSecrets) for (const { remoteRef } of es.spec.data) fieldsByItem.set(remoteRef.key, (fieldsByItem.get(remoteRef.key) ?? new Set()).add(remoteRef.property));
+  for (const es of externalSecrets)
+    for (const { remoteRef } of es.spec.data) fieldsByItem.set(remoteRef.key, (fieldsByItem.get(remoteRef.key) ?? new Set()).add(remoteRef.property));
   return (vaultId) =>
     [...fieldsByItem].map(([title, fields]) => {
       const builtin: Record<string, string> = {};
@@ -116,7 +121,10 @@ beforeAll(async () => {
     env: { PATH: `${providerDir}:${process.env.PATH}`, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" },
     // As platform/index.ts maps the config, with the test's deploy key instead of one kept in 1Password.
     program: async () => {
-      const kubernetes = new k8s.Provider("kubernetes", { ...kubernetesProviderArgs(config.kubernetes.context), kubeconfig: readFileSync(c.kubeconfig, "utf8") });
+      const kubernetes = new k8s.Provider("kubernetes", {
+        ...kubernetesProviderArgs(config.kubernetes.context),
+        kubeconfig: readFileSync(c.kubeconfig, "utf8"),
+      });
       const handoff = new FluxHandoff(
         "flux",
         {
@@ -150,7 +158,16 @@ interface VerifyRun {
 
 /** `npm run verify` for the test stack, Kubernetes only (RGW, Connect and the registry are not part of this test). */
 async function verify(): Promise<VerifyRun> {
-  const args = [join(projectRoot, "node_modules/.bin/tsx"), "scripts/verify.ts", "--stack", STACK, "--stacks-from", fixture.dir, "--outputs", fixture.outputsFile];
+  const args = [
+    join(projectRoot, "node_modules/.bin/tsx"),
+    "scripts/verify.ts",
+    "--stack",
+    STACK,
+    "--stacks-from",
+    fixture.dir,
+    "--outputs",
+    fixture.outputsFile,
+  ];
   const run = await promisify(execFile)(process.execPath, [...args, "--skip", "rgw,onepassword,registry", "--json"], {
     cwd: projectRoot,
     env: { ...process.env, KUBECONFIG: cluster().kubeconfig },
@@ -159,7 +176,9 @@ async function verify(): Promise<VerifyRun> {
     (r) => ({ code: 0, stdout: r.stdout }),
     (e: { code?: number; stdout?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? "" }),
   );
-  const report = JSON.parse(run.stdout) as { checks: { system: string; subject: string; check: string; status: string; found?: string; differences?: string[] }[] };
+  const report = JSON.parse(run.stdout) as {
+    checks: { system: string; subject: string; check: string; status: string; found?: string; differences?: string[] }[];
+  };
   const line = (c: (typeof report.checks)[number]) => `${c.subject}: ${c.check}: ${[c.found, ...(c.differences ?? [])].filter(Boolean).join("; ")}`;
   const kubernetes = report.checks.filter((c) => c.system === "kubernetes");
   return { code: run.code, failed: kubernetes.filter((c) => c.status !== "ok").map(line), ok: kubernetes.filter((c) => c.status === "ok").map(line) };

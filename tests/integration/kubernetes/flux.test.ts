@@ -11,7 +11,13 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { FluxHandoff, kubernetesProviderArgs } from "../../../components/flux";
-import { type KustomizationSpec, type PrerequisiteValues, GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, prerequisitesData } from "../../../components/flux/manifests";
+import {
+  type KustomizationSpec,
+  type PrerequisiteValues,
+  GIT_REPOSITORY_NAME,
+  PREREQUISITES_CONFIGMAP,
+  prerequisitesData,
+} from "../../../components/flux/manifests";
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { createEngineStack, type EngineStack } from "../engine/engineHarness";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
@@ -28,7 +34,12 @@ const kustomizations: KustomizationSpec[] = [
   { name: "spark-operator", path: "./kubernetes/apps/data-platform/spark-operator", dependsOn: ["data-platform"], targetNamespace: WORKLOAD_NAMESPACE },
   { name: "nessie", path: "./kubernetes/apps/data-platform/nessie", dependsOn: ["data-platform"], targetNamespace: WORKLOAD_NAMESPACE },
   { name: "nessie-backup", path: "./kubernetes/apps/data-platform/nessie-backup", dependsOn: ["nessie"], targetNamespace: WORKLOAD_NAMESPACE },
-  { name: "spark-iceberg-client", path: "./kubernetes/apps/data-platform/spark-iceberg-client", dependsOn: ["spark-operator", "nessie"], targetNamespace: WORKLOAD_NAMESPACE },
+  {
+    name: "spark-iceberg-client",
+    path: "./kubernetes/apps/data-platform/spark-iceberg-client",
+    dependsOn: ["spark-operator", "nessie"],
+    targetNamespace: WORKLOAD_NAMESPACE,
+  },
 ].map((k) => ({ interval: "10m", retryInterval: "1m", timeout: "2m", wait: true, prune: true, ...k }));
 
 const prerequisites = (image: string): PrerequisiteValues => ({
@@ -61,7 +72,10 @@ function skeleton(image: string): SkeletonFile[] {
       ? [
           { path: f.path, content: f.content.replace("resources: []", "resources:\n  - platform-variables.yaml\n  - extra.yaml") },
           { path: "kubernetes/apps/data-platform/nessie/platform-variables.yaml", content: example.content.replace(/\n {2}namespace: .*\n/, "\n") },
-          { path: "kubernetes/apps/data-platform/nessie/extra.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  note: pruned when removed from Git\n" },
+          {
+            path: "kubernetes/apps/data-platform/nessie/extra.yaml",
+            content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  note: pruned when removed from Git\n",
+          },
         ]
       : [f],
   );
@@ -115,7 +129,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
-const get = async (kind: string, namespace: string, name: string) => JSON.parse(await cluster().kubectl(["get", "-n", namespace, kind, name, "-o", "json"])) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const get = async (kind: string, namespace: string, name: string) =>
+  JSON.parse(await cluster().kubectl(["get", "-n", namespace, kind, name, "-o", "json"])) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const readySince = (object: { status?: { conditions?: { type: string; status: string; lastTransitionTime: string }[] } }) =>
   Date.parse(object.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True")?.lastTransitionTime ?? "");
 
@@ -148,13 +163,23 @@ test("preview after the controllers wrote status: no changes", async () => {
 test("everything the stack applies passes the API server's strict field validation", async () => {
   const kinds = new Set<string>();
   for (const kind of ["gitrepository", "kustomization", "configmap", "secret"]) {
-    const list = JSON.parse(await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, kind, "-l", "app.kubernetes.io/part-of=data-platform", "-o", "json"])) as { items: Record<string, unknown>[] };
+    const list = JSON.parse(await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, kind, "-l", "app.kubernetes.io/part-of=data-platform", "-o", "json"])) as {
+      items: Record<string, unknown>[];
+    };
     if (list.items.length > 0) kinds.add(kind);
     for (const item of list.items) {
-      const { metadata, ...rest } = item as { metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
+      const { metadata, ...rest } = item as {
+        metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+      } & Record<string, unknown>;
       delete rest.status;
-      const manifest = { ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } };
-      const applied = await cluster().kubectl(["apply", "--dry-run=server", "--validate=strict", "--server-side", "--field-manager=strict-check", "--force-conflicts", "-f", "-"], { input: JSON.stringify(manifest) });
+      const manifest = {
+        ...rest,
+        metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations },
+      };
+      const applied = await cluster().kubectl(
+        ["apply", "--dry-run=server", "--validate=strict", "--server-side", "--field-manager=strict-check", "--force-conflicts", "-f", "-"],
+        { input: JSON.stringify(manifest) },
+      );
       expect(applied).toMatch(/serverside-applied \(server dry run\)/);
     }
   }
