@@ -12,7 +12,7 @@ import { ObjectStorage, rgwProviderArgs } from "../components/objectStorage";
 import { SparkIcebergImage } from "../components/sparkIcebergImage";
 import type { RgwConnectionArgs } from "../providers/connection";
 import { itemAdoption, kubernetesAdoption, userAdoption } from "./adoption";
-import { prerequisiteValues } from "./prerequisites";
+import { fluxHandoffSettings, prerequisiteValues } from "./prerequisites";
 
 export { removalGuard } from "./removals";
 
@@ -97,10 +97,7 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
   const handoff = new FluxHandoff(
     "flux",
     {
-      install: flux.install,
-      chartVersion: flux.chartVersion,
-      namespace: flux.namespace,
-      git: { url: flux.gitUrl, branch: flux.branch, interval: flux.interval },
+      ...fluxHandoffSettings(flux),
       auth:
         flux.auth === "ssh"
           ? {
@@ -111,8 +108,6 @@ export function dataPlatform(config: PlatformConfig, secrets: PlatformSecrets) {
               },
             }
           : { https: { username: flux.gitUsername, token: requireSecret(secrets.fluxGitToken, "fluxGitToken") } },
-      kustomizations: flux.kustomizations,
-      readyTimeoutSeconds: flux.readyTimeoutSeconds,
       prerequisites: pulumi
         .all([image.imageRef, imageName, storage.bucketNames])
         .apply(([imageRef, builtAs, buckets]) => prerequisiteValues(config, { imageRef, imageName: builtAs, buckets })),

@@ -36,3 +36,18 @@ export function prerequisiteValues(
     dataPlatformNamespace: config.kubernetes.dataPlatformNamespace,
   };
 }
+
+/**
+ * FluxHandoff's args that come straight from the config (all but auth, prerequisites, dependencies and
+ * adoption): one mapping for the program and the real-cluster test that runs the component on its own.
+ */
+export function fluxHandoffSettings(flux: PlatformConfig["flux"]) {
+  return {
+    install: flux.install,
+    chartVersion: flux.chartVersion,
+    namespace: flux.namespace,
+    git: { url: flux.gitUrl, branch: flux.branch, interval: flux.interval },
+    kustomizations: flux.kustomizations,
+    readyTimeoutSeconds: flux.readyTimeoutSeconds,
+  };
+}

@@ -17,11 +17,11 @@ import { parse } from "yaml";
 import { FluxHandoff, kubernetesProviderArgs } from "../../../components/flux";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP } from "../../../components/flux/manifests";
 import type { SkeletonFile } from "../../../components/flux/skeleton";
-import { prerequisiteValues } from "../../../platform/prerequisites";
+import { fluxHandoffSettings, prerequisiteValues } from "../../../platform/prerequisites";
 import { renderSkeleton } from "../../../scripts/lib/gitops";
 import { type FakeConnect, type FullItem, fullItem, startFakeConnect } from "../../lib/fakes/connect";
 import { createEngineStack, type EngineStack } from "../engine/engineHarness";
-import { type StackFixture, projectRoot, stackFixture } from "../verify/stackFixture";
+import { type StackFixture, projectRoot, stackFixture, verifyArgs } from "../verify/stackFixture";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
 
 jest.setTimeout(300_000);
@@ -128,13 +128,8 @@ beforeAll(async () => {
       const handoff = new FluxHandoff(
         "flux",
         {
-          install: flux.install,
-          chartVersion: flux.chartVersion,
-          namespace: flux.namespace,
-          git: { url: flux.gitUrl, branch: flux.branch, interval: flux.interval },
+          ...fluxHandoffSettings(flux),
           auth: { ssh: { knownHosts: flux.knownHosts ?? "", deployKey: { privateKey: c.git.deployKey.privateKey, publicKey: c.git.deployKey.publicKey } } },
-          kustomizations: flux.kustomizations,
-          readyTimeoutSeconds: flux.readyTimeoutSeconds,
           prerequisites: prerequisiteValues(config, { imageRef: image, imageName: image, buckets: outputs.buckets }),
         },
         { providers: [kubernetes] },
@@ -158,17 +153,7 @@ interface VerifyRun {
 
 /** `npm run verify` for the test stack, Kubernetes only (RGW, Connect and the registry are not part of this test). */
 async function verify(): Promise<VerifyRun> {
-  const args = [
-    join(projectRoot, "node_modules/.bin/tsx"),
-    "scripts/verify.ts",
-    "--stack",
-    STACK,
-    "--stacks-from",
-    fixture.dir,
-    "--outputs",
-    fixture.outputsFile,
-  ];
-  const run = await promisify(execFile)(process.execPath, [...args, "--skip", "rgw,onepassword,registry", "--json"], {
+  const run = await promisify(execFile)(process.execPath, [...verifyArgs(fixture, "rgw,onepassword,registry"), "--json"], {
     cwd: projectRoot,
     env: { ...process.env, KUBECONFIG: cluster().kubeconfig },
     timeout: 120_000,

@@ -41,7 +41,7 @@ import { formatCheck } from "../../../verify/report";
 import { runVerify } from "../../../verify/run";
 import { RGW_ADMIN_UID, type RgwCluster, rulesOnRgw, s3Client, startRgwCluster, stopRgwCluster } from "../rgw/cephRgwCluster";
 import { type FakeConnect, fullItem, startFakeConnect } from "../../lib/fakes/connect";
-import { type StackFixture, projectRoot, stackFixture } from "./stackFixture";
+import { type StackFixture, projectRoot, stackFixture, verifyArgs } from "./stackFixture";
 
 const STACK = "it";
 const APPS = ["nessie", "spark", "trino"];
@@ -219,18 +219,7 @@ describe("verify against a real Ceph RGW", () => {
       OP_CONNECT_TOKEN: connect?.token ?? "",
       PATH: process.env.PATH ?? "",
     };
-    const args = [
-      join(projectRoot, "node_modules/.bin/tsx"),
-      "scripts/verify.ts",
-      "--stack",
-      STACK,
-      "--stacks-from",
-      stack.dir,
-      "--outputs",
-      stack.outputsFile,
-      "--skip",
-      "registry,kubernetes",
-    ];
+    const args = verifyArgs(stack, "registry,kubernetes");
     const text = await promisify(execFile)(process.execPath, args, { cwd: projectRoot, env, timeout: 120_000 });
     expect(text.stdout).toMatch(/^ok {3}rgw {9}bucket iceberg-warehouse-it: versioning \(Enabled\)$/m);
     expect(text.stdout).toMatch(/^verify it: \d+ checks, \d+ ok, 0 failed; skipped: registry, kubernetes$/m);
@@ -291,16 +280,7 @@ describe("verify against a real Ceph RGW", () => {
     writeFileSync(join(stack.dir, "state.json"), JSON.stringify(exported));
     await pulumi(["stack", "import", "--stack", STACK, "--file", join(stack.dir, "state.json")]);
 
-    const args = [
-      join(projectRoot, "node_modules/.bin/tsx"),
-      join(projectRoot, "scripts/verify.ts"),
-      "--stack",
-      STACK,
-      "--stacks-from",
-      stack.dir,
-      "--skip",
-      "registry,kubernetes",
-    ];
+    const args = verifyArgs(stack, "registry,kubernetes", { outputs: false });
     const result = await run(process.execPath, args, { cwd: projectRoot, env, timeout: 180_000 });
     expect(result.stdout.split("\n").filter((l) => l.startsWith("FAIL"))).toEqual([]);
     expect(result.stdout).toMatch(/^ok {3}rgw {9}user data-platform-it-nessie: key in 1Password item nessie-s3-credentials/m);
@@ -561,18 +541,7 @@ describe("verify against a real Ceph RGW", () => {
     const { dir, adminAccessKey, adminSecretKey, endpoint } = requireCluster();
     const pid = Number(readFileSync(join(dir, "run", "client.rgw.a.pid"), "utf8").trim());
     const env = { ...process.env, RGW_ADMIN_ACCESS_KEY: adminAccessKey, RGW_ADMIN_SECRET_KEY: adminSecretKey, OP_CONNECT_TOKEN: connect?.token ?? "" };
-    const args = [
-      join(projectRoot, "node_modules/.bin/tsx"),
-      "scripts/verify.ts",
-      "--stack",
-      STACK,
-      "--stacks-from",
-      stack.dir,
-      "--outputs",
-      stack.outputsFile,
-      "--skip",
-      "registry,kubernetes",
-    ];
+    const args = verifyArgs(stack, "registry,kubernetes");
     process.kill(pid, "SIGSTOP");
     try {
       const started = Date.now();

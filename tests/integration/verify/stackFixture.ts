@@ -39,3 +39,22 @@ export async function stackFixture(stack: string, values: Record<string, unknown
   writeFileSync(outputsFile, JSON.stringify(outputs.outputs, null, 2));
   return { dir, stack, config: parsed.config, outputs: outputs.outputs, outputsFile };
 }
+
+/**
+ * `npm run verify` for a fixture's stack as `node` arguments (tsx's CLI, no npm in between): the stack file
+ * from its folder, the outputs from its file unless `outputs: false` (then verify asks the Pulumi CLI).
+ */
+export function verifyArgs(fixture: Pick<StackFixture, "stack" | "dir" | "outputsFile">, skip: string, options: { outputs?: boolean } = {}): string[] {
+  const outputs = options.outputs === false ? [] : ["--outputs", fixture.outputsFile];
+  return [
+    join(projectRoot, "node_modules/.bin/tsx"),
+    join(projectRoot, "scripts/verify.ts"),
+    "--stack",
+    fixture.stack,
+    "--stacks-from",
+    fixture.dir,
+    ...outputs,
+    "--skip",
+    skip,
+  ];
+}
