@@ -227,10 +227,13 @@ test("an operator edits and suspends a Kustomization the stack owns: preview aft
 });
 
 test("a Kustomization removed with a prerequisite changed in one up --skip-preview: the ConfigMap is never missing, the protected Kustomization stops the update", async () => {
+  const before = await get("configmap", FLUX_NAMESPACE, PREREQUISITES_CONFIGMAP);
   image = IMAGE_1;
   names = names.filter((n) => n !== "spark-iceberg-client");
   await expect(stack.up()).rejects.toThrow(/protected/);
   const configMap = await get("configmap", FLUX_NAMESPACE, PREREQUISITES_CONFIGMAP);
+  // Updated in place, never deleted and re-created (a replace would leave a gap Flux can fall into).
+  expect(configMap.metadata.uid).toBe(before.metadata.uid);
   expect(configMap.data.SPARK_ICEBERG_IMAGE).toBe(IMAGE_1);
   await get("kustomization", FLUX_NAMESPACE, "spark-iceberg-client");
   names = kustomizations.map((k) => k.name);

@@ -16,6 +16,7 @@ import {
   kustomizationManifest,
   prerequisitesData,
 } from "../../../components/flux/manifests";
+import { knownHostsProblems } from "../../../components/flux/knownHosts";
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
 
@@ -209,4 +210,41 @@ test("row root path: the old parent path without its own kustomization.yaml stal
   ]);
   await cluster().waitFor("kustomization", `${FLUX_NAMESPACE}/nested-data-platform`, "Ready", 120);
   await cluster().waitFor("kustomization", `${FLUX_NAMESPACE}/nested-nessie`, "Ready", 120);
+});
+
+/** A GitRepository's Ready condition once source-controller has decided (Unknown while it is still fetching). */
+async function sourceSettles(name: string, seconds = 120): Promise<{ status: string; message: string }> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const raw = await cluster().kubectl(["get", "-n", FLUX_NAMESPACE, "gitrepository", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")]}']);
+    const ready = raw ? (JSON.parse(raw) as { status: string; message: string }) : { status: "Unknown", message: "" };
+    if (ready.status !== "Unknown" || Date.now() > deadline) return ready;
+    await new Promise((done) => setTimeout(done, 1000));
+  }
+}
+
+test("row fluxKnownHosts: a Git server on a port other than 22 without the [host]:port form is refused (key is unknown), and config says so; the bracket form is Ready", async () => {
+  const c = cluster();
+  await push("known-hosts", [{ path: "README.md", content: "known_hosts row\n" }]);
+  const url = c.git.url("known-hosts");
+  const bare = c.git.knownHosts.replace(/^\[([^\]]+)\]:\d+ /, "$1 ");
+  expect(bare).not.toBe(c.git.knownHosts);
+  for (const [name, knownHosts] of [
+    ["kh-bare", bare],
+    ["kh-bracket", c.git.knownHosts],
+  ]) {
+    await apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: FLUX_NAMESPACE },
+      stringData: gitAuthData({ ssh: { privateKey: c.git.deployKey.privateKey, publicKey: c.git.deployKey.publicKey, knownHosts } }),
+    });
+    const source = gitRepositoryManifest({ namespace: FLUX_NAMESPACE, url, branch: "main", interval: "1m" });
+    await apply({ ...source, metadata: { ...source.metadata, name }, spec: { ...source.spec, secretRef: { name } } });
+  }
+  expect(await sourceSettles("kh-bracket")).toMatchObject({ status: "True" });
+  expect((await sourceSettles("kh-bare")).message).toMatch(/knownhosts: key is unknown/);
+  // The config check that now catches it before any resource exists.
+  expect(knownHostsProblems(bare, url).join("\n")).toMatch(/\[127\.0\.0\.1\]:\d+/);
+  expect(knownHostsProblems(c.git.knownHosts, url)).toEqual([]);
 });
