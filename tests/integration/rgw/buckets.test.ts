@@ -11,6 +11,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -125,6 +126,13 @@ describe("bucket settings on Ceph RGW", () => {
     await admin.deleteUser("writer", false);
     const object = await users.reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: "tables/t1/data.parquet" }));
     expect(await object.Body?.transformToString()).toBe("rows");
+  });
+
+  it("gives the keys' owner by uid in ListBuckets' Owner.ID: the owner uid the program puts in each policy", async () => {
+    // The program reads it with aws.s3.getCanonicalUserId (terraform-provider-aws's aws_canonical_user_id
+    // is ListBuckets' Owner.ID) and passes it to bucketPolicyDocument, as the test above passes the uid.
+    const listed = await adminS3.send(new ListBucketsCommand({}));
+    expect(listed.Owner?.ID).toBe(RGW_ADMIN_UID);
   });
 
   it("accepts LocationConstraint us-east-1 (zonegroup api_name set by ceph-rgw.sh)", async () => {
