@@ -3,12 +3,12 @@
 // block to paste. Pure: the observations come in (./observe.ts reads them), the lines and the block go out.
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import type { PlatformConfig } from "../config";
-import { KUSTOMIZATION_TYPE } from "../components/flux/manifests";
+import { GIT_REPOSITORY_TYPE, KUSTOMIZATION_TYPE, gitRepositoryManifest, kustomizationManifest } from "../components/flux/manifests";
 import { rgwUserId } from "../components/objectStorage/policies";
 import { maskKey } from "../verify/checks";
 import { differences } from "../verify/diff";
 import { type ExpectedBucket, expectedOnePassword, expectedPolicy, expectedRgw } from "../verify/expected";
-import { FLUX_OWNER_LABELS, type KubeObject } from "../verify/kubernetes";
+import { FLUX_OWNER_LABELS, type KubeObject, specDifferences } from "../verify/kubernetes";
 import type { ConnectItem, ConnectItemSummary } from "../verify/onepassword";
 import { lifecycleView, policyView } from "../verify/rgw";
 import { type AdoptConfig, type KeptField, KUBERNETES_TYPES, emittedKubernetesObjects } from "../config";
@@ -402,6 +402,24 @@ const fluxOwner = (object: KubeObject): string | undefined => {
   return labels[nameLabel] === undefined ? undefined : `${labels[namespaceLabel] ?? "?"}/${labels[nameLabel]}`;
 };
 
+/**
+ * What the first `up` after the import changes in an adopted Flux object's spec (the stack applies its own
+ * spec: retryInterval, suspend: false, the substitution source, ...), as verify words it. Other kinds: none
+ * listed (their data comes from what the stack creates, or is secret).
+ */
+function adoptedSpecChanges(config: PlatformConfig, emitted: EmittedObject, live: KubeObject): string[] {
+  const flux = config.flux;
+  const wanted = emitted.kind === KUSTOMIZATION_TYPE.kind ? flux.kustomizations.find((k) => k.name === emitted.name) : undefined;
+  const spec =
+    wanted !== undefined
+      ? kustomizationManifest(wanted, flux.namespace).spec
+      : emitted.kind === GIT_REPOSITORY_TYPE.kind
+        ? gitRepositoryManifest({ namespace: flux.namespace, url: flux.gitUrl, branch: flux.branch, interval: flux.interval }).spec
+        : undefined;
+  if (spec === undefined) return [];
+  return specDifferences(spec as unknown as Record<string, unknown>, live.spec as Record<string, unknown> | undefined);
+}
+
 function kubernetesLines(input: PlanInput, kube: ObservedKubernetesForPlan, out: Plan): PlanLine[] {
   const lines: PlanLine[] = [];
   if (input.config.flux.install && kube.fluxInstalled) {
@@ -446,7 +464,9 @@ function kubernetesLines(input: PlanInput, kube: ObservedKubernetesForPlan, out:
         continue;
       }
     }
-    lines.push({ verdict: "ADOPT", subject, text: `import id ${emitted.namespace ? `${emitted.namespace}/${emitted.name}` : emitted.name}` });
+    const importText = `import id ${emitted.namespace ? `${emitted.namespace}/${emitted.name}` : emitted.name}`;
+    const changed = adoptedSpecChanges(input.config, emitted, live);
+    lines.push({ verdict: "ADOPT", subject, text: changed.length === 0 ? importText : `${importText}; then up sets ${changed.join(", ")}` });
     out.adopt.kubernetes.push({
       kind: emitted.kind,
       ...(emitted.namespace !== undefined && { namespace: emitted.namespace }),

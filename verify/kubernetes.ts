@@ -70,7 +70,7 @@ export function readiness(object: KubeObject): { ready: boolean; text: string } 
 }
 
 /** The fields the stack sets, picked from what the cluster holds (controllers add defaults). */
-function specDifferences(expected: Record<string, unknown>, found: Record<string, unknown> | undefined): string[] {
+export function specDifferences(expected: Record<string, unknown>, found: Record<string, unknown> | undefined): string[] {
   const picked = Object.fromEntries(Object.keys(expected).map((k) => [k, found?.[k]]));
   return differences(expected, picked, "spec");
 }
