@@ -38,18 +38,9 @@
 #        Needs go and node on PATH and npm ci done (it reads @pulumi/kubernetes's version from package-lock.json).
 set -euo pipefail
 
-# Everything but the final line goes to stderr.
-exec 3>&1 1>&2
-
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-
-for tool in go node; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "kubernetes.sh: $tool is not on PATH" >&2
-    exit 2
-  fi
-done
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_script_start kubernetes.sh go node
 
 kubernetes_version=v1.37.2 # kube-apiserver, kube-controller-manager
 staging_version=v0.37.2    # the k8s.io/* staging modules of that release
@@ -74,11 +65,6 @@ parts=("$@")
 build_flags=(-trimpath)
 [[ -n "${KUBERNETES_BUILD_JOBS:-}" ]] && build_flags+=(-p "$KUBERNETES_BUILD_JOBS")
 
-start_us=${EPOCHREALTIME//[!0-9]/}
-elapsed() { # seconds since start, to 0.1 s
-  local us=$(( ${EPOCHREALTIME//[!0-9]/} - start_us ))
-  echo "$(( us / 1000000 )).$(( us / 100000 % 10 ))s"
-}
 
 module_dir() { # module_dir MODULE@VERSION: download it, print its folder in the module cache
   go mod download -json "$1" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {

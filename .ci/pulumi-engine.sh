@@ -30,18 +30,9 @@
 #        package-lock.json and copies a script from node_modules/@pulumi/pulumi).
 set -euo pipefail
 
-# Everything but the final line goes to stderr.
-exec 3>&1 1>&2
-
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-
-for tool in go node; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "pulumi-engine.sh: $tool is not on PATH" >&2
-    exit 2
-  fi
-done
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ci_script_start pulumi-engine.sh go node
 
 locked_version() { # locked_version NPM_PACKAGE: its version in package-lock.json
   # shellcheck disable=SC2016 # JavaScript, not shell
@@ -121,11 +112,6 @@ build() { # build WORK_DIR OUT_BINARY VERSION PACKAGE MODULE...: go build PACKAG
   )
 }
 
-start_us=${EPOCHREALTIME//[!0-9]/}
-elapsed() { # seconds since start, to 0.1 s
-  local us=$(( ${EPOCHREALTIME//[!0-9]/} - start_us ))
-  echo "$(( us / 1000000 )).$(( us / 100000 % 10 ))s"
-}
 
 if is_built "$bin"; then
   echo "pulumi-engine.sh: cached pulumi $cli_version + pulumi-language-nodejs $host_version in $bin" >&2

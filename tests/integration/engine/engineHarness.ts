@@ -13,11 +13,11 @@
  * engine's lock until `cancel()`.
  */
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { isAlive } from "../lib/processes";
+import { isAlive, isExecutable } from "../lib/processes";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -43,15 +43,6 @@ export interface EngineBinaries {
   pulumi: string;
   /** What `pulumi version` prints, e.g. v3.276.0. */
   version: string;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The version the engine must have: the @pulumi/pulumi SDK's, as `pulumi version` prints it. */

@@ -21,10 +21,8 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import {
-  accessSync,
   chmodSync,
   chownSync,
-  constants,
   cpSync,
   existsSync,
   mkdirSync,
@@ -41,7 +39,7 @@ import { request as httpsRequest } from "node:https";
 import { createServer, createConnection, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isAlive } from "../lib/processes";
+import { isAlive, isExecutable } from "../lib/processes";
 
 const projectRoot = resolve(__dirname, "../../..");
 
@@ -66,15 +64,6 @@ export interface KubernetesBinaries {
   providerDir?: string;
   /** CRD folders by controller (config/crd/bases of its module). */
   crdDirs: Record<string, string>;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The binaries of `.ci/kubernetes.sh` from $KUBERNETES_TEST_BIN; throws (failing the suite, never skipping it) when missing. */

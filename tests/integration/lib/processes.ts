@@ -1,6 +1,7 @@
 // Small helpers every real-server harness needs: a free loopback port, starting a server on one without
 // losing a race for it, and whether a PID still runs.
 import { execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
 
 /**
@@ -53,6 +54,16 @@ export async function startOnFreePort<T>(ports: number, start: (ports: number[])
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `path` is a file this process may execute (a build's binary, a tool on PATH). */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;

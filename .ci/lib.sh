@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# Sourced by the .ci build scripts whose stdout is only the folder they print (pulumi-engine.sh,
+# kubernetes.sh): `folder=$(bash .ci/<script>.sh)` then holds nothing else.
+
+# ci_script_start NAME TOOL...: every line but the script's last to stderr (its stdout kept as fd 3), the
+# checkout as working folder ($root), each TOOL on PATH (else exit 2 naming it), and the clock elapsed reads.
+ci_script_start() {
+  local name=$1 tool
+  shift
+  exec 3>&1 1>&2
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  cd "$root" || exit 2
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "$name: $tool is not on PATH" >&2
+      exit 2
+    fi
+  done
+  start_us=${EPOCHREALTIME//[!0-9]/}
+}
+
+elapsed() { # seconds since ci_script_start, to 0.1 s
+  local us=$((${EPOCHREALTIME//[!0-9]/} - start_us))
+  echo "$((us / 1000000)).$((us / 100000 % 10))s"
+}
