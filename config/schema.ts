@@ -48,12 +48,16 @@ const duration = matching(DURATION_RE, "a Go duration like 30s, 5m or 1h").refin
 
 const bool = z.boolean({ error: (issue) => `must be true or false, got ${show(issue.input)}${quotedHint(issue.input, "boolean")}` });
 const positiveInt = (what: string, max = Number.MAX_SAFE_INTEGER) => {
-  const message = (issue: { input?: unknown }) => `must be ${what}, got ${show(issue.input)}${quotedHint(issue.input, "number")}`;
-  return z
-    .number({ error: message })
-    .int({ error: message })
-    .positive({ error: message })
-    .max(max, { error: (issue) => `must be ${what} (at most ${max}), got ${show(issue.input)}` });
+  const limit = max < Number.MAX_SAFE_INTEGER ? ` (at most ${max})` : "";
+  const message = (issue: { input?: unknown }) => `must be ${what}${limit}, got ${show(issue.input)}${quotedHint(issue.input, "number")}`;
+  return (
+    z
+      .number({ error: message })
+      // abort: one message per value (1e21 is neither a safe integer nor at most max: said once).
+      .int({ error: message, abort: true })
+      .positive({ error: message, abort: true })
+      .max(max, { error: message })
+  );
 };
 const lifecycleDays = positiveInt("a positive number of days", MAX_LIFECYCLE_DAYS);
 

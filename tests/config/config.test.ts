@@ -173,7 +173,7 @@ describe("invalid config: each problem names its key", () => {
     [
       "negative days",
       { buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: -1 }] },
-      "data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days, got -1",
+      "data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days (at most 2147483647), got -1",
     ],
     [
       "fractional days",
@@ -378,7 +378,7 @@ describe("invalid config: each problem names its key", () => {
     [
       "a quoted number",
       { buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: "90" }] },
-      'data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days, got "90" (a quoted string: write it without quotes)',
+      'data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days (at most 2147483647), got "90" (a quoted string: write it without quotes)',
     ],
     [
       "a quoted boolean",
@@ -516,6 +516,12 @@ describe("invalid config: each problem names its key", () => {
       'data-platform:s3Apps[1]: app "spark" gets S3 keys, but no s3 credential puts them in 1Password: add {title: spark-s3-credentials, kind: s3, app: spark, bucket: warehouse} to data-platform:credentials',
     ],
   ];
+
+  it("says a value that breaks several rules once (1e21: not a safe integer and over the limit)", () => {
+    expect(errors({ buckets: [{ key: "warehouse", name: "wh-dev", noncurrentVersionDays: 1e21 }] })).toEqual([
+      "data-platform:buckets[0].noncurrentVersionDays: must be a positive number of days (at most 2147483647), got 1e+21",
+    ]);
+  });
 
   it.each(cases)("%s", (_name, overrides, expected) => {
     const found = errors(overrides);
