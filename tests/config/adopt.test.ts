@@ -1,25 +1,6 @@
 // data-platform:adopt: its shape, its references into the rest of the config, and the adoption facts.
-import { ConfigResult, PlatformConfig, RawConfig, adoptionFacts, parsePlatformConfig } from "../../config";
-import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
-
-const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
-const secrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
-
-function run(overrides: Record<string, unknown>): ConfigResult {
-  const raw: Record<string, string> = { ...minimal };
-  for (const [key, value] of Object.entries(overrides)) raw[key] = typeof value === "string" ? value : JSON.stringify(value);
-  return parsePlatformConfig(raw as RawConfig, { present: secrets });
-}
-function ok(overrides: Record<string, unknown>): PlatformConfig {
-  const result = run(overrides);
-  if (!result.ok) throw new Error(`expected valid config, got:\n${result.errors.join("\n")}`);
-  return result.config;
-}
-function errors(overrides: Record<string, unknown>): string[] {
-  const result = run(overrides);
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.errors;
-}
+import { adoptionFacts } from "../../config";
+import { configErrors as errors, validConfig as ok } from "../lib/fixtures/minimalConfig";
 
 const VAULT = "abcdefghijklmnopqrstuvwxyz";
 const ITEM = "0123456789abcdefghijklmnop";

@@ -3,36 +3,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigResult, PlatformConfig, RawConfig, foreignKeyWarnings, parsePlatformConfig, redact } from "../../config";
+import { CONFIG_KEYS, foreignKeyWarnings, redact } from "../../config";
 import { OPTIONAL_SECRET_NEEDS } from "../../config/keys";
 import { listStacks, readStackConfig } from "../../config/stackFiles";
 import { GENERATED_SECTIONS, configReferenceTable, generatedDocs, projectConfigBlock, sectionText } from "../../scripts/lib/configDocs";
-import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
+import { REQUIRED_SECRETS, configErrors as errors, parseConfig as run, validConfig as ok } from "../lib/fixtures/minimalConfig";
 
 const root = join(__dirname, "..", "..");
-
-const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
-const allSecrets = new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]);
-
-function run(overrides: Record<string, unknown> = {}, secrets: ReadonlySet<string> = allSecrets, plaintext?: ReadonlySet<string>): ConfigResult {
-  const raw: Record<string, string | undefined> = { ...minimal };
-  for (const [key, value] of Object.entries(overrides)) {
-    raw[key] = value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return parsePlatformConfig(raw as RawConfig, { present: secrets, plaintext });
-}
-
-function ok(overrides: Record<string, unknown> = {}): PlatformConfig {
-  const result = run(overrides);
-  if (!result.ok) throw new Error(`expected valid config, got:\n${result.errors.join("\n")}`);
-  return result.config;
-}
-
-function errors(overrides: Record<string, unknown>, secrets?: ReadonlySet<string>, plaintext?: ReadonlySet<string>): string[] {
-  const result = run(overrides, secrets, plaintext);
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.errors;
-}
 
 describe("valid config", () => {
   it("fills the platform's defaults", () => {
@@ -87,7 +64,7 @@ describe("valid config", () => {
   it("accepts https Git auth with a token", () => {
     const result = run(
       { fluxGitUrl: "https://github.com/example/platform.git", fluxGitAuth: "https", fluxKnownHosts: "" },
-      new Set([...allSecrets, "fluxGitToken"]),
+      new Set([...REQUIRED_SECRETS, "fluxGitToken"]),
     );
     expect(result.ok).toBe(true);
   });
@@ -535,7 +512,7 @@ describe("invalid config: each problem names its key", () => {
       "data-platform:rgwAdminAccessKey: is required: pulumi config set --secret rgwAdminAccessKey ...",
       "data-platform:rgwAdminSecretKey: is required: pulumi config set --secret rgwAdminSecretKey ...",
     ]);
-    expect(errors({}, allSecrets, new Set(["onepasswordToken"]))).toEqual([
+    expect(errors({}, REQUIRED_SECRETS, new Set(["onepasswordToken"]))).toEqual([
       "data-platform:onepasswordToken: must be set as a secret: pulumi config set --secret onepasswordToken ...",
     ]);
   });

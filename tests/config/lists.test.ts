@@ -1,28 +1,7 @@
 // Issue 19, "set buckets, credentials or fluxKustomizations in a stack file to add one entry": the lists
 // extend their defaults by key, removing a default is explicit, and every message names the entry's source.
-import { type ConfigResult, type RawConfig, parsePlatformConfig } from "../../config";
 import { describeList } from "../../config/lists";
-import type { StackModel } from "../../config/parse";
-import { MINIMAL_CONFIG } from "../lib/fixtures/minimalConfig";
-
-const minimal: Record<string, string> = { ...MINIMAL_CONFIG };
-const secrets = { present: new Set(["onepasswordToken", "rgwAdminAccessKey", "rgwAdminSecretKey"]) };
-
-function run(overrides: Record<string, unknown>): ConfigResult {
-  const raw: Record<string, string> = { ...minimal };
-  for (const [key, value] of Object.entries(overrides)) raw[key] = typeof value === "string" ? value : JSON.stringify(value);
-  return parsePlatformConfig(raw as RawConfig, secrets);
-}
-function ok(overrides: Record<string, unknown> = {}): StackModel {
-  const result = run(overrides);
-  if (!result.ok) throw new Error(`expected valid config, got:\n${result.errors.join("\n")}`);
-  return result.config;
-}
-function errors(overrides: Record<string, unknown>): string[] {
-  const result = run(overrides);
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.errors;
-}
+import { configErrors as errors, validConfig as ok } from "../lib/fixtures/minimalConfig";
 
 const PLATFORM_KUSTOMIZATIONS = ["data-platform", "spark-operator", "nessie", "nessie-backup", "spark-iceberg-client"];
 const DEFAULT_ITEMS = ["nessie-postgres", "nessie-s3-credentials", "spark-s3-credentials", "trino-s3-credentials"];
