@@ -5,18 +5,9 @@ import { parse } from "yaml";
 import { prerequisitesData } from "../../../components/flux/manifests";
 import { type SkeletonInput, VARIABLES_EXAMPLE_FILE, gitopsSkeleton, repositoryDir, variablesExample } from "../../../components/flux/skeleton";
 import { writeSkeleton } from "../../../scripts/lib/gitops";
+import { testPrerequisites } from "../../lib/fixtures/prerequisites";
 
-const variables = prerequisitesData({
-  environment: "dev",
-  image: "registry.example.com/data-platform/spark-iceberg@sha256:00",
-  s3Endpoint: "http://rgw.example:80",
-  s3Region: "us-east-1",
-  buckets: { warehouse: "iceberg-warehouse-dev" },
-  itemTitles: ["nessie-postgres"],
-  databases: { "nessie-postgres": { hostname: "pg", port: 5432, database: "nessie" } },
-  clusterSecretStore: "onepassword",
-  dataPlatformNamespace: "data-platform",
-});
+const variables = prerequisitesData(testPrerequisites("registry.example.com/data-platform/spark-iceberg@sha256:00"));
 const store = { apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", metadata: { name: "onepassword" }, spec: {} };
 const secret = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "nessie-postgres", namespace: "data-platform" }, spec: {} };
 const input = (kustomizations: SkeletonInput["kustomizations"]): SkeletonInput => ({
@@ -74,7 +65,7 @@ it("the variables example uses every published variable and survives strict subs
   for (const line of text.split("\n").filter((l) => l.trim().startsWith("#"))) expect(line).not.toContain("${");
   const applied = parse(substitute(text, variables)) as { data: Record<string, unknown> };
   for (const [name, value] of Object.entries(variables)) if (name !== "quote") expect(applied.data[name]).toBe(value);
-  expect(applied.data["s3-warehouse-url"]).toBe("http://rgw.example:80/iceberg-warehouse-dev");
+  expect(applied.data["s3-warehouse-url"]).toBe("http://rgw.example:80/iceberg-warehouse-test");
   // The form the quote variable replaces: plain, the value would be a boolean, which the API server refuses in ConfigMap data.
   expect(parse(substitute("v: ${S3_PATH_STYLE_ACCESS}", variables))).toEqual({ v: true });
   expect(() => substitute("${quote}", {})).toThrow("variable not set (strict mode)");

@@ -11,16 +11,11 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { FluxHandoff, kubernetesProviderArgs } from "../../../components/flux";
-import {
-  type KustomizationSpec,
-  type PrerequisiteValues,
-  GIT_REPOSITORY_NAME,
-  PREREQUISITES_CONFIGMAP,
-  prerequisitesData,
-} from "../../../components/flux/manifests";
+import { type KustomizationSpec, GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, prerequisitesData } from "../../../components/flux/manifests";
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { createEngineStack, type EngineStack } from "../engine/engineHarness";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
+import { testPrerequisites } from "../../lib/fixtures/prerequisites";
 
 jest.setTimeout(300_000);
 
@@ -42,17 +37,7 @@ const kustomizations: KustomizationSpec[] = [
   },
 ].map((k) => ({ interval: "10m", retryInterval: "1m", timeout: "2m", wait: true, prune: true, ...k }));
 
-const prerequisites = (image: string): PrerequisiteValues => ({
-  environment: "test",
-  image,
-  s3Endpoint: "http://rgw.example:80",
-  s3Region: "us-east-1",
-  buckets: { warehouse: "iceberg-warehouse-test" },
-  itemTitles: ["nessie-postgres"],
-  databases: { "nessie-postgres": { hostname: "nessie-postgres-rw.data-platform.svc", port: 5432, database: "nessie" } },
-  clusterSecretStore: "onepassword",
-  dataPlatformNamespace: WORKLOAD_NAMESPACE,
-});
+const prerequisites = testPrerequisites;
 const IMAGE_1 = "registry.example/data-platform/spark-iceberg@sha256:" + "1".repeat(64);
 const IMAGE_2 = "registry.example/data-platform/spark-iceberg@sha256:" + "2".repeat(64);
 

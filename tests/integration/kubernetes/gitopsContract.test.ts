@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type KustomizationSpec,
-  type PrerequisiteValues,
   FLUX_WATCH_LABEL,
   GIT_AUTH_SECRET,
   PREREQUISITES_CONFIGMAP,
@@ -19,6 +18,7 @@ import {
 import { knownHostsProblems } from "../../../components/flux/knownHosts";
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
+import { testPrerequisites } from "../../lib/fixtures/prerequisites";
 
 jest.setTimeout(600_000);
 
@@ -27,17 +27,7 @@ const work = mkdtempSync(join(tmpdir(), "gitops-contract-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const NAMESPACE = "data-platform";
 
-const values: PrerequisiteValues = {
-  environment: "test",
-  image: "registry.example/data-platform/spark-iceberg:spark3.5.8-test",
-  s3Endpoint: "http://rgw.example:80",
-  s3Region: "us-east-1",
-  buckets: { warehouse: "iceberg-warehouse-test" },
-  itemTitles: ["nessie-postgres"],
-  databases: { "nessie-postgres": { hostname: "pg.data-platform.svc", port: 5432, database: "nessie" } },
-  clusterSecretStore: "onepassword",
-  dataPlatformNamespace: NAMESPACE,
-};
+const values = testPrerequisites();
 
 const apply = (object: unknown) =>
   cluster().kubectl(["apply", "--server-side", "--validate=strict", "--field-manager=pulumi-kubernetes", "-f", "-"], { input: JSON.stringify(object) });
