@@ -2,7 +2,7 @@
 // duplicates, renames, names that collide once rendered, and settings that only make sense together.
 // Invalid entries take part with the fields that did parse, so every problem is reported in one pass.
 import { knownHostsProblems } from "../components/flux/knownHosts";
-import { GIT_AUTH_SECRET, variableSuffix } from "../components/flux/manifests";
+import { GIT_AUTH_SECRET, bucketVariable, itemVariable } from "../components/flux/manifests";
 import { type ConfigKey, OPTIONAL_SECRET_NEEDS, PROJECT, type SecretKeyState, formatPath } from "./keys";
 import { type Entry, type EntryRef, type ListKey, defaultHint } from "./lists";
 import { didYouMean, show } from "./messages";
@@ -113,23 +113,11 @@ export function crossChecks(
   const same = (v: unknown) => String(v);
   sameName("buckets", buckets, "name", "bucket name", same, () => "");
   sameName("buckets", buckets, "key", "bucket key", same, () => "");
-  sameName(
-    "buckets",
-    buckets,
-    "key",
-    "bucket key",
-    (k) => variableSuffix(String(k)),
-    (suffix) => `both become the Flux variable S3_BUCKET_${suffix}: rename one`,
-  );
+  // Two entries whose names differ only in case or punctuation publish one Flux variable.
+  const sameVariable = (variable: string) => `both become the Flux variable ${variable}: rename one`;
+  sameName("buckets", buckets, "key", "bucket key", (k) => bucketVariable(String(k)), sameVariable);
   sameName("credentials", credentials, "title", "item title", same, () => "");
-  sameName(
-    "credentials",
-    credentials,
-    "title",
-    "item title",
-    (t) => variableSuffix(String(t)),
-    (suffix) => `both become the Flux variable OP_ITEM_${suffix}: rename one`,
-  );
+  sameName("credentials", credentials, "title", "item title", (t) => itemVariable(String(t)), sameVariable);
   sameName("fluxKustomizations", kustomizations, "name", "Kustomization", same, () => "");
 
   for (const { value: bucket, index: i } of buckets) {

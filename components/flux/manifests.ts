@@ -57,6 +57,10 @@ export interface KustomizationSpec {
 
 /** `S3_BUCKET_<KEY>`: bucket keys are lowercase with hyphens; variables are upper snake case. */
 export const variableSuffix = (key: string): string => key.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+/** The Flux variables named after a config entry: its key or title as a variable suffix. */
+export const bucketVariable = (key: string): string => `S3_BUCKET_${variableSuffix(key)}`;
+export const itemVariable = (title: string): string => `OP_ITEM_${variableSuffix(title)}`;
+export const jdbcUrlVariable = (title: string): string => `JDBC_URL_${variableSuffix(title)}`;
 
 export interface PrerequisiteValues {
   environment: string;
@@ -116,9 +120,9 @@ export function prerequisitesData(values: PrerequisiteValues): Record<string, st
     CLUSTER_SECRET_STORE: values.clusterSecretStore,
     [QUOTE_VARIABLE]: '"',
   };
-  for (const [key, name] of Object.entries(values.buckets)) data[`S3_BUCKET_${variableSuffix(key)}`] = name;
-  for (const title of values.itemTitles) data[`OP_ITEM_${variableSuffix(title)}`] = title;
-  for (const [title, db] of Object.entries(values.databases ?? {})) data[`JDBC_URL_${variableSuffix(title)}`] = jdbcUrl(db);
+  for (const [key, name] of Object.entries(values.buckets)) data[bucketVariable(key)] = name;
+  for (const title of values.itemTitles) data[itemVariable(title)] = title;
+  for (const [title, db] of Object.entries(values.databases ?? {})) data[jdbcUrlVariable(title)] = jdbcUrl(db);
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
 }
 
