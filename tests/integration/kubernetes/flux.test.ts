@@ -15,6 +15,7 @@ import { type KustomizationSpec, GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, p
 import { type SkeletonFile, VARIABLES_EXAMPLE_FILE, gitopsSkeleton } from "../../../components/flux/skeleton";
 import { createEngineStack, type EngineStack } from "../engine/engineHarness";
 import { FLUX_NAMESPACE, useKubernetesCluster } from "./cluster";
+import { validConfig } from "../../lib/fixtures/minimalConfig";
 import { testPrerequisites } from "../../lib/fixtures/prerequisites";
 
 jest.setTimeout(300_000);
@@ -24,18 +25,8 @@ const REPO = "platform";
 const WORKLOAD_NAMESPACE = "data-platform";
 const work = mkdtempSync(join(tmpdir(), "flux-handoff-"));
 
-const kustomizations: KustomizationSpec[] = [
-  { name: "data-platform", path: "./kubernetes/apps/data-platform/core", dependsOn: [] },
-  { name: "spark-operator", path: "./kubernetes/apps/data-platform/spark-operator", dependsOn: ["data-platform"], targetNamespace: WORKLOAD_NAMESPACE },
-  { name: "nessie", path: "./kubernetes/apps/data-platform/nessie", dependsOn: ["data-platform"], targetNamespace: WORKLOAD_NAMESPACE },
-  { name: "nessie-backup", path: "./kubernetes/apps/data-platform/nessie-backup", dependsOn: ["nessie"], targetNamespace: WORKLOAD_NAMESPACE },
-  {
-    name: "spark-iceberg-client",
-    path: "./kubernetes/apps/data-platform/spark-iceberg-client",
-    dependsOn: ["spark-operator", "nessie"],
-    targetNamespace: WORKLOAD_NAMESPACE,
-  },
-].map((k) => ({ interval: "10m", retryInterval: "1m", timeout: "2m", wait: true, prune: true, ...k }));
+/** The platform's default Kustomizations, as config fills them in (workload namespace data-platform). */
+const kustomizations: KustomizationSpec[] = validConfig().flux.kustomizations;
 
 const prerequisites = testPrerequisites;
 const IMAGE_1 = "registry.example/data-platform/spark-iceberg@sha256:" + "1".repeat(64);
@@ -207,7 +198,8 @@ test("an operator edits and suspends a Kustomization the stack owns: preview aft
   expect(preview.changeSummary.update ?? 0).toBeGreaterThanOrEqual(1);
   await stack.up();
   const repaired = await get("kustomization", FLUX_NAMESPACE, "nessie-backup");
-  expect([repaired.spec.interval, repaired.spec.suspend]).toEqual(["10m", false]);
+  const declared = kustomizations.find((k) => k.name === "nessie-backup") as KustomizationSpec;
+  expect([repaired.spec.interval, repaired.spec.suspend]).toEqual([declared.interval, false]);
   await stack.preview({ expectNoChanges: true });
 });
 
