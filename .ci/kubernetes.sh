@@ -155,7 +155,7 @@ build_flux() { # build_flux NAME: source-controller or kustomize-controller
 }
 
 build_provider() { # build_provider: pulumi-resource-kubernetes from a consumer module
-  local work="$tmp/provider" src gomod replace
+  local work="$tmp/provider" src gomod
   mkdir -p "$work"
   src="$(module_dir "$provider_module@$provider_module_version")"
   gomod="$(go mod download -json "$provider_module@$provider_module_version" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).GoMod))')"
@@ -174,15 +174,7 @@ build_provider() { # build_provider: pulumi-resource-kubernetes from a consumer 
       fs.writeFileSync("terraform-mapping-embed.json", JSON.stringify(JSON.parse(fs.readFileSync("terraform-mapping.json", "utf8"))));' "$provider_version"
     go mod edit -require="$provider_module@$provider_module_version"
     # The provider's replace directives to published modules (local-path ones are dropped).
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    while IFS= read -r replace; do
-      [[ -n "$replace" ]] && go mod edit -replace="$replace"
-    done < <(go mod edit -json "$gomod" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-        for (const r of JSON.parse(s).Replace ?? []) {
-          if (!r.New.Version) continue;
-          console.log(`${r.Old.Path}${r.Old.Version ? "@" + r.Old.Version : ""}=${r.New.Path}@${r.New.Version}`);
-        }
-      })')
+    apply_published_replaces "$gomod"
     tidy
     CGO_ENABLED=0 go build "${build_flags[@]}" \
       -ldflags "-X $provider_module/pkg/version.Version=$provider_version" -o "$tmp/pulumi-resource-kubernetes" .

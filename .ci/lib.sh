@@ -23,3 +23,19 @@ elapsed() { # seconds since ci_script_start, to 0.1 s
   local us=$((${EPOCHREALTIME//[!0-9]/} - start_us))
   echo "$((us / 1000000)).$((us / 100000 % 10))s"
 }
+
+# apply_published_replaces GOMOD: GOMOD's replace directives that point at a published module (New has a
+# version) added to the go.mod of the working folder; local-path ones (../sdk) are dropped.
+apply_published_replaces() {
+  local replace
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  while IFS= read -r replace; do
+    [[ -n "$replace" ]] && go mod edit -replace="$replace"
+  done < <(go mod edit -json "$1" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      for (const r of JSON.parse(s).Replace ?? []) {
+        if (!r.New.Version) continue;
+        console.log(`${r.Old.Path}${r.Old.Version ? "@" + r.Old.Version : ""}=${r.New.Path}@${r.New.Version}`);
+      }
+    })')
+  return 0
+}

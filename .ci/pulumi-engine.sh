@@ -96,16 +96,7 @@ build() { # build WORK_DIR OUT_BINARY VERSION PACKAGE MODULE...: go build PACKAG
     for m in "${modules[@]}"; do
       go mod edit -require="$m@$version"
       gomod="$(go mod download -json "$m@$version" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).GoMod))')"
-      # Replace directives to published modules (New has a version); local-path ones (../sdk) are dropped.
-      # shellcheck disable=SC2016 # JavaScript, not shell
-      while IFS= read -r replace; do
-        [[ -n "$replace" ]] && go mod edit -replace="$replace"
-      done < <(go mod edit -json "$gomod" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-          for (const r of JSON.parse(s).Replace ?? []) {
-            if (!r.New.Version) continue;
-            console.log(`${r.Old.Path}${r.Old.Version ? "@" + r.Old.Version : ""}=${r.New.Path}@${r.New.Version}`);
-          }
-        })')
+      apply_published_replaces "$gomod"
     done
     go mod tidy
     CGO_ENABLED=0 go build -trimpath -ldflags "-X $version_var=$version" -o "$out" "$package"
