@@ -6,6 +6,7 @@ import { MockRun, RecordedResource, evaluateProgram, isSecretValue, reveal } fro
 import { readStackConfig } from "../config/stackFiles";
 import { itemTitleGuardProvider, titleProblem, type ItemTitleGuardInputs } from "../providers/itemTitleGuard";
 import { fullItem, startFakeConnect, type FakeConnect } from "./lib/fakes/connect";
+import { credentialsWithRotation } from "./lib/fixtures/credentials";
 
 const root = join(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -57,18 +58,7 @@ beforeAll(async () => {
     buckets: WAREHOUSE,
     adopt: ADOPT,
     s3KeyRotation: { nessie: "2" },
-    credentials: [
-      {
-        title: "nessie-postgres",
-        kind: "database",
-        username: "nessie",
-        hostname: "nessie-postgres-rw.data-platform.svc",
-        port: 5432,
-        database: "nessie",
-        rotation: "2",
-      },
-      ...["nessie", "spark", "trino"].map((app) => ({ title: `${app}-s3-credentials`, kind: "s3", app, bucket: "warehouse" })),
-    ],
+    credentials: credentialsWithRotation("nessie-postgres"),
   });
 }, 60_000);
 

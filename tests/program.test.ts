@@ -11,6 +11,7 @@ import { skeletonInput } from "../scripts/lib/gitops";
 import { gitopsSkeleton } from "../components/flux/skeleton";
 import { listStacks, readStackConfig, stackFilePlatformConfig } from "../config/stackFiles";
 import { schemaProblems } from "./lib/schemas/kubernetes";
+import { credentialsWithRotation } from "./lib/fixtures/credentials";
 
 const root = join(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -340,20 +341,7 @@ describe("repeatability", () => {
 
   it("rotates one credential and nothing else", async () => {
     const rotated = await evaluate("dev", (config) => {
-      config["data-platform:credentials"] = JSON.stringify([
-        {
-          title: "nessie-postgres",
-          kind: "database",
-          username: "nessie",
-          hostname: "nessie-postgres-rw.data-platform.svc",
-          port: 5432,
-          database: "nessie",
-          rotation: "2",
-        },
-        { title: "nessie-s3-credentials", kind: "s3", app: "nessie", bucket: "warehouse" },
-        { title: "spark-s3-credentials", kind: "s3", app: "spark", bucket: "warehouse" },
-        { title: "trino-s3-credentials", kind: "s3", app: "trino", bucket: "warehouse" },
-      ]);
+      config["data-platform:credentials"] = JSON.stringify(credentialsWithRotation("nessie-postgres"));
     });
     const before = inputsByName(runs.get("dev") as MockRun);
     const after = inputsByName(rotated);

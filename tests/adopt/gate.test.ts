@@ -8,23 +8,16 @@ import { join } from "node:path";
 import { ADOPTED_TYPES, type AdoptConfig } from "../../config";
 import { emptyAdopt } from "../../config/adopt";
 import { type PreviewJson, type PreviewStep, gate, gateTargets, keptFieldChanges, urnName, urnType } from "../../adoption/gate";
-import { type AdoptTarget, RANDOM_PASSWORD_TYPE, adoptTargets } from "../../adoption/targets";
+import { RANDOM_PASSWORD_TYPE, adoptTargets } from "../../adoption/targets";
+import { KV_TARGET } from "./fixtures/kvTarget";
 import { configFromStackFile, readStackConfig } from "../../config/stackFiles";
 import { evaluateProgram } from "../../scripts/lib/mockEngine";
 
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(__dirname, "fixtures", `${name}.json`), "utf8")) as PreviewJson;
-const KV: AdoptTarget = {
-  label: "entry nessie-postgres",
-  type: "kvtest:index:Entry",
-  name: "nessie-postgres",
-  via: "import",
-  importId: "nessie-postgres",
-  keep: ["value"],
-};
 
 describe("on previews recorded from the real CLI", () => {
   it("passes an import that keeps the live value (ignoreChanges), with a one-line summary", () => {
-    const result = gateTargets([KV], [], fixture("import-kept"));
+    const result = gateTargets([KV_TARGET], [], fixture("import-kept"));
     expect(result).toEqual({
       ok: true,
       problems: [],
@@ -33,7 +26,7 @@ describe("on previews recorded from the real CLI", () => {
   });
 
   it("refuses an import followed by an update of a kept field (the engine's import-then-update, pulumi/pulumi#19339)", () => {
-    const result = gateTargets([KV], [], fixture("import-mismatch"));
+    const result = gateTargets([KV_TARGET], [], fixture("import-mismatch"));
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([
       "entry nessie-postgres: would change kept field value (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)",
@@ -42,31 +35,33 @@ describe("on previews recorded from the real CLI", () => {
   });
 
   it("refuses a replace of an imported resource, with the property forcing it", () => {
-    const result = gateTargets([KV], [], fixture("replace-after-import-removed"));
+    const result = gateTargets([KV_TARGET], [], fixture("replace-after-import-removed"));
     expect(result.problems).toEqual([
       "entry nessie-postgres: would replace (replace forced by key): an adopted resource is never recreated or deleted (urn:pulumi:test::kvtest-adoption::kvtest:index:Entry::nessie-postgres)",
     ]);
   });
 
   it("refuses a replace the engine itself reports as blocked (protected, still imported)", () => {
-    const result = gateTargets([KV], [], fixture("import-replace-protected"));
+    const result = gateTargets([KV_TARGET], [], fixture("import-replace-protected"));
     expect(result.ok).toBe(false);
     expect(result.problems.some((p) => /would replace/.test(p) || /the preview failed/.test(p))).toBe(true);
   });
 
   it("refuses a failed preview (an import of an ID that does not exist)", () => {
-    const result = gateTargets([{ ...KV, name: "missing", importId: "missing" }], [], fixture("import-missing"));
+    const result = gateTargets([{ ...KV_TARGET, name: "missing", importId: "missing" }], [], fixture("import-missing"));
     expect(result.ok).toBe(false);
     expect(result.problems[0]).toMatch(/^the preview failed: error: Preview failed: /);
   });
 
   it("refuses a preview without steps, and a target the preview does not list (made without --show-sames)", () => {
-    expect(gateTargets([KV], [], {}).problems).toEqual([
+    expect(gateTargets([KV_TARGET], [], {}).problems).toEqual([
       "the preview has no steps: pass the output of `pulumi preview --json --show-sames` for this stack",
       expect.stringMatching(/^entry nessie-postgres: not in the preview/),
     ]);
     const onlyStack: PreviewJson = { steps: (fixture("import-kept").steps ?? []).filter((s) => urnType(s.urn) === "pulumi:pulumi:Stack") };
-    expect(gateTargets([KV], [], onlyStack).problems).toEqual([expect.stringMatching(/not in the preview .* or the preview was made without --show-sames$/)]);
+    expect(gateTargets([KV_TARGET], [], onlyStack).problems).toEqual([
+      expect.stringMatching(/not in the preview .* or the preview was made without --show-sames$/),
+    ]);
   });
 });
 

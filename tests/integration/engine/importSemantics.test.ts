@@ -16,21 +16,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type PreviewJson, PREVIEW_COMMAND, gateTargets } from "../../../adoption/gate";
-import type { AdoptTarget } from "../../../adoption/targets";
+import { KV_TARGET } from "../../adopt/fixtures/kvTarget";
 import { type KvProject, type ProgramEntry, createKvProject } from "./kvProvider/kvProject";
 
 jest.setTimeout(300_000);
 
 const FIXTURES = join(__dirname, "..", "..", "adopt", "fixtures");
 const LIVE = { "nessie-postgres": "hand-typed-pw" };
-const TARGET: AdoptTarget = {
-  label: "entry nessie-postgres",
-  type: "kvtest:index:Entry",
-  name: "nessie-postgres",
-  via: "import",
-  importId: "nessie-postgres",
-  keep: ["value"],
-};
 
 const projects: KvProject[] = [];
 afterAll(() => projects.forEach((p) => p.cleanup()));
@@ -89,7 +81,7 @@ test("B: an import whose inputs differ from the live value imports, then updates
   const { code, json } = await preview(p, "import-mismatch");
   expect(code).toBe(0);
   expect(json.steps?.map((s) => s.op)).toEqual(expect.arrayContaining(["import", "update"]));
-  const result = gateTargets([TARGET], [], json);
+  const result = gateTargets([KV_TARGET], [], json);
   expect(result.ok).toBe(false);
   expect(result.problems).toEqual([expect.stringMatching(/^entry nessie-postgres: would change kept field value/)]);
 
@@ -106,7 +98,7 @@ test("D: ignoreChanges holds during import: imported, nothing written; the gate 
   const { code, json } = await preview(p, "import-kept");
   expect(code).toBe(0);
   expect(json.steps?.find((s) => s.urn.endsWith("::nessie-postgres"))?.op).toBe("import");
-  const result = gateTargets([TARGET], [], json);
+  const result = gateTargets([KV_TARGET], [], json);
   expect(result.problems).toEqual([]);
   expect(result.summary).toMatch(/^adopt gate: ok: 1 adopted resources, 1 steps \(1 import\)/);
 
@@ -125,7 +117,7 @@ test("C/K: a replace of an imported, protected resource fails, and protect still
   p.declare([entry({ key: "nessie-pg", import: "nessie-postgres", protect: true })]);
 
   const { json } = await preview(p, "import-replace-protected");
-  const result = gateTargets([TARGET], [], json);
+  const result = gateTargets([KV_TARGET], [], json);
   expect(result.ok).toBe(false);
   expect(result.problems.join("\n")).toMatch(/entry nessie-postgres: (would replace|the preview failed)|the preview failed: .*protected/);
 
@@ -153,7 +145,7 @@ test("K: without protect, the import guard stops the first run, but once `import
 
   p.declare([entry({ key: "nessie-pg" })]);
   const { json } = await preview(p, "replace-after-import-removed");
-  const result = gateTargets([TARGET], [], json);
+  const result = gateTargets([KV_TARGET], [], json);
   expect(result.problems).toEqual([expect.stringMatching(/^entry nessie-postgres: would replace \(replace forced by key\)/)]);
 
   const second = await up(p);
@@ -172,7 +164,7 @@ test("L: an import of an ID that does not exist fails the preview; the gate refu
   const { code, json } = await preview(p, "import-missing");
   expect(code).not.toBe(0);
   expect(JSON.stringify(json.diagnostics)).toMatch(/Preview failed: provider does not support importing resources/);
-  const result = gateTargets([{ ...TARGET, label: "entry missing", name: "missing", importId: "missing" }], [], json);
+  const result = gateTargets([{ ...KV_TARGET, label: "entry missing", name: "missing", importId: "missing" }], [], json);
   expect(result.ok).toBe(false);
   expect(result.problems[0]).toMatch(/^the preview failed: error: Preview failed: provider does not support importing resources/);
   expect(p.writes()).toEqual([]);

@@ -325,39 +325,12 @@ async function makePki(
   mkdirSync(dir, { mode: 0o700 });
   const f = (name: string) => join(dir, name);
   const openssl = (args: string[]) => run("openssl", args, { cwd: dir });
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    f("ca.key"),
-    "-out",
-    f("ca.crt"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=data-platform-test-ca",
-  ]);
+  // A new unencrypted P-256 key with each request: `req <this> -keyout KEY -out OUT -subj SUBJECT`.
+  const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl(["req", "-x509", ...newKey, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=data-platform-test-ca"]);
   const sign = async (name: string, subject: string, extensions: string) => {
     writeFileSync(f(`${name}.ext`), extensions);
-    await openssl([
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      f(`${name}.key`),
-      "-out",
-      f(`${name}.csr`),
-      "-subj",
-      subject,
-    ]);
+    await openssl(["req", ...newKey, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", subject]);
     await openssl([
       "x509",
       "-req",
