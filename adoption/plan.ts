@@ -3,12 +3,12 @@
 // block to paste. Pure: the observations come in (./observe.ts reads them), the lines and the block go out.
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import type { PlatformConfig } from "../config";
-import { GIT_REPOSITORY_TYPE, KUSTOMIZATION_TYPE, gitRepositoryManifest, kustomizationManifest } from "../components/flux/manifests";
+import { GIT_REPOSITORY_TYPE, KUSTOMIZATION_TYPE } from "../components/flux/manifests";
 import { rgwUserId } from "../components/objectStorage/policies";
 import { maskKey } from "../verify/checks";
 import { differences } from "../verify/diff";
 import { type ExpectedBucket, expectedOnePassword, expectedPolicy, expectedRgw } from "../verify/expected";
-import { FLUX_OWNER_LABELS, type KubeObject, specDifferences } from "../verify/kubernetes";
+import { FLUX_OWNER_LABELS, type KubeObject, expectedFluxSpecs, specDifferences } from "../verify/kubernetes";
 import type { ConnectItem, ConnectItemSummary } from "../verify/onepassword";
 import { lifecycleView, policyView } from "../verify/rgw";
 import { type AdoptConfig, type KeptField, KUBERNETES_TYPES, emittedKubernetesObjects } from "../config";
@@ -408,16 +408,14 @@ const fluxOwner = (object: KubeObject): string | undefined => {
  * listed (their data comes from what the stack creates, or is secret).
  */
 function adoptedSpecChanges(config: PlatformConfig, emitted: EmittedObject, live: KubeObject): string[] {
-  const flux = config.flux;
-  const wanted = emitted.kind === KUSTOMIZATION_TYPE.kind ? flux.kustomizations.find((k) => k.name === emitted.name) : undefined;
+  const specs = expectedFluxSpecs(config.flux);
   const spec =
-    wanted !== undefined
-      ? kustomizationManifest(wanted, flux.namespace).spec
+    emitted.kind === KUSTOMIZATION_TYPE.kind
+      ? specs.kustomizations.find((k) => k.name === emitted.name)?.spec
       : emitted.kind === GIT_REPOSITORY_TYPE.kind
-        ? gitRepositoryManifest({ namespace: flux.namespace, url: flux.gitUrl, branch: flux.branch, interval: flux.interval }).spec
+        ? specs.gitRepository.spec
         : undefined;
-  if (spec === undefined) return [];
-  return specDifferences(spec as unknown as Record<string, unknown>, live.spec as Record<string, unknown> | undefined);
+  return spec === undefined ? [] : specDifferences(spec, live.spec);
 }
 
 function kubernetesLines(input: PlanInput, kube: ObservedKubernetesForPlan, out: Plan): PlanLine[] {

@@ -3,7 +3,7 @@
 // wrote, the ExternalSecrets in the workload namespace are Ready, and every object there belongs to Flux.
 import type { PlatformConfig } from "../config";
 import { type JarLock, defaultImageTag } from "../components/sparkIcebergImage/jarLock";
-import { prerequisiteValues } from "../platform/prerequisites";
+import { fluxHandoffSettings, prerequisiteValues } from "../platform/prerequisites";
 import { GIT_REPOSITORY_NAME, PREREQUISITES_CONFIGMAP, gitRepositoryManifest, kustomizationManifest, prerequisitesData } from "../components/flux/manifests";
 import { type CheckResult, compared, errorText, failure, notChecked, pass } from "./checks";
 import { type Bounded, Deadlines } from "./deadline";
@@ -31,15 +31,26 @@ export interface ExpectedKubernetes {
   externalSecrets: string[];
 }
 
+/** The specs the stack applies to its GitRepository and Kustomizations: from config alone (verify, adopt plan). */
+export function expectedFluxSpecs(flux: PlatformConfig["flux"]): Pick<ExpectedKubernetes, "gitRepository" | "kustomizations"> {
+  const settings = fluxHandoffSettings(flux);
+  const git = gitRepositoryManifest({ namespace: settings.namespace, ...settings.git });
+  return {
+    gitRepository: { name: GIT_REPOSITORY_NAME, spec: (git.spec ?? {}) as Record<string, unknown> },
+    kustomizations: settings.kustomizations.map((k) => ({
+      name: k.name,
+      spec: (kustomizationManifest(k, settings.namespace).spec ?? {}) as Record<string, unknown>,
+    })),
+  };
+}
+
 export function expectedKubernetes(config: PlatformConfig, outputs: StackOutputs, lock: JarLock): ExpectedKubernetes {
   const flux = config.flux;
-  const git = gitRepositoryManifest({ namespace: flux.namespace, url: flux.gitUrl, branch: flux.branch, interval: flux.interval });
   return {
     ...(config.kubernetes.context !== undefined && { context: config.kubernetes.context }),
     fluxNamespace: flux.namespace,
     workloadNamespace: config.kubernetes.dataPlatformNamespace,
-    gitRepository: { name: GIT_REPOSITORY_NAME, spec: (git.spec ?? {}) as Record<string, unknown> },
-    kustomizations: flux.kustomizations.map((k) => ({ name: k.name, spec: (kustomizationManifest(k, flux.namespace).spec ?? {}) as Record<string, unknown> })),
+    ...expectedFluxSpecs(flux),
     configMap: {
       name: PREREQUISITES_CONFIGMAP,
       // The names and image the stack exported are what it wrote into the ConfigMap.
